@@ -1,0 +1,219 @@
+//! Commands, messages and exit codes. The only module that prints.
+//!
+//! Exit codes: 0 success (no finding to remediate); 1 `run` found at least one finding whose
+//! status is `remediate`; 2 bad input (arguments, protocol or data); 3 failure to write output
+//! or another internal error.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::artifact::{self, write};
+use crate::data;
+use crate::metrics;
+use crate::protocol::{self, Protocol};
+use crate::report;
+use crate::triggers::Status;
+
+/// Success, and no finding calls for remediation.
+pub const EXIT_OK: u8 = 0;
+/// `run` succeeded and at least one finding's status is `remediate`.
+pub const EXIT_REMEDIATE: u8 = 1;
+/// The arguments, the protocol or the data are invalid.
+pub const EXIT_INPUT: u8 = 2;
+/// Output could not be written, or another failure.
+pub const EXIT_FAILURE: u8 = 3;
+
+#[derive(Parser)]
+#[command(name = "s1557", version, about = "Test a clinical decision-support tool for discrimination (45 CFR 92.210)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a protocol: read the data in one pass, compute every metric, comparison and status,
+    /// and write artifact.json, metrics.csv and report.md.
+    Run {
+        /// The protocol file (TOML).
+        protocol: PathBuf,
+        /// Folder for the outputs.
+        #[arg(long, default_value = "s1557-report")]
+        out: PathBuf,
+        /// Data file to use instead of the protocol's `data.path`.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// As-of date of the evidence (YYYY-MM-DD); default the protocol's `data.period_end`,
+        /// else today.
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+    /// Check a protocol and the data it names; report every problem at once.
+    Validate {
+        protocol: PathBuf,
+        /// Data file to use instead of the protocol's `data.path`.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Write a starter protocol from a data file's header and values, for you to edit.
+    Init {
+        /// The data file (CSV or Parquet).
+        #[arg(long)]
+        data: PathBuf,
+        /// Where to write the protocol; default standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the JSON Schema of artifact.json.
+    Schema,
+    /// Write the synthetic example data set (deterministic for a seed).
+    Generate {
+        /// Rows to write.
+        #[arg(long, default_value_t = 30_000)]
+        rows: u64,
+        /// Random seed.
+        #[arg(long, default_value_t = 1557)]
+        seed: u64,
+        /// The CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// A failure with its exit code.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn input(message: impl ToString) -> Failure {
+        Failure { code: EXIT_INPUT, message: message.to_string() }
+    }
+    fn output(path: &Path, e: impl std::fmt::Display) -> Failure {
+        Failure { code: EXIT_FAILURE, message: format!("cannot write `{}`: {e}", path.display()) }
+    }
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_INPUT } else { EXIT_OK });
+        }
+    };
+    let result = match cli.command {
+        Command::Run { protocol, out, data, as_of } => run(&protocol, &out, data.as_deref(), as_of.as_deref()),
+        Command::Validate { protocol, data } => validate(&protocol, data.as_deref()),
+        Command::Init { data, out } => init(&data, out.as_deref()),
+        Command::Schema => {
+            print!("{}", artifact::schema_json());
+            Ok(EXIT_OK)
+        }
+        Command::Generate { rows, seed, out } => crate::generate::write_example(&out, rows, seed)
+            .map(|()| {
+                println!("wrote {} rows to {}", rows, out.display());
+                EXIT_OK
+            })
+            .map_err(|e| Failure::output(&out, e)),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn load_protocol(path: &Path) -> Result<Protocol, Failure> {
+    protocol::load(path).map_err(|e| match e {
+        protocol::ProtocolError::Io(io) => Failure::input(format!("cannot read protocol `{}`: {io}", path.display())),
+        other => Failure::input(other),
+    })
+}
+
+fn run(protocol_path: &Path, out: &Path, data: Option<&Path>, as_of: Option<&str>) -> Result<u8, Failure> {
+    let protocol = load_protocol(protocol_path)?;
+    let as_of = match as_of {
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Failure::input(format!("--as-of `{s}` is not a date; expected YYYY-MM-DD")))?,
+        None => protocol.data.period_end.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+    };
+    let loaded = data::load(&protocol, data).map_err(Failure::input)?;
+    let results = metrics::compute(&loaded.stats, &protocol.analysis);
+    let art = artifact::build(&protocol, &loaded, results, &artifact::RunContext { as_of });
+    let json = artifact::to_json(&art);
+    let csv = report::metrics_csv(&art);
+    let md = report::markdown(&art);
+    write::write_bundle(out, &[("artifact.json", json.as_bytes()), ("metrics.csv", csv.as_bytes()), ("report.md", md.as_bytes())]).map_err(|e| Failure::output(out, e))?;
+    let s = &art.summary;
+    println!(
+        "{}: {} cases; {} remediate, {} monitor, {} insufficient data, {} pass, {} not assessed",
+        art.tool.name, art.data.cases, s.remediate, s.monitor, s.insufficient_data, s.pass, s.not_assessed
+    );
+    println!("wrote {}", ["artifact.json", "metrics.csv", "report.md"].map(|f| out.join(f).display().to_string()).join(", "));
+    Ok(if s.overall == Status::Remediate { EXIT_REMEDIATE } else { EXIT_OK })
+}
+
+fn validate(protocol_path: &Path, data: Option<&Path>) -> Result<u8, Failure> {
+    let protocol = load_protocol(protocol_path)?;
+    let loaded = data::load(&protocol, data).map_err(Failure::input)?;
+    println!(
+        "ok: `{}` is valid and `{}` reads as {} cases in {} attributes",
+        protocol_path.display(),
+        loaded.path.display(),
+        loaded.stats.cases,
+        loaded.stats.attributes.len()
+    );
+    Ok(EXIT_OK)
+}
+
+fn init(data_path: &Path, out: Option<&Path>) -> Result<u8, Failure> {
+    if !data_path.is_file() {
+        return Err(Failure::input(format!("{}: data file not found", data_path.display())));
+    }
+    let format = data::format_of(data_path, None);
+    let nulls: Vec<String> = protocol::DEFAULT_NULL_VALUES.map(String::from).to_vec();
+    let profiles = data::scan::profile(data_path, format, &nulls, 40).map_err(|e| Failure::input(format!("{}: cannot read the data: {e}", data_path.display())))?;
+    let refused: Vec<String> = profiles
+        .iter()
+        .filter_map(|p| data::phi::identifier_reason(&p.name).map(|why| format!("column `{}` looks like {why}", p.name)))
+        .collect();
+    let relative = match out.and_then(Path::parent) {
+        Some(dir) => relative_path(data_path, dir),
+        None => data_path.display().to_string(),
+    };
+    let text = crate::starter::starter_protocol(&relative, &profiles);
+    match out {
+        Some(p) => {
+            write::write_file(p, text.as_bytes()).map_err(|e| Failure::output(p, e))?;
+            eprintln!("wrote {}: edit the lines marked EDIT, then run `s1557 validate {}`", p.display(), p.display());
+        }
+        None => print!("{text}"),
+    }
+    for r in &refused {
+        eprintln!("warning: {r}, a direct identifier; drop it before `s1557 run`");
+    }
+    Ok(EXIT_OK)
+}
+
+/// `target` relative to `base` when both are relative paths from the same folder, else absolute.
+fn relative_path(target: &Path, base: &Path) -> String {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let (t, b) = (abs(target), abs(base));
+    let tc: Vec<_> = t.components().collect();
+    let bc: Vec<_> = b.components().collect();
+    let common = tc.iter().zip(&bc).take_while(|(x, y)| x == y).count();
+    let mut rel = PathBuf::new();
+    for _ in common..bc.len() {
+        rel.push("..");
+    }
+    for c in &tc[common..] {
+        rel.push(c);
+    }
+    rel.display().to_string()
+}

@@ -1,0 +1,215 @@
+//! Group coding: from the raw texts of the grouped table to per-group confusion counts.
+//! Missing values go to an explicit `Unknown` group; a value the protocol does not map is an
+//! error naming the value, the column and how many rows carry it.
+
+use std::collections::BTreeMap;
+
+use super::scan::RawCell;
+use crate::protocol::{Attribute, Coding, Protocol, UNKNOWN};
+use crate::suffstats::{AttributeCounts, Confusion, GroupCounts, SufficientStats};
+
+/// A value that could not be coded: which column, which text (`None`: missing), how many rows,
+/// and what was expected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodingProblem {
+    pub column: String,
+    pub value: Option<String>,
+    pub rows: u64,
+    pub message: String,
+    pub hint: Option<String>,
+    /// Whether the first row carrying `value` in `column` names the problem's place.
+    pub locate: bool,
+}
+
+/// The group index of a raw value under an attribute's coding, or why it has none.
+fn code_value(attr: &Attribute, null_values: &[String], value: Option<&str>) -> Result<usize, (String, Option<String>)> {
+    let unknown = attr.groups.len() - 1;
+    let v = match value {
+        None => return Ok(unknown),
+        Some(v) if v.trim().is_empty() || null_values.iter().any(|n| n == v) => return Ok(unknown),
+        Some(v) => v,
+    };
+    match &attr.coding {
+        Coding::Map { map, missing } => {
+            if missing.contains(v) {
+                return Ok(unknown);
+            }
+            match map.get(v) {
+                Some(target) if target == UNKNOWN => Ok(unknown),
+                Some(target) => Ok(attr.groups.iter().position(|g| g == target).unwrap_or(unknown)),
+                None => Err((
+                    format!("value `{v}` is not in the map of attribute `{}`", attr.name),
+                    Some(format!(
+                        "add it to `map` (e.g. \"{v}\" = \"{}\") or to `missing`",
+                        attr.groups.first().map_or("…", String::as_str)
+                    )),
+                )),
+            }
+        }
+        Coding::AgeYears { bounds, missing } => {
+            if missing.contains(v) {
+                return Ok(unknown);
+            }
+            let Ok(years) = v.trim().parse::<f64>() else {
+                return Err((format!("age `{v}` is not a number of years"), Some("list codes for missing ages in `missing`".into())));
+            };
+            if !years.is_finite() || years < bounds[0] as f64 {
+                return Err((
+                    format!("age `{v}` is below the first band, which starts at {}", bounds[0]),
+                    Some("lower the first bound in `bands`, or exclude these rows before the run".into()),
+                ));
+            }
+            let floor = years.floor() as i64;
+            Ok(bounds.iter().rposition(|&b| floor >= b).unwrap_or(0))
+        }
+    }
+}
+
+fn binary(value: Option<&str>, positive: &[String], negative: &[String]) -> Option<bool> {
+    let v = value?.trim();
+    if positive.iter().any(|p| p.eq_ignore_ascii_case(v)) {
+        Some(true)
+    } else if negative.iter().any(|n| n.eq_ignore_ascii_case(v)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Code the grouped table into sufficient statistics, or list every value that could not be coded.
+///
+/// `key_columns` names the columns of `cells[i].keys` in order; `decision_column` and
+/// `outcome_column` are the names used in messages.
+pub fn code(protocol: &Protocol, key_columns: &[String], cells: &[RawCell], decision_column: &str) -> Result<SufficientStats, Vec<CodingProblem>> {
+    let mut problems: BTreeMap<(String, Option<String>), CodingProblem> = BTreeMap::new();
+    let mut note = |column: &str, value: Option<&str>, rows: u64, message: String, hint: Option<String>, locate: bool| {
+        problems
+            .entry((column.to_string(), value.map(str::to_string)))
+            .or_insert_with(|| CodingProblem { column: column.to_string(), value: value.map(str::to_string), rows: 0, message, hint, locate })
+            .rows += rows;
+    };
+    let attr_key: Vec<usize> = protocol
+        .attributes
+        .iter()
+        .map(|a| key_columns.iter().position(|k| k == &a.column).unwrap_or(0))
+        .collect();
+    let null_values = &protocol.data.null_values;
+
+    // Per cell: the group index of each attribute, the decision and the outcome.
+    let mut coded: Vec<(Vec<usize>, bool, bool, u64)> = Vec::with_capacity(cells.len());
+    let mut cases: u64 = 0;
+    for cell in cells {
+        let count = cell.count.max(0.0).round() as u64;
+        let rows = count.max(1);
+        if cell.bad_counts > 0 {
+            let c = protocol.columns.count.as_deref().unwrap_or("count");
+            note(c, None, cell.bad_counts, format!("column `{c}` has counts that are missing, negative or not whole numbers"), None, false);
+        }
+        if cell.score_out_of_range > 0 {
+            let c = protocol.columns.score.as_deref().unwrap_or("score");
+            note(c, None, cell.score_out_of_range, format!("column `{c}` has scores outside [0, 1]"), Some("scores must be probabilities; rescale them before the run".into()), false);
+        }
+        if cell.score_missing > 0 {
+            let c = protocol.columns.score.as_deref().unwrap_or("score");
+            note(c, None, cell.score_missing, format!("column `{c}` has missing scores; the decision cannot be formed"), None, false);
+            continue;
+        }
+        let mut idx = Vec::with_capacity(protocol.attributes.len());
+        let mut ok = true;
+        for (a, &k) in protocol.attributes.iter().zip(&attr_key) {
+            match code_value(a, null_values, cell.keys[k].as_deref()) {
+                Ok(i) => idx.push(i),
+                Err((msg, hint)) => {
+                    note(&a.column, cell.keys[k].as_deref(), rows, msg, hint, true);
+                    ok = false;
+                }
+            }
+        }
+        let d = binary(cell.decision.as_deref(), &protocol.positive_values, &protocol.negative_values);
+        let o = binary(cell.outcome.as_deref(), &protocol.positive_values, &protocol.negative_values);
+        let expected = format!("expected one of {} (positive) or {} (negative)", protocol.positive_values.join(", "), protocol.negative_values.join(", "));
+        if d.is_none() {
+            let what = match cell.decision.as_deref() {
+                None => format!("column `{decision_column}` has missing decisions"),
+                Some(v) => format!("decision `{v}` in column `{decision_column}` is not a yes/no value"),
+            };
+            note(decision_column, cell.decision.as_deref(), rows, what, Some(format!("{expected}; set [values] to map other codes")), protocol.columns.decision.is_some());
+            ok = false;
+        }
+        let oc = &protocol.columns.outcome;
+        if o.is_none() {
+            let what = match cell.outcome.as_deref() {
+                None => format!("column `{oc}` has missing outcomes"),
+                Some(v) => format!("outcome `{v}` in column `{oc}` is not a yes/no value"),
+            };
+            note(oc, cell.outcome.as_deref(), rows, what, Some(format!("{expected}; set [values] to map other codes")), true);
+            ok = false;
+        }
+        if ok {
+            if let (Some(d), Some(o)) = (d, o) {
+                cases += count;
+                coded.push((idx, d, o, count));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems.into_values().collect());
+    }
+
+    let mut attributes = Vec::new();
+    for (ai, a) in protocol.attributes.iter().enumerate() {
+        let mut counts = vec![Confusion::default(); a.groups.len()];
+        for (idx, d, o, n) in &coded {
+            counts[idx[ai]].add(*d, *o, *n);
+        }
+        let unknown = a.groups.len() - 1;
+        let groups = a
+            .groups
+            .iter()
+            .zip(counts)
+            .enumerate()
+            .filter(|(i, (_, c))| *i != unknown || c.n() > 0)
+            .map(|(_, (g, c))| GroupCounts { group: g.clone(), counts: c })
+            .collect();
+        attributes.push(AttributeCounts {
+            attribute: a.name.clone(),
+            crossed: vec![],
+            reference_group: a.reference.clone(),
+            ordered: a.ordered,
+            groups,
+        });
+    }
+    for x in &protocol.crossed {
+        let mut cells: BTreeMap<Vec<usize>, Confusion> = BTreeMap::new();
+        let ref_idx: Vec<usize> = x
+            .attributes
+            .iter()
+            .zip(&x.reference)
+            .map(|(&ai, r)| protocol.attributes[ai].groups.iter().position(|g| g == r).unwrap_or(0))
+            .collect();
+        cells.entry(ref_idx.clone()).or_default();
+        for (idx, d, o, n) in &coded {
+            let key: Vec<usize> = x.attributes.iter().map(|&ai| idx[ai]).collect();
+            cells.entry(key).or_default().add(*d, *o, *n);
+        }
+        let label = |key: &[usize]| -> String {
+            key.iter()
+                .zip(&x.attributes)
+                .map(|(&g, &ai)| protocol.attributes[ai].groups[g].as_str())
+                .collect::<Vec<_>>()
+                .join(" × ")
+        };
+        attributes.push(AttributeCounts {
+            attribute: x.name.clone(),
+            crossed: x.attributes.iter().map(|&ai| protocol.attributes[ai].name.clone()).collect(),
+            reference_group: label(&ref_idx),
+            ordered: false,
+            groups: cells
+                .iter()
+                .filter(|(k, c)| c.n() > 0 || **k == ref_idx)
+                .map(|(k, c)| GroupCounts { group: label(k), counts: *c })
+                .collect(),
+        });
+    }
+    Ok(SufficientStats { cases, attributes })
+}

@@ -1,0 +1,231 @@
+//! The one pass over the rows, through polars: a grouped count over the distinct values of every
+//! column the protocol uses. Everything after this works on the (small) grouped table.
+//! This is the only module of the crate that imports polars; its API moves between versions, so
+//! the churn stays here.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+use crate::protocol::Format;
+
+/// What the scan needs to know: the columns and how the decision is formed.
+pub struct ScanSpec<'a> {
+    pub path: &'a Path,
+    pub format: Format,
+    pub null_values: &'a [String],
+    /// Columns read as text and grouped on (attributes, and the decision when it is a column).
+    pub key_columns: Vec<String>,
+    pub decision: Option<String>,
+    /// `(column, threshold)`: the decision is `score >= threshold`.
+    pub score: Option<(String, Option<f64>)>,
+    pub outcome: String,
+    pub count: Option<String>,
+}
+
+/// One cell of the grouped table: the raw texts of the key columns and how many cases carry them.
+#[derive(Debug, Clone)]
+pub struct RawCell {
+    pub keys: Vec<Option<String>>,
+    pub decision: Option<String>,
+    pub outcome: Option<String>,
+    pub count: f64,
+    /// Rows in this cell whose score lies outside [0, 1].
+    pub score_out_of_range: u64,
+    /// Rows in this cell with no score.
+    pub score_missing: u64,
+    /// Rows whose count is negative, missing or not a whole number (counts submissions).
+    pub bad_counts: u64,
+}
+
+/// The column names of a data file (after polars' header parsing).
+pub fn header(path: &Path, format: Format, null_values: &[String]) -> PolarsResult<Vec<String>> {
+    let mut lf = frame(path, format, null_values, &[], None)?;
+    let schema = lf.collect_schema()?;
+    Ok(schema.iter_names().map(|n| n.to_string()).collect())
+}
+
+fn frame(path: &Path, format: Format, null_values: &[String], text_columns: &[String], float_column: Option<&str>) -> PolarsResult<LazyFrame> {
+    let p = PlRefPath::new(path.to_string_lossy().as_ref());
+    match format {
+        Format::Csv => {
+            let mut overwrite = Schema::default();
+            for c in text_columns {
+                overwrite.with_column(c.as_str().into(), DataType::String);
+            }
+            if let Some(f) = float_column {
+                overwrite.with_column(f.into(), DataType::Float64);
+            }
+            let nulls: Vec<PlSmallStr> = null_values.iter().map(|s| s.as_str().into()).collect();
+            LazyCsvReader::new(p)
+                .with_has_header(true)
+                .with_infer_schema_length(Some(10_000))
+                .with_dtype_overwrite(if overwrite.is_empty() { None } else { Some(Arc::new(overwrite)) })
+                .with_null_values(if nulls.is_empty() { None } else { Some(NullValues::AllColumns(nulls)) })
+                .finish()
+        }
+        Format::Parquet => LazyFrame::scan_parquet(p, ScanArgsParquet::default()),
+    }
+}
+
+/// Run the grouped count. Returns the cells of the table.
+pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
+    let mut text_columns = spec.key_columns.clone();
+    if let Some(d) = &spec.decision {
+        text_columns.push(d.clone());
+    }
+    text_columns.push(spec.outcome.clone());
+    text_columns.sort();
+    text_columns.dedup();
+    let score_col = spec.score.as_ref().map(|(c, _)| c.as_str());
+    let lf = frame(spec.path, spec.format, spec.null_values, &text_columns, score_col)?;
+
+    let mut keys: Vec<Expr> = spec
+        .key_columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| col(c.as_str()).cast(DataType::String).alias(format!("__k{i}")))
+        .collect();
+    let decision = match (&spec.decision, &spec.score) {
+        (Some(d), _) => col(d.as_str()).cast(DataType::String),
+        (None, Some((s, Some(t)))) => col(s.as_str()).cast(DataType::Float64).gt_eq(lit(*t)).cast(DataType::String),
+        _ => lit(NULL).cast(DataType::String),
+    };
+    keys.push(decision.alias("__decision"));
+    keys.push(col(spec.outcome.as_str()).cast(DataType::String).alias("__outcome"));
+
+    let mut aggs = vec![];
+    match &spec.count {
+        Some(c) => {
+            let v = col(c.as_str()).cast(DataType::Float64);
+            aggs.push(v.clone().fill_null(lit(0.0)).sum().alias("__n"));
+            let whole = v.clone().cast(DataType::Int64).cast(DataType::Float64);
+            let bad = v.clone().is_null().or(v.clone().lt(lit(0.0))).or(v.neq(whole));
+            aggs.push(bad.cast(DataType::UInt64).sum().alias("__bad_counts"));
+        }
+        None => {
+            aggs.push(len().cast(DataType::Float64).alias("__n"));
+            aggs.push(lit(0u64).first().alias("__bad_counts"));
+        }
+    }
+    match score_col {
+        Some(s) => {
+            let v = col(s).cast(DataType::Float64);
+            aggs.push(v.clone().lt(lit(0.0)).or(v.clone().gt(lit(1.0))).cast(DataType::UInt64).sum().alias("__score_bad"));
+            aggs.push(v.is_null().cast(DataType::UInt64).sum().alias("__score_null"));
+        }
+        None => {
+            aggs.push(lit(0u64).first().alias("__score_bad"));
+            aggs.push(lit(0u64).first().alias("__score_null"));
+        }
+    }
+
+    let df = lf
+        .group_by(keys)
+        .agg(aggs)
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
+
+    let height = df.height();
+    let text = |name: &str| -> PolarsResult<Vec<Option<String>>> {
+        let c = df.column(name)?.cast(&DataType::String)?;
+        Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect())
+    };
+    let float = |name: &str| -> PolarsResult<Vec<f64>> {
+        let c = df.column(name)?.cast(&DataType::Float64)?;
+        Ok(c.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect())
+    };
+    let key_values: Vec<Vec<Option<String>>> = (0..spec.key_columns.len())
+        .map(|i| text(&format!("__k{i}")))
+        .collect::<PolarsResult<_>>()?;
+    let decisions = text("__decision")?;
+    let outcomes = text("__outcome")?;
+    let counts = float("__n")?;
+    let bad_counts = float("__bad_counts")?;
+    let score_bad = float("__score_bad")?;
+    let score_null = float("__score_null")?;
+
+    Ok((0..height)
+        .map(|r| RawCell {
+            keys: key_values.iter().map(|k| k[r].clone()).collect(),
+            decision: decisions[r].clone(),
+            outcome: outcomes[r].clone(),
+            count: counts[r],
+            score_out_of_range: score_bad[r] as u64,
+            score_missing: score_null[r] as u64,
+            bad_counts: bad_counts[r] as u64,
+        })
+        .collect())
+}
+
+/// The 1-based data line (header = line 1) of the first row whose `column` holds `value`
+/// (`None`: a missing cell), for error messages. CSV only; `None` when not found.
+pub fn first_line_with(path: &Path, format: Format, null_values: &[String], column: &str, value: Option<&str>) -> Option<u64> {
+    let lf = frame(path, format, null_values, &[column.to_string()], None).ok()?;
+    let c = col(column).cast(DataType::String);
+    let cond = match value {
+        Some(v) => c.eq(lit(v)),
+        None => c.is_null(),
+    };
+    let df = lf
+        .with_row_index("__row", None)
+        .filter(cond)
+        .select([col("__row")])
+        .limit(1)
+        .collect()
+        .ok()?;
+    let row = df.column("__row").ok()?.cast(&DataType::UInt64).ok()?;
+    let idx = row.u64().ok()?.get(0)?;
+    Some(idx + 2)
+}
+
+/// A summary of one column for `s1557 init`: its dtype and most frequent values.
+pub struct ColumnProfile {
+    pub name: String,
+    pub dtype: String,
+    pub distinct: usize,
+    /// Up to `limit` most frequent values with their counts, most frequent first
+    /// (`None`: a missing cell).
+    pub top: Vec<(Option<String>, u64)>,
+    pub numeric_range: Option<(f64, f64)>,
+}
+
+/// Profile every column of a data file (one grouped count per column).
+pub fn profile(path: &Path, format: Format, null_values: &[String], limit: usize) -> PolarsResult<Vec<ColumnProfile>> {
+    let df = frame(path, format, null_values, &[], None)?.collect()?;
+    let mut out = Vec::new();
+    for c in df.columns() {
+        let name = c.name().to_string();
+        let dtype = c.dtype().to_string();
+        let numeric = c.dtype().is_primitive_numeric();
+        let counts = df
+            .clone()
+            .lazy()
+            .group_by([col(name.as_str()).cast(DataType::String).alias("__v")])
+            .agg([len().cast(DataType::UInt64).alias("__n")])
+            .sort(["__n", "__v"], SortMultipleOptions::default().with_order_descending_multi([true, false]))
+            .collect()?;
+        let distinct = counts.height();
+        let values = counts.column("__v")?.str()?.clone();
+        let ns = counts.column("__n")?.u64()?.clone();
+        let top = values
+            .iter()
+            .zip(ns.iter())
+            .take(limit)
+            .map(|(v, n)| (v.map(str::to_string), n.unwrap_or(0)))
+            .collect();
+        let numeric_range = if numeric {
+            let f = c.cast(&DataType::Float64)?;
+            let f = f.f64()?;
+            match (f.min(), f.max()) {
+                (Some(lo), Some(hi)) => Some((lo, hi)),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        out.push(ColumnProfile { name, dtype, distinct, top, numeric_range });
+    }
+    Ok(out)
+}

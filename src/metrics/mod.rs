@@ -1,0 +1,324 @@
+//! Group metrics and comparisons from sufficient statistics: per-group rates with intervals,
+//! each group against its attribute's reference group (ratio, difference, test, power), the
+//! omnibus test per attribute and metric, and the multiplicity correction across the run.
+//! Uses `stats` for every number; knows nothing of files or triggers.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{Analysis, Correction, Metric};
+use crate::stats::{self, contingency, multiplicity, power, proportion, two_sample, Undefined};
+use crate::suffstats::{AttributeCounts, Confusion, SufficientStats};
+
+/// A two-sided confidence interval and the method that made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Interval {
+    pub level: f64,
+    pub low: f64,
+    pub high: f64,
+    pub method: String,
+}
+
+/// A point estimate with its interval, or the reason it does not exist. Never NaN.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Estimate {
+    Value { value: f64, ci: Interval },
+    Undefined { reason: String },
+}
+
+impl Estimate {
+    fn undefined(u: Undefined) -> Estimate {
+        Estimate::Undefined { reason: u.0.to_string() }
+    }
+
+    pub fn value(&self) -> Option<f64> {
+        match self {
+            Estimate::Value { value, .. } => Some(*value),
+            Estimate::Undefined { .. } => None,
+        }
+    }
+
+    pub fn ci(&self) -> Option<&Interval> {
+        match self {
+            Estimate::Value { ci, .. } => Some(ci),
+            Estimate::Undefined { .. } => None,
+        }
+    }
+}
+
+/// Numerator and denominator of a metric from a group's confusion counts.
+pub fn fraction(metric: Metric, c: &Confusion) -> (u64, u64) {
+    let n = c.n();
+    match metric {
+        Metric::Prevalence => (c.tp + c.fn_, n),
+        Metric::SelectionRate => (c.tp + c.fp, n),
+        Metric::Tpr => (c.tp, c.tp + c.fn_),
+        Metric::Fpr => (c.fp, c.fp + c.tn),
+        Metric::Fnr => (c.fn_, c.tp + c.fn_),
+        Metric::Tnr => (c.tn, c.fp + c.tn),
+        Metric::Ppv => (c.tp, c.tp + c.fp),
+        Metric::Npv => (c.tn, c.tn + c.fn_),
+        Metric::Accuracy => (c.tp + c.tn, n),
+    }
+}
+
+/// One metric of one group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MetricValue {
+    pub metric: String,
+    pub numerator: u64,
+    pub denominator: u64,
+    pub estimate: Estimate,
+}
+
+/// One group's counts and metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GroupResult {
+    pub group: String,
+    pub n: u64,
+    pub is_reference: bool,
+    pub metrics: Vec<MetricValue>,
+}
+
+/// Pearson chi-square across all groups of an attribute for one metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Omnibus {
+    pub metric: String,
+    pub test: String,
+    pub result: OmnibusResult,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OmnibusResult {
+    Value {
+        statistic: f64,
+        df: f64,
+        p_value: f64,
+        groups: usize,
+        min_expected: f64,
+        /// Present when an expected count is under 5 and the chi-square approximation is doubtful.
+        warning: Option<String>,
+    },
+    Undefined {
+        reason: String,
+    },
+}
+
+/// An attribute's groups and omnibus tests.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AttributeResult {
+    pub attribute: String,
+    pub crossed: Vec<String>,
+    pub reference_group: String,
+    pub ordered: bool,
+    pub groups: Vec<GroupResult>,
+    pub omnibus: Vec<Omnibus>,
+}
+
+/// The test comparing a group with its reference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TestResult {
+    /// Fisher's exact test, two-sided (an expected cell was under 5).
+    FisherExact { p_value: f64 },
+    /// Pooled two-proportion z-test, two-sided.
+    PooledZ { statistic: f64, p_value: f64 },
+    Undefined { reason: String },
+}
+
+impl TestResult {
+    pub fn p_value(&self) -> Option<f64> {
+        match self {
+            TestResult::FisherExact { p_value } | TestResult::PooledZ { p_value, .. } => Some(*p_value),
+            TestResult::Undefined { .. } => None,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            TestResult::FisherExact { .. } => "fisher_exact",
+            TestResult::PooledZ { .. } => "pooled_z",
+            TestResult::Undefined { .. } => "",
+        }
+    }
+}
+
+/// What size of disparity the group sizes could detect at the run's alpha and target power.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Detectable {
+    pub alpha: f64,
+    pub power: f64,
+    /// Smallest detectable rise of the group's rate above the reference rate (absolute), if any.
+    pub difference_up: Option<f64>,
+    /// Smallest detectable fall below the reference rate (absolute), if any.
+    pub difference_down: Option<f64>,
+    /// The same as ratios to the reference rate (`None` when the reference rate is 0).
+    pub ratio_up: Option<f64>,
+    pub ratio_down: Option<f64>,
+}
+
+/// A group compared with its attribute's reference group on one metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Comparison {
+    /// `attribute/group/metric`, unique in the run.
+    pub id: String,
+    pub attribute: String,
+    pub group: String,
+    pub reference_group: String,
+    pub metric: String,
+    pub numerator: u64,
+    pub denominator: u64,
+    pub reference_numerator: u64,
+    pub reference_denominator: u64,
+    pub ratio: Estimate,
+    pub difference: Estimate,
+    pub test: TestResult,
+    /// Adjusted for multiple comparisons across the run's family (`correction`); `None` when the
+    /// test is undefined.
+    pub p_adjusted: Option<f64>,
+    pub detectable: Detectable,
+}
+
+/// Everything computed from the sufficient statistics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Results {
+    pub attributes: Vec<AttributeResult>,
+    pub comparisons: Vec<Comparison>,
+    /// How many comparisons had a p-value and entered the correction.
+    pub family_size: usize,
+}
+
+fn interval(ci: stats::Ci, level: f64, method: &str) -> Interval {
+    Interval { level, low: ci.low, high: ci.high, method: method.to_string() }
+}
+
+/// A rate with its Wilson interval.
+pub fn rate(num: u64, den: u64, level: f64) -> Estimate {
+    match proportion::wilson(num, den, level) {
+        Ok(ci) => Estimate::Value { value: num as f64 / den as f64, ci: interval(ci, level, "wilson") },
+        Err(u) => Estimate::undefined(u),
+    }
+}
+
+fn group_result(g: &crate::suffstats::GroupCounts, reference: &str, level: f64) -> GroupResult {
+    GroupResult {
+        group: g.group.clone(),
+        n: g.counts.n(),
+        is_reference: g.group == reference,
+        metrics: Metric::ALL
+            .iter()
+            .map(|&m| {
+                let (num, den) = fraction(m, &g.counts);
+                MetricValue { metric: m.name().to_string(), numerator: num, denominator: den, estimate: rate(num, den, level) }
+            })
+            .collect(),
+    }
+}
+
+fn omnibus(a: &AttributeCounts, metric: Metric) -> Omnibus {
+    let rows: Vec<(u64, u64)> = a.groups.iter().map(|g| fraction(metric, &g.counts)).collect();
+    let result = match contingency::chi_square_kx2(&rows) {
+        Ok(c) => OmnibusResult::Value {
+            statistic: c.statistic,
+            df: c.df,
+            p_value: c.p_value,
+            groups: rows.iter().filter(|r| r.1 > 0).count(),
+            min_expected: c.min_expected,
+            warning: (c.min_expected < 5.0).then(|| format!("an expected count is {:.2}, under 5: the chi-square approximation is doubtful", c.min_expected)),
+        },
+        Err(u) => OmnibusResult::Undefined { reason: u.0.to_string() },
+    };
+    Omnibus { metric: metric.name().to_string(), test: "pearson_chi_square".into(), result }
+}
+
+/// Compare one group with the reference on one metric (without the multiplicity correction).
+pub fn compare(attribute: &str, group: &str, reference: &str, metric: Metric, g: &Confusion, r: &Confusion, analysis: &Analysis) -> Comparison {
+    let level = analysis.confidence_level;
+    let (x1, n1) = fraction(metric, g);
+    let (x0, n0) = fraction(metric, r);
+    let ratio = match two_sample::katz_ratio(x1, n1, x0, n0, level) {
+        Ok(rc) => Estimate::Value {
+            value: rc.ratio,
+            ci: interval(rc.ci, level, if rc.corrected { "katz_log_haldane" } else { "katz_log" }),
+        },
+        Err(u) => Estimate::undefined(u),
+    };
+    let difference = match two_sample::newcombe_diff(x1, n1, x0, n0, level) {
+        Ok((d, ci)) => Estimate::Value { value: d, ci: interval(ci, level, "newcombe_hybrid_score") },
+        Err(u) => Estimate::undefined(u),
+    };
+    let test = match two_sample::compare_test(x1, n1, x0, n0) {
+        Ok((two_sample::TestKind::FisherExact, _, p)) => TestResult::FisherExact { p_value: p },
+        Ok((two_sample::TestKind::PooledZ, z, p)) => TestResult::PooledZ { statistic: z.unwrap_or(0.0), p_value: p },
+        Err(u) => TestResult::Undefined { reason: u.0.to_string() },
+    };
+    let p0 = if n0 > 0 { x0 as f64 / n0 as f64 } else { 0.0 };
+    let up = if n0 > 0 { power::minimum_detectable_difference(p0, n1, n0, analysis.alpha, analysis.power, true) } else { None };
+    let down = if n0 > 0 { power::minimum_detectable_difference(p0, n1, n0, analysis.alpha, analysis.power, false) } else { None };
+    let as_ratio = |d: Option<f64>, sign: f64| if p0 > 0.0 { d.map(|d| (p0 + sign * d) / p0) } else { None };
+    Comparison {
+        id: format!("{attribute}/{group}/{}", metric.name()),
+        attribute: attribute.to_string(),
+        group: group.to_string(),
+        reference_group: reference.to_string(),
+        metric: metric.name().to_string(),
+        numerator: x1,
+        denominator: n1,
+        reference_numerator: x0,
+        reference_denominator: n0,
+        ratio,
+        difference,
+        test,
+        p_adjusted: None,
+        detectable: Detectable {
+            alpha: analysis.alpha,
+            power: analysis.power,
+            difference_up: up,
+            difference_down: down,
+            ratio_up: as_ratio(up, 1.0),
+            ratio_down: as_ratio(down, -1.0),
+        },
+    }
+}
+
+/// Adjust p-values for multiple comparisons.
+pub fn adjust(p: &[f64], correction: Correction) -> Vec<f64> {
+    match correction {
+        Correction::Holm => multiplicity::holm(p),
+        Correction::Bonferroni => multiplicity::bonferroni(p),
+        Correction::BenjaminiHochberg => multiplicity::benjamini_hochberg(p),
+    }
+}
+
+/// Compute every group metric, comparison and omnibus test.
+pub fn compute(stats: &SufficientStats, analysis: &Analysis) -> Results {
+    let mut attributes = Vec::new();
+    let mut comparisons = Vec::new();
+    for a in &stats.attributes {
+        let groups = a.groups.iter().map(|g| group_result(g, &a.reference_group, analysis.confidence_level)).collect();
+        let omni = analysis.metrics.iter().map(|&m| omnibus(a, m)).collect();
+        let reference = a.groups.iter().find(|g| g.group == a.reference_group).map(|g| g.counts).unwrap_or_default();
+        for &m in &analysis.metrics {
+            for g in a.groups.iter().filter(|g| g.group != a.reference_group) {
+                comparisons.push(compare(&a.attribute, &g.group, &a.reference_group, m, &g.counts, &reference, analysis));
+            }
+        }
+        attributes.push(AttributeResult {
+            attribute: a.attribute.clone(),
+            crossed: a.crossed.clone(),
+            reference_group: a.reference_group.clone(),
+            ordered: a.ordered,
+            groups,
+            omnibus: omni,
+        });
+    }
+    let with_p: Vec<usize> = (0..comparisons.len()).filter(|&i| comparisons[i].test.p_value().is_some()).collect();
+    let raw: Vec<f64> = with_p.iter().filter_map(|&i| comparisons[i].test.p_value()).collect();
+    let adjusted = adjust(&raw, analysis.correction);
+    for (&i, p) in with_p.iter().zip(adjusted) {
+        comparisons[i].p_adjusted = Some(p);
+    }
+    Results { attributes, comparisons, family_size: with_p.len() }
+}

@@ -1,0 +1,874 @@
+//! The TOML protocol: its model, its validation and its hash.
+//!
+//! A protocol names the tool under test, the data, the columns, how a site's codes map to
+//! standard categories, the reference groups, the metrics, the statistical settings and the
+//! remediation triggers. Clinics and vendors run the same protocol, so their results compare.
+//! Parsing is two-staged: `raw` mirrors the file (unknown keys are errors), [`Protocol`] is the
+//! validated model. Every problem is reported at once, each with its line and column.
+//! This module touches nothing else in the crate.
+
+mod raw;
+pub mod vocab;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+pub use vocab::{Standard, UNKNOWN};
+
+/// One problem found in an input file, with its place where there is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every problem found in a protocol.
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("cannot read protocol: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{}", render(.0))]
+    Invalid(Vec<Diagnostic>),
+}
+
+fn render(diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for (i, d) in diags.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&d.to_string());
+    }
+    out
+}
+
+/// A rate computed from a group's confusion counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Metric {
+    Prevalence,
+    SelectionRate,
+    Tpr,
+    Fpr,
+    Fnr,
+    Tnr,
+    Ppv,
+    Npv,
+    Accuracy,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 9] = [
+        Metric::Prevalence,
+        Metric::SelectionRate,
+        Metric::Tpr,
+        Metric::Fpr,
+        Metric::Fnr,
+        Metric::Tnr,
+        Metric::Ppv,
+        Metric::Npv,
+        Metric::Accuracy,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Prevalence => "prevalence",
+            Metric::SelectionRate => "selection_rate",
+            Metric::Tpr => "tpr",
+            Metric::Fpr => "fpr",
+            Metric::Fnr => "fnr",
+            Metric::Tnr => "tnr",
+            Metric::Ppv => "ppv",
+            Metric::Npv => "npv",
+            Metric::Accuracy => "accuracy",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Metric> {
+        Metric::ALL.into_iter().find(|m| m.name() == s)
+    }
+
+    /// A plain-language label for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::Prevalence => "Prevalence (outcome rate)",
+            Metric::SelectionRate => "Selection rate (flagged)",
+            Metric::Tpr => "True positive rate (sensitivity)",
+            Metric::Fpr => "False positive rate",
+            Metric::Fnr => "False negative rate (missed cases)",
+            Metric::Tnr => "True negative rate (specificity)",
+            Metric::Ppv => "Positive predictive value",
+            Metric::Npv => "Negative predictive value",
+            Metric::Accuracy => "Accuracy",
+        }
+    }
+}
+
+/// How the tool under test decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecisionType {
+    /// A yes/no decision column.
+    Binary,
+    /// A risk score; the decision is `score >= threshold`.
+    ScoreThreshold,
+}
+
+/// Correction for multiple comparisons across the run's family of comparisons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Correction {
+    Holm,
+    Bonferroni,
+    BenjaminiHochberg,
+}
+
+impl Correction {
+    pub fn name(self) -> &'static str {
+        match self {
+            Correction::Holm => "holm",
+            Correction::Bonferroni => "bonferroni",
+            Correction::BenjaminiHochberg => "benjamini_hochberg",
+        }
+    }
+}
+
+/// Severity of a trigger when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Monitor,
+    Remediate,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Monitor => "monitor",
+            Severity::Remediate => "remediate",
+        }
+    }
+}
+
+/// Data file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Parquet,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tool {
+    pub name: String,
+    pub vendor: String,
+    pub version: String,
+    pub intended_use: String,
+    pub decision_type: DecisionType,
+}
+
+#[derive(Debug, Clone)]
+pub struct DataSpec {
+    /// The path as the protocol writes it (relative to the protocol file).
+    pub path_as_written: String,
+    /// The path resolved against the protocol's folder.
+    pub path: PathBuf,
+    pub format: Option<Format>,
+    pub period_start: Option<chrono::NaiveDate>,
+    pub period_end: Option<chrono::NaiveDate>,
+    /// Cell texts read as missing, besides an empty cell.
+    pub null_values: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Columns {
+    pub decision: Option<String>,
+    pub score: Option<String>,
+    pub threshold: Option<f64>,
+    pub outcome: String,
+    /// A frequency column: each row stands for this many cases (a counts submission).
+    pub count: Option<String>,
+}
+
+/// How a column's values become groups.
+#[derive(Debug, Clone)]
+pub enum Coding {
+    /// Site code → category; codes in `missing` (and empty cells) go to `Unknown`.
+    Map {
+        map: BTreeMap<String, String>,
+        missing: BTreeSet<String>,
+    },
+    /// Age in years cut at the lower bounds `bounds`; the last band is open (top code).
+    AgeYears {
+        bounds: Vec<i64>,
+        missing: BTreeSet<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    pub name: String,
+    pub column: String,
+    pub standard: Standard,
+    pub coding: Coding,
+    /// The groups in reporting order; `Unknown` is last and only appears when data has it.
+    pub groups: Vec<String>,
+    pub reference: String,
+    /// Whether the groups have a natural order (age bands).
+    pub ordered: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Crossed {
+    pub name: String,
+    /// Indices into [`Protocol::attributes`].
+    pub attributes: Vec<usize>,
+    /// One reference label per component attribute.
+    pub reference: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Metrics compared with the reference group (every metric is reported per group).
+    pub metrics: Vec<Metric>,
+    pub confidence_level: f64,
+    pub alpha: f64,
+    pub correction: Correction,
+    /// Target power: below it a comparison is `insufficient_data`.
+    pub power: f64,
+    pub min_cell_size: u64,
+    pub seed: u64,
+}
+
+/// A band on a ratio or a difference; a missing side is unbounded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Band {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl Band {
+    pub fn contains(&self, v: f64) -> bool {
+        self.min.is_none_or(|m| v >= m) && self.max.is_none_or(|m| v <= m)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    pub id: String,
+    pub metric: Metric,
+    /// Attribute (or crossed attribute) names it applies to; empty means all.
+    pub attributes: Vec<String>,
+    pub ratio: Option<Band>,
+    pub difference: Option<Band>,
+    pub severity: Severity,
+    pub action: String,
+}
+
+impl Trigger {
+    pub fn applies_to(&self, attribute: &str, metric: Metric) -> bool {
+        self.metric == metric && (self.attributes.is_empty() || self.attributes.iter().any(|a| a == attribute))
+    }
+}
+
+/// A validated protocol.
+#[derive(Debug, Clone)]
+pub struct Protocol {
+    pub source: PathBuf,
+    pub sha256: String,
+    pub protocol_version: String,
+    pub name: String,
+    pub tool: Tool,
+    pub data: DataSpec,
+    pub columns: Columns,
+    pub positive_values: Vec<String>,
+    pub negative_values: Vec<String>,
+    pub attributes: Vec<Attribute>,
+    pub crossed: Vec<Crossed>,
+    pub analysis: Analysis,
+    pub triggers: Vec<Trigger>,
+}
+
+/// Default texts read as a positive and a negative decision or outcome (compared without case).
+pub const DEFAULT_POSITIVE: [&str; 5] = ["1", "true", "yes", "y", "1.0"];
+pub const DEFAULT_NEGATIVE: [&str; 5] = ["0", "false", "no", "n", "0.0"];
+/// Default cell texts read as missing (besides an empty cell).
+pub const DEFAULT_NULL_VALUES: [&str; 3] = ["NA", "N/A", "null"];
+
+/// Hex SHA-256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Read, parse and validate a protocol file.
+pub fn load(path: &Path) -> Result<Protocol, ProtocolError> {
+    let text = fs_err::read_to_string(path)?;
+    parse(&text, path)
+}
+
+/// Parse and validate protocol text; `path` names the file in messages and anchors `data.path`.
+pub fn parse(text: &str, path: &Path) -> Result<Protocol, ProtocolError> {
+    let raw: raw::RawProtocol = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unzip();
+            return Err(ProtocolError::Invalid(vec![Diagnostic {
+                file: path.to_path_buf(),
+                line,
+                column,
+                message: e.message().trim_end().to_string(),
+                hint: None,
+            }]));
+        }
+    };
+    let mut v = Validator {
+        text,
+        file: path.to_path_buf(),
+        diags: Vec::new(),
+    };
+    let protocol = v.protocol(raw, text, path);
+    if v.diags.is_empty() {
+        Ok(protocol)
+    } else {
+        Err(ProtocolError::Invalid(v.diags))
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+struct Validator<'a> {
+    text: &'a str,
+    file: PathBuf,
+    diags: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn error<T>(&mut self, at: &Spanned<T>, message: impl Into<String>, hint: Option<String>) {
+        let (line, column) = line_col(self.text, at.span().start);
+        self.diags.push(Diagnostic {
+            file: self.file.clone(),
+            line: Some(line),
+            column: Some(column),
+            message: message.into(),
+            hint,
+        });
+    }
+
+    fn error_nowhere(&mut self, message: impl Into<String>, hint: Option<String>) {
+        self.diags.push(Diagnostic {
+            file: self.file.clone(),
+            line: None,
+            column: None,
+            message: message.into(),
+            hint,
+        });
+    }
+
+    fn protocol(&mut self, raw: raw::RawProtocol, text: &str, path: &Path) -> Protocol {
+        let decision_type = match raw.tool.decision_type.get_ref().as_str() {
+            "binary" => DecisionType::Binary,
+            "score_threshold" => DecisionType::ScoreThreshold,
+            other => {
+                self.error(
+                    &raw.tool.decision_type,
+                    format!("unknown decision type `{other}`"),
+                    Some("expected one of `binary`, `score_threshold`".into()),
+                );
+                DecisionType::Binary
+            }
+        };
+        let tool = Tool {
+            name: raw.tool.name,
+            vendor: raw.tool.vendor,
+            version: raw.tool.version,
+            intended_use: raw.tool.intended_use,
+            decision_type,
+        };
+        let data = self.data(raw.data, path);
+        let columns = self.columns(raw.columns, decision_type);
+        let (positive_values, negative_values) = match raw.values {
+            Some(v) => (
+                v.positive.unwrap_or_else(|| DEFAULT_POSITIVE.map(String::from).to_vec()),
+                v.negative.unwrap_or_else(|| DEFAULT_NEGATIVE.map(String::from).to_vec()),
+            ),
+            None => (
+                DEFAULT_POSITIVE.map(String::from).to_vec(),
+                DEFAULT_NEGATIVE.map(String::from).to_vec(),
+            ),
+        };
+        if let Some(v) = positive_values
+            .iter()
+            .find(|p| negative_values.iter().any(|n| n.eq_ignore_ascii_case(p)))
+        {
+            self.error_nowhere(
+                format!("value `{v}` is listed as both positive and negative in [values]"),
+                None,
+            );
+        }
+        if raw.attributes.is_empty() {
+            self.error_nowhere(
+                "the protocol names no protected attribute",
+                Some("add at least one [[attributes]] table (race, ethnicity, sex, age, disability)".into()),
+            );
+        }
+        let mut attributes = Vec::new();
+        let mut seen = BTreeSet::new();
+        for a in raw.attributes {
+            if !seen.insert(a.name.get_ref().clone()) {
+                self.error(&a.name, format!("attribute `{}` is defined twice", a.name.get_ref()), None);
+                continue;
+            }
+            if let Some(attr) = self.attribute(a) {
+                attributes.push(attr);
+            }
+        }
+        let crossed = raw
+            .crossed
+            .into_iter()
+            .filter_map(|c| self.crossed(c, &attributes, &mut seen))
+            .collect();
+        let analysis = self.analysis(raw.analysis);
+        let triggers = self.triggers(raw.triggers, &analysis, &seen);
+        Protocol {
+            source: path.to_path_buf(),
+            sha256: sha256_hex(text.as_bytes()),
+            protocol_version: raw.protocol_version.into_inner(),
+            name: raw.name.into_inner(),
+            tool,
+            data,
+            columns,
+            positive_values,
+            negative_values,
+            attributes,
+            crossed,
+            analysis,
+            triggers,
+        }
+    }
+
+    fn date(&mut self, s: Option<Spanned<String>>, key: &str) -> Option<chrono::NaiveDate> {
+        let s = s?;
+        match chrono::NaiveDate::parse_from_str(s.get_ref(), "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                self.error(&s, format!("`data.{key}` is not a date: `{}`", s.get_ref()), Some("expected YYYY-MM-DD".into()));
+                None
+            }
+        }
+    }
+
+    fn data(&mut self, raw: raw::RawData, protocol_path: &Path) -> DataSpec {
+        let format = match raw.format {
+            None => None,
+            Some(f) => match f.get_ref().as_str() {
+                "csv" => Some(Format::Csv),
+                "parquet" => Some(Format::Parquet),
+                other => {
+                    self.error(&f, format!("unknown data format `{other}`"), Some("expected one of `csv`, `parquet`".into()));
+                    None
+                }
+            },
+        };
+        let period_start = self.date(raw.period_start, "period_start");
+        let period_end = self.date(raw.period_end, "period_end");
+        if let (Some(s), Some(e)) = (period_start, period_end) {
+            if s > e {
+                self.error_nowhere(format!("`data.period_start` ({s}) is after `data.period_end` ({e})"), None);
+            }
+        }
+        let written = raw.path.into_inner();
+        let base = protocol_path.parent().unwrap_or(Path::new("."));
+        DataSpec {
+            path: base.join(&written),
+            path_as_written: written,
+            format,
+            period_start,
+            period_end,
+            null_values: raw
+                .null_values
+                .unwrap_or_else(|| DEFAULT_NULL_VALUES.map(String::from).to_vec()),
+        }
+    }
+
+    fn columns(&mut self, raw: raw::RawColumns, decision_type: DecisionType) -> Columns {
+        let threshold = raw.threshold.as_ref().map(|t| *t.get_ref());
+        if let Some(t) = &raw.threshold {
+            if !(0.0..=1.0).contains(t.get_ref()) {
+                self.error(t, format!("`columns.threshold` is {}, outside [0, 1]", t.get_ref()), None);
+            }
+        }
+        match decision_type {
+            DecisionType::Binary if raw.decision.is_none() => self.error_nowhere(
+                "decision type `binary` needs `columns.decision`",
+                Some("name the column holding the tool's yes/no decision".into()),
+            ),
+            DecisionType::ScoreThreshold if raw.score.is_none() || raw.threshold.is_none() => self.error_nowhere(
+                "decision type `score_threshold` needs `columns.score` and `columns.threshold`",
+                Some("the decision is `score >= threshold`".into()),
+            ),
+            _ => {}
+        }
+        Columns {
+            decision: raw.decision.map(Spanned::into_inner),
+            score: raw.score.map(Spanned::into_inner),
+            threshold,
+            outcome: raw.outcome.into_inner(),
+            count: raw.count.map(Spanned::into_inner),
+        }
+    }
+
+    fn attribute(&mut self, a: raw::RawAttribute) -> Option<Attribute> {
+        let Some(standard) = Standard::parse(a.standard.get_ref()) else {
+            self.error(
+                &a.standard,
+                format!("unknown standard `{}` for attribute `{}`", a.standard.get_ref(), a.name.get_ref()),
+                Some(format!("expected one of {}", backticked(&Standard::NAMES))),
+            );
+            return None;
+        };
+        let missing: BTreeSet<String> = a.missing.iter().cloned().collect();
+        let (coding, mut groups) = if standard == Standard::AgeYears {
+            let Some(bands) = &a.bands else {
+                self.error(&a.standard, format!("attribute `{}` uses `age_years` and needs `bands`", a.name.get_ref()), Some("for example bands = [18, 30, 45, 65, 75, 90]".into()));
+                return None;
+            };
+            let b = bands.get_ref();
+            if b.is_empty() || b.windows(2).any(|w| w[0] >= w[1]) || b[0] < 0 {
+                self.error(bands, "`bands` must be increasing lower bounds in years, at least one", None);
+                return None;
+            }
+            if *b.last().unwrap_or(&0) > 90 {
+                self.error(bands, "the last age band must start at 90 or below", Some("HIPAA Safe Harbor aggregates ages over 89 into one 90+ group".into()));
+            }
+            if !a.map.is_empty() {
+                self.error(&a.name, "an `age_years` attribute takes `bands`, not `map`", None);
+            }
+            (
+                Coding::AgeYears { bounds: b.clone(), missing },
+                vocab::age_band_labels(b),
+            )
+        } else {
+            if a.bands.is_some() {
+                self.error(&a.name, format!("`bands` is only for `age_years`; attribute `{}` is `{}`", a.name.get_ref(), standard.name()), None);
+            }
+            let mut map = BTreeMap::new();
+            for (code, target) in &a.map {
+                let t = target.get_ref();
+                if t != UNKNOWN {
+                    if let Some(cats) = standard.categories() {
+                        if !cats.contains(&t.as_str()) {
+                            self.error(
+                                target,
+                                format!("`{t}` is not a `{}` category (attribute `{}`, code `{code}`)", standard.name(), a.name.get_ref()),
+                                Some(format!("expected one of {}, or `Unknown`", backticked(cats))),
+                            );
+                        }
+                    }
+                }
+                map.insert(code.clone(), t.clone());
+            }
+            if map.is_empty() {
+                self.error(&a.name, format!("attribute `{}` has an empty `map`", a.name.get_ref()), Some("map each site code to a category, e.g. map = { \"W\" = \"White\" }".into()));
+            }
+            let groups: Vec<String> = match standard.categories() {
+                Some(cats) => cats
+                    .iter()
+                    .filter(|c| map.values().any(|t| t == *c))
+                    .map(|c| c.to_string())
+                    .collect(),
+                None => {
+                    let mut g: Vec<String> = Vec::new();
+                    for t in map.values() {
+                        if t != UNKNOWN && !g.contains(t) {
+                            g.push(t.clone());
+                        }
+                    }
+                    g.sort();
+                    g
+                }
+            };
+            (Coding::Map { map, missing }, groups)
+        };
+        let reference = a.reference.get_ref().clone();
+        if !groups.contains(&reference) {
+            self.error(
+                &a.reference,
+                format!("reference group `{reference}` of attribute `{}` is not one of its groups", a.name.get_ref()),
+                Some(format!("expected one of {}", backticked(&groups))),
+            );
+        }
+        groups.push(UNKNOWN.to_string());
+        Some(Attribute {
+            name: a.name.into_inner(),
+            column: a.column.into_inner(),
+            ordered: standard == Standard::AgeYears,
+            standard,
+            coding,
+            groups,
+            reference,
+        })
+    }
+
+    fn crossed(&mut self, c: raw::RawCrossed, attributes: &[Attribute], seen: &mut BTreeSet<String>) -> Option<Crossed> {
+        if !seen.insert(c.name.get_ref().clone()) {
+            self.error(&c.name, format!("`{}` is already the name of an attribute", c.name.get_ref()), None);
+            return None;
+        }
+        let names = c.attributes.get_ref();
+        if names.len() < 2 {
+            self.error(&c.attributes, "a crossed attribute needs at least two attributes", None);
+            return None;
+        }
+        let mut idx = Vec::new();
+        for n in names {
+            match attributes.iter().position(|a| &a.name == n) {
+                Some(i) if !idx.contains(&i) => idx.push(i),
+                Some(_) => self.error(&c.attributes, format!("attribute `{n}` is crossed with itself"), None),
+                None => self.error(
+                    &c.attributes,
+                    format!("crossed attribute `{}` names unknown attribute `{n}`", c.name.get_ref()),
+                    Some(format!("expected one of {}", backticked(&attributes.iter().map(|a| a.name.as_str()).collect::<Vec<_>>()))),
+                ),
+            }
+        }
+        if idx.len() != names.len() {
+            return None;
+        }
+        let reference = match &c.reference {
+            None => idx.iter().map(|&i| attributes[i].reference.clone()).collect(),
+            Some(r) => {
+                let r_list = r.get_ref();
+                if r_list.len() != idx.len() {
+                    self.error(r, format!("`reference` needs one group per crossed attribute ({})", idx.len()), None);
+                    return None;
+                }
+                for (label, &i) in r_list.iter().zip(&idx) {
+                    if !attributes[i].groups.contains(label) {
+                        self.error(r, format!("`{label}` is not a group of attribute `{}`", attributes[i].name), Some(format!("expected one of {}", backticked(&attributes[i].groups))));
+                    }
+                }
+                r_list.clone()
+            }
+        };
+        Some(Crossed {
+            name: c.name.into_inner(),
+            attributes: idx,
+            reference,
+        })
+    }
+
+    fn analysis(&mut self, raw: Option<raw::RawAnalysis>) -> Analysis {
+        let mut a = Analysis {
+            metrics: vec![Metric::SelectionRate, Metric::Tpr, Metric::Fpr, Metric::Ppv],
+            confidence_level: 0.95,
+            alpha: 0.05,
+            correction: Correction::Holm,
+            power: 0.8,
+            min_cell_size: 11,
+            seed: 1557,
+        };
+        let Some(raw) = raw else { return a };
+        if let Some(ms) = raw.metrics {
+            let mut metrics = Vec::new();
+            for m in &ms {
+                match Metric::parse(m.get_ref()) {
+                    Some(metric) if !metrics.contains(&metric) => metrics.push(metric),
+                    Some(_) => self.error(m, format!("metric `{}` is listed twice", m.get_ref()), None),
+                    None => self.error(
+                        m,
+                        format!("unknown metric `{}`", m.get_ref()),
+                        Some(format!("expected one of {}", backticked(&Metric::ALL.map(Metric::name)))),
+                    ),
+                }
+            }
+            a.metrics = metrics;
+        }
+        if let Some(c) = raw.confidence_level {
+            let v = *c.get_ref();
+            if !(v > 0.5 && v < 1.0) {
+                self.error(&c, format!("`confidence_level` is {v}; expected a number in (0.5, 1), e.g. 0.95"), None);
+            } else {
+                a.confidence_level = v;
+            }
+        }
+        if let Some(al) = raw.alpha {
+            let v = *al.get_ref();
+            if !(v > 0.0 && v < 0.5) {
+                self.error(&al, format!("`alpha` is {v}; expected a number in (0, 0.5), e.g. 0.05"), None);
+            } else {
+                a.alpha = v;
+            }
+        }
+        if let Some(c) = raw.correction {
+            a.correction = match c.get_ref().as_str() {
+                "holm" => Correction::Holm,
+                "bonferroni" => Correction::Bonferroni,
+                "benjamini_hochberg" | "bh" => Correction::BenjaminiHochberg,
+                other => {
+                    self.error(&c, format!("unknown correction `{other}`"), Some("expected one of `holm`, `bonferroni`, `benjamini_hochberg`".into()));
+                    Correction::Holm
+                }
+            };
+        }
+        if let Some(p) = raw.power {
+            let v = *p.get_ref();
+            if !(v > 0.0 && v < 1.0) {
+                self.error(&p, format!("`power` is {v}; expected a number in (0, 1), e.g. 0.8"), None);
+            } else {
+                a.power = v;
+            }
+        }
+        if let Some(m) = raw.min_cell_size {
+            let v = *m.get_ref();
+            if v < 1 {
+                self.error(&m, format!("`min_cell_size` is {v}; expected a positive whole number (CMS uses 11)"), None);
+            } else {
+                a.min_cell_size = v as u64;
+            }
+        }
+        if let Some(s) = raw.seed {
+            let v = *s.get_ref();
+            if v < 0 {
+                self.error(&s, "`seed` must not be negative", None);
+            } else {
+                a.seed = v as u64;
+            }
+        }
+        a
+    }
+
+    fn triggers(&mut self, raw: Vec<raw::RawTrigger>, analysis: &Analysis, attribute_names: &BTreeSet<String>) -> Vec<Trigger> {
+        let mut out = Vec::new();
+        let mut ids = BTreeSet::new();
+        for t in raw {
+            let before = self.diags.len();
+            if !ids.insert(t.id.get_ref().clone()) {
+                self.error(&t.id, format!("trigger id `{}` is used twice", t.id.get_ref()), None);
+            }
+            let metric = Metric::parse(t.metric.get_ref());
+            match metric {
+                None => self.error(&t.metric, format!("unknown metric `{}` in trigger `{}`", t.metric.get_ref(), t.id.get_ref()), Some(format!("expected one of {}", backticked(&Metric::ALL.map(Metric::name))))),
+                Some(m) if !analysis.metrics.contains(&m) => self.error(
+                    &t.metric,
+                    format!("trigger `{}` uses metric `{}`, which `analysis.metrics` does not compare", t.id.get_ref(), m.name()),
+                    Some(format!("add `{}` to `analysis.metrics`", m.name())),
+                ),
+                Some(_) => {}
+            }
+            let mut attributes = Vec::new();
+            for a in t.attributes.iter().flatten() {
+                if !attribute_names.contains(a.get_ref()) {
+                    self.error(a, format!("trigger `{}` names unknown attribute `{}`", t.id.get_ref(), a.get_ref()), Some(format!("expected one of {}", backticked(&attribute_names.iter().collect::<Vec<_>>()))));
+                }
+                attributes.push(a.get_ref().clone());
+            }
+            let ratio = t.ratio.as_ref().and_then(|b| self.band(b, "ratio", true));
+            let difference = t.difference.as_ref().and_then(|b| self.band(b, "difference", false));
+            if t.ratio.is_none() && t.difference.is_none() {
+                self.error(&t.id, format!("trigger `{}` has neither a `ratio` nor a `difference` band", t.id.get_ref()), Some("e.g. ratio = { min = 0.8, max = 1.25 }".into()));
+            }
+            let severity = match t.severity.get_ref().as_str() {
+                "remediate" => Severity::Remediate,
+                "monitor" => Severity::Monitor,
+                other => {
+                    self.error(&t.severity, format!("unknown severity `{other}`"), Some("expected one of `remediate`, `monitor`".into()));
+                    Severity::Monitor
+                }
+            };
+            if self.diags.len() == before {
+                if let Some(metric) = metric {
+                    out.push(Trigger {
+                        id: t.id.into_inner(),
+                        metric,
+                        attributes,
+                        ratio,
+                        difference,
+                        severity,
+                        action: t.action,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn band(&mut self, b: &Spanned<raw::RawBand>, what: &str, ratio: bool) -> Option<Band> {
+        let r = b.get_ref();
+        if r.min.is_none() && r.max.is_none() {
+            self.error(b, format!("the `{what}` band needs `min`, `max` or both"), None);
+            return None;
+        }
+        if let (Some(lo), Some(hi)) = (r.min, r.max) {
+            if lo >= hi {
+                self.error(b, format!("the `{what}` band has min {lo} at or above max {hi}"), None);
+                return None;
+            }
+        }
+        if ratio {
+            if r.min.is_some_and(|m| !(m > 0.0 && m < 1.0)) || r.max.is_some_and(|m| m <= 1.0) {
+                self.error(b, "a `ratio` band must hold 1: `min` in (0, 1) and `max` above 1", Some("e.g. the four-fifths rule: ratio = { min = 0.8, max = 1.25 }".into()));
+                return None;
+            }
+        } else if r.min.is_some_and(|m| !(-1.0..0.0).contains(&m)) || r.max.is_some_and(|m| !(m > 0.0 && m <= 1.0)) {
+            self.error(b, "a `difference` band must hold 0: `min` in [-1, 0) and `max` in (0, 1]", Some("e.g. difference = { min = -0.05, max = 0.05 }".into()));
+            return None;
+        }
+        Some(Band { min: r.min, max: r.max })
+    }
+}
+
+fn backticked<S: AsRef<str>>(items: &[S]) -> String {
+    items
+        .iter()
+        .map(|s| format!("`{}`", s.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_from_one() {
+        let t = "a = 1\nbb = 2\n";
+        assert_eq!(line_col(t, 0), (1, 1));
+        assert_eq!(line_col(t, 6), (2, 1));
+        assert_eq!(line_col(t, 9), (2, 4));
+    }
+
+    #[test]
+    fn band_contains_is_inclusive() {
+        let b = Band { min: Some(0.8), max: None };
+        assert!(b.contains(0.8));
+        assert!(b.contains(5.0));
+        assert!(!b.contains(0.79));
+    }
+}

@@ -1,0 +1,120 @@
+//! The protocol as written: serde types that mirror the TOML, with spans for the values that
+//! validation may need to point at. Nothing here is trusted; `super::validate` turns it into the
+//! model the rest of the program uses.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProtocol {
+    pub protocol_version: Spanned<String>,
+    pub name: Spanned<String>,
+    pub tool: RawTool,
+    pub data: RawData,
+    pub columns: RawColumns,
+    #[serde(default)]
+    pub values: Option<RawValues>,
+    #[serde(default)]
+    pub attributes: Vec<RawAttribute>,
+    #[serde(default)]
+    pub crossed: Vec<RawCrossed>,
+    #[serde(default)]
+    pub analysis: Option<RawAnalysis>,
+    #[serde(default)]
+    pub triggers: Vec<RawTrigger>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTool {
+    pub name: String,
+    pub vendor: String,
+    pub version: String,
+    pub intended_use: String,
+    pub decision_type: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawData {
+    pub path: Spanned<String>,
+    pub format: Option<Spanned<String>>,
+    pub period_start: Option<Spanned<String>>,
+    pub period_end: Option<Spanned<String>>,
+    #[serde(default)]
+    pub null_values: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawColumns {
+    pub decision: Option<Spanned<String>>,
+    pub score: Option<Spanned<String>>,
+    pub threshold: Option<Spanned<f64>>,
+    pub outcome: Spanned<String>,
+    pub count: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawValues {
+    pub positive: Option<Vec<String>>,
+    pub negative: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAttribute {
+    pub name: Spanned<String>,
+    pub column: Spanned<String>,
+    pub standard: Spanned<String>,
+    pub reference: Spanned<String>,
+    #[serde(default)]
+    pub map: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    pub missing: Vec<String>,
+    pub bands: Option<Spanned<Vec<i64>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCrossed {
+    pub name: Spanned<String>,
+    pub attributes: Spanned<Vec<String>>,
+    pub reference: Option<Spanned<Vec<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAnalysis {
+    pub metrics: Option<Vec<Spanned<String>>>,
+    pub confidence_level: Option<Spanned<f64>>,
+    pub alpha: Option<Spanned<f64>>,
+    pub correction: Option<Spanned<String>>,
+    pub power: Option<Spanned<f64>>,
+    pub min_cell_size: Option<Spanned<i64>>,
+    pub seed: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTrigger {
+    pub id: Spanned<String>,
+    pub metric: Spanned<String>,
+    #[serde(default)]
+    pub attributes: Option<Vec<Spanned<String>>>,
+    pub ratio: Option<Spanned<RawBand>>,
+    pub difference: Option<Spanned<RawBand>>,
+    pub severity: Spanned<String>,
+    pub action: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBand {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}

@@ -1,0 +1,32 @@
+//! Pure statistical functions: distributions, intervals, tests, multiplicity corrections and
+//! power. Nothing here knows about protocols, data or artifacts; every function takes counts or
+//! numbers and returns numbers, or [`Undefined`] with the reason when the quantity does not exist
+//! for its input (a zero denominator, say). Nothing here returns NaN.
+//!
+//! Each function documents its formula, its reference implementation and its edge cases; the
+//! tests in `tests/stats_reference.rs` compare them with values recorded from scipy and
+//! statsmodels by `tests/reference/make_reference.py`.
+
+pub mod contingency;
+pub mod dist;
+pub mod multiplicity;
+pub mod power;
+pub mod proportion;
+pub mod two_sample;
+
+/// Why a statistic has no value for the given input. The reason is written into the artifact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Undefined(pub &'static str);
+
+impl std::fmt::Display for Undefined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// A two-sided confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ci {
+    pub low: f64,
+    pub high: f64,
+}

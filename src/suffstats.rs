@@ -1,0 +1,66 @@
+//! Sufficient statistics: the seam between the data and everything after it.
+//!
+//! One pass over the rows (or a vendor's counts submission) yields, for every attribute and every
+//! group, the four confusion counts of decision × outcome. Every count-based metric, interval,
+//! test and power figure is a function of these counts alone, so the artifact carries them and
+//! anyone can recompute its numbers.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Confusion counts of one group: decision (flagged or not) × true outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Confusion {
+    /// Flagged, outcome positive.
+    pub tp: u64,
+    /// Flagged, outcome negative.
+    pub fp: u64,
+    /// Not flagged, outcome positive.
+    #[serde(rename = "fn")]
+    pub fn_: u64,
+    /// Not flagged, outcome negative.
+    pub tn: u64,
+}
+
+impl Confusion {
+    pub fn n(&self) -> u64 {
+        self.tp + self.fp + self.fn_ + self.tn
+    }
+
+    /// Add `count` cases with the given decision and outcome.
+    pub fn add(&mut self, decision: bool, outcome: bool, count: u64) {
+        match (decision, outcome) {
+            (true, true) => self.tp += count,
+            (true, false) => self.fp += count,
+            (false, true) => self.fn_ += count,
+            (false, false) => self.tn += count,
+        }
+    }
+}
+
+/// One group's counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GroupCounts {
+    pub group: String,
+    pub counts: Confusion,
+}
+
+/// The groups of one attribute (or crossed attribute) with their counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AttributeCounts {
+    pub attribute: String,
+    /// The component attributes when this is a crossed attribute (race × sex); empty otherwise.
+    pub crossed: Vec<String>,
+    pub reference_group: String,
+    /// Whether the groups have a natural order (age bands).
+    pub ordered: bool,
+    pub groups: Vec<GroupCounts>,
+}
+
+/// Everything the statistics need from the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SufficientStats {
+    /// Cases represented (the sum of the counts when the input is a counts submission).
+    pub cases: u64,
+    pub attributes: Vec<AttributeCounts>,
+}

@@ -1,0 +1,181 @@
+//! Trigger rules: from a comparison and the protocol's triggers to a status per finding.
+//!
+//! For each trigger that applies to a comparison (same metric, and the attribute if the trigger
+//! names any), the rules below run in order and the first that holds decides:
+//!
+//! 1. `min_cell_size`: the group's or the reference's denominator is under the protocol's
+//!    minimum → `insufficient_data`.
+//! 2. `beyond_threshold_significant`: the point estimate (ratio or difference) lies outside the
+//!    trigger's band and the adjusted p-value is under alpha → the trigger's severity
+//!    (`remediate` or `monitor`); the trigger fires and its action is recorded.
+//! 3. `beyond_threshold_not_significant`: outside the band but not significant → `monitor`.
+//! 4. `underpowered`: the power to detect a disparity at the band's edge (given both group sizes
+//!    and the reference rate) is under the protocol's target → `insufficient_data`.
+//! 5. `equivalence`: the whole confidence interval lies inside the band → `pass`.
+//! 6. `inconclusive`: otherwise (the interval straddles an edge) → `monitor`.
+//!
+//! A comparison's status is the most serious of its triggers' (remediate > monitor >
+//! insufficient_data > pass), and `not_assessed` when no trigger applies. So `pass` always means
+//! the data shows the disparity is inside the tolerance band, never merely "not significant".
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::{Comparison, Estimate};
+use crate::protocol::{Analysis, Band, Metric, Severity, Trigger};
+use crate::stats::power;
+
+/// The status of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    NotAssessed,
+    Pass,
+    InsufficientData,
+    Monitor,
+    Remediate,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::NotAssessed => "not_assessed",
+            Status::Pass => "pass",
+            Status::InsufficientData => "insufficient_data",
+            Status::Monitor => "monitor",
+            Status::Remediate => "remediate",
+        }
+    }
+}
+
+/// One trigger's verdict on one comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TriggerVerdict {
+    pub trigger: String,
+    pub status: Status,
+    /// The rule that decided (see the module docs): `min_cell_size`,
+    /// `beyond_threshold_significant`, `beyond_threshold_not_significant`, `underpowered`,
+    /// `equivalence`, `inconclusive`.
+    pub rule: String,
+    pub explanation: String,
+    /// Power to detect a disparity at the band's nearest edge (the smallest over the edges).
+    pub power_at_threshold: Option<f64>,
+    /// Whether the trigger fired (rule 2): its action applies.
+    pub fired: bool,
+}
+
+/// The assessment of one comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Assessment {
+    pub status: Status,
+    /// The rule of the deciding trigger (`no_trigger` when none applies).
+    pub rule: String,
+    pub verdicts: Vec<TriggerVerdict>,
+}
+
+fn outside(band: &Band, value: f64) -> bool {
+    !band.contains(value)
+}
+
+fn ci_inside(band: &Band, e: &Estimate) -> Option<bool> {
+    let ci = e.ci()?;
+    Some(band.contains(ci.low) && band.contains(ci.high))
+}
+
+/// Rates at the band's edges for the power check: the group rate a disparity at each edge means.
+fn edge_rates(t: &Trigger, p0: f64) -> Vec<f64> {
+    let mut out = Vec::new();
+    if let Some(r) = t.ratio {
+        out.extend([r.min, r.max].into_iter().flatten().map(|k| k * p0));
+    }
+    if let Some(d) = t.difference {
+        out.extend([d.min, d.max].into_iter().flatten().map(|k| p0 + k));
+    }
+    out.retain(|p| (0.0..=1.0).contains(p));
+    out
+}
+
+/// Evaluate one trigger on one comparison.
+pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerdict {
+    let verdict = |status, rule: &str, explanation: String, power_at_threshold, fired| TriggerVerdict {
+        trigger: t.id.clone(),
+        status,
+        rule: rule.to_string(),
+        explanation,
+        power_at_threshold,
+        fired,
+    };
+    let min = analysis.min_cell_size;
+    if c.denominator < min || c.reference_denominator < min {
+        return verdict(
+            Status::InsufficientData,
+            "min_cell_size",
+            format!("denominators {} (group) and {} (reference); the minimum is {min}", c.denominator, c.reference_denominator),
+            None,
+            false,
+        );
+    }
+    let ratio = c.ratio.value();
+    let diff = c.difference.value();
+    let beyond_ratio = matches!((t.ratio, ratio), (Some(b), Some(v)) if outside(&b, v));
+    let beyond_diff = matches!((t.difference, diff), (Some(b), Some(v)) if outside(&b, v));
+    let p0 = if c.reference_denominator > 0 { c.reference_numerator as f64 / c.reference_denominator as f64 } else { 0.0 };
+    let power_at_threshold = edge_rates(t, p0)
+        .into_iter()
+        .map(|p1| power::two_proportion_power(p1, p0, c.denominator, c.reference_denominator, analysis.alpha))
+        .reduce(f64::min);
+    let describe = || {
+        let mut parts = Vec::new();
+        if let Some(v) = ratio {
+            parts.push(format!("ratio {v:.3}"));
+        }
+        if let Some(v) = diff {
+            parts.push(format!("difference {v:+.3}"));
+        }
+        parts.join(", ")
+    };
+    if beyond_ratio || beyond_diff {
+        let significant = c.p_adjusted.is_some_and(|p| p < analysis.alpha);
+        let p_text = c.p_adjusted.map_or("no p-value".to_string(), |p| format!("adjusted p = {p:.4}"));
+        return if significant {
+            let status = match t.severity {
+                Severity::Remediate => Status::Remediate,
+                Severity::Monitor => Status::Monitor,
+            };
+            verdict(status, "beyond_threshold_significant", format!("{} is outside the band and significant ({p_text} < {})", describe(), analysis.alpha), power_at_threshold, true)
+        } else {
+            verdict(Status::Monitor, "beyond_threshold_not_significant", format!("{} is outside the band but not significant ({p_text})", describe()), power_at_threshold, false)
+        };
+    }
+    match power_at_threshold {
+        Some(pw) if pw >= analysis.power => {}
+        other => {
+            let text = other.map_or("no disparity at the band's edge is possible at this reference rate".to_string(), |pw| {
+                format!("power to detect a disparity at the band's edge is {pw:.2}, under the target {}", analysis.power)
+            });
+            return verdict(Status::InsufficientData, "underpowered", text, other, false);
+        }
+    }
+    let ratio_ok = t.ratio.map(|b| ci_inside(&b, &c.ratio));
+    let diff_ok = t.difference.map(|b| ci_inside(&b, &c.difference));
+    let all_inside = [ratio_ok, diff_ok].into_iter().flatten().all(|x| x == Some(true));
+    if all_inside {
+        verdict(Status::Pass, "equivalence", format!("the {:.0}% interval lies inside the band ({})", analysis.confidence_level * 100.0, describe()), power_at_threshold, false)
+    } else {
+        verdict(Status::Monitor, "inconclusive", format!("the interval crosses an edge of the band ({})", describe()), power_at_threshold, false)
+    }
+}
+
+/// Assess a comparison against every trigger that applies to it.
+pub fn assess(c: &Comparison, triggers: &[Trigger], analysis: &Analysis) -> Assessment {
+    let metric = Metric::parse(&c.metric);
+    let verdicts: Vec<TriggerVerdict> = triggers
+        .iter()
+        .filter(|t| metric.is_some_and(|m| t.applies_to(&c.attribute, m)))
+        .map(|t| evaluate(t, c, analysis))
+        .collect();
+    match verdicts.iter().max_by_key(|v| v.status) {
+        None => Assessment { status: Status::NotAssessed, rule: "no_trigger".into(), verdicts },
+        Some(worst) => Assessment { status: worst.status, rule: worst.rule.clone(), verdicts },
+    }
+}
