@@ -3,12 +3,14 @@
 //! for a seed (ChaCha8); nothing here is real patient data.
 //!
 //! Each row is one discharge. The outcome (`readmitted_30d`) depends on age and disability. The
-//! tool's `risk_score` is a noisy logistic function of the outcome and age; the patient is
-//! `flagged` for outreach when the score, rounded to four decimals, is at least 0.5. Injected:
+//! tool's `risk_score` is a noisy logistic function of the outcome; the patient is
+//! `flagged` for outreach when the score, rounded to four decimals, is at least 0.5. The
+//! readmission rate rises with age and with disability, so selection rates differ by need even
+//! where the tool is fair. Injected:
 //!
 //! - Black patients' scores are pulled down by 0.9 on the logit scale, so the tool misses more of
 //!   their readmissions (lower TPR and selection rate): a disparity to remediate.
-//! - Patients aged 75–89 have scores pulled down by 0.3: a smaller disparity.
+//! - Patients aged 75–89 have scores pulled down by 0.4: a smaller disparity.
 //! - Sex has no effect: female and male patients should pass.
 //! - Native Hawaiian or Other Pacific Islander patients are rare (0.4%): too few to judge.
 //! - About 8% of race codes and 4–5% of other attributes are missing: the Unknown groups.
@@ -36,8 +38,18 @@ fn logistic(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// Write `rows` rows of the example data set to `out` (CSV), atomically.
+/// Write `rows` rows of the example data set to `out`, atomically: Parquet when the name ends in
+/// `.parquet`, else CSV.
 pub fn write_example(out: &Path, rows: u64, seed: u64) -> std::io::Result<()> {
+    if crate::data::format_of(out, None) == crate::protocol::Format::Parquet {
+        let dir = tempfile::tempdir()?;
+        let csv = dir.path().join("example.csv");
+        write_example(&csv, rows, seed)?;
+        let staged = dir.path().join("example.parquet");
+        crate::data::scan::csv_to_parquet(&csv, &staged).map_err(std::io::Error::other)?;
+        let bytes = fs_err::read(&staged)?;
+        return crate::artifact::write::write_file(out, &bytes);
+    }
     let dir = match out.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -67,15 +79,15 @@ pub fn write_rows<W: Write>(w: &mut W, rows: u64, seed: u64) -> std::io::Result<
         let age = age_draw.round().clamp(18.0, 104.0) as i64;
         let disability = pick(&mut rng, &[("Y", 0.15), ("N", 0.80), ("", 0.05)]);
         let dis = if disability == "Y" { 1.0 } else { 0.0 };
-        let p_out = logistic(-1.9 + 0.02 * (age as f64 - 60.0) + 0.45 * dis);
+        let p_out = logistic(-1.9 + 0.01 * (age as f64 - 60.0) + 0.3 * dis);
         let outcome = rng.random::<f64>() < p_out;
         let noise: f64 = StandardNormal.sample(&mut rng);
-        let mut logit = -1.6 + 2.4 * f64::from(u8::from(outcome)) + 0.012 * (age as f64 - 60.0) + 0.3 * dis + 0.9 * noise;
+        let mut logit = -1.6 + 2.4 * f64::from(u8::from(outcome)) + 0.9 * noise;
         if race == "B" {
             logit -= 0.9;
         }
         if (75..90).contains(&age) {
-            logit -= 0.3;
+            logit -= 0.4;
         }
         let score = (logistic(logit) * 10_000.0).round() / 10_000.0;
         let flagged = u8::from(score >= 0.5);

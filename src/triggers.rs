@@ -136,13 +136,13 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
     };
     if beyond_ratio || beyond_diff {
         let significant = c.p_adjusted.is_some_and(|p| p < analysis.alpha);
-        let p_text = c.p_adjusted.map_or("no p-value".to_string(), |p| format!("adjusted p = {p:.4}"));
+        let p_text = c.p_adjusted.map_or("no p-value".to_string(), |p| if p < 1e-4 { "adjusted p < 0.0001".to_string() } else { format!("adjusted p = {p:.4}") });
         return if significant {
             let status = match t.severity {
                 Severity::Remediate => Status::Remediate,
                 Severity::Monitor => Status::Monitor,
             };
-            verdict(status, "beyond_threshold_significant", format!("{} is outside the band and significant ({p_text} < {})", describe(), analysis.alpha), power_at_threshold, true)
+            verdict(status, "beyond_threshold_significant", format!("{} is outside the band and significant ({p_text}; alpha {})", describe(), analysis.alpha), power_at_threshold, true)
         } else {
             verdict(Status::Monitor, "beyond_threshold_not_significant", format!("{} is outside the band but not significant ({p_text})", describe()), power_at_threshold, false)
         };

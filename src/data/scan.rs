@@ -229,3 +229,11 @@ pub fn profile(path: &Path, format: Format, null_values: &[String], limit: usize
     }
     Ok(out)
 }
+
+/// Convert a CSV file to Parquet (for `s1557 generate --out FILE.parquet` and benchmarks).
+pub fn csv_to_parquet(csv: &Path, parquet: &Path) -> PolarsResult<()> {
+    let mut df = frame(csv, Format::Csv, &[], &[], None)?.collect()?;
+    let file = std::fs::File::create(parquet)?;
+    ParquetWriter::new(file).finish(&mut df)?;
+    Ok(())
+}

@@ -83,12 +83,13 @@ fn findings_table(out: &mut String, findings: &[&Finding], a: &Artifact, with_ac
     out.push('\n');
     for f in findings {
         let c = &f.comparison;
+        // A suppressed finding's explanation would reveal its numbers: give the rule only.
         let why = f
             .assessment
             .verdicts
             .iter()
             .filter(|v| v.status == f.assessment.status)
-            .map(|v| format!("{}: {}", v.trigger, v.explanation))
+            .map(|v| if hidden(f, min) { format!("{}: {}", v.trigger, v.rule.replace('_', " ")) } else { format!("{}: {}", v.trigger, v.explanation) })
             .collect::<Vec<_>>()
             .join("; ");
         let (g, r, ratio, diff, p) = if hidden(f, min) {

@@ -1,0 +1,203 @@
+"""Reference values for s1557's statistics, from scipy and statsmodels.
+
+Run from the repository root:
+
+    pip install scipy==1.14.1 statsmodels==0.14.4 numpy==2.1.3
+    python3 tests/reference/make_reference.py
+
+It writes tests/reference/stats.json, which tests/stats_reference.rs reads; the tests never need
+Python. Cases are drawn with a fixed seed and include the edge cases (zeros, all events, n = 1,
+counts up to 10^9).
+"""
+
+import json
+import pathlib
+
+import numpy as np
+import scipy
+import statsmodels
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    proportion_confint,
+    proportions_ztest,
+)
+
+rng = np.random.default_rng(1557)
+LEVELS = [0.9, 0.95, 0.99]
+
+
+def counts(k):
+    """k (x, n) pairs over a wide range of sizes, with edge cases first."""
+    out = [(0, 1), (1, 1), (0, 10), (10, 10), (1, 2), (5, 11), (0, 1000), (1000, 1000),
+           (3, 10**9), (10**9 - 7, 10**9), (500_000_000, 10**9), (123_456, 987_654)]
+    while len(out) < k:
+        n = int(10 ** rng.uniform(0, 7))
+        p = rng.choice([rng.uniform(0, 1), rng.uniform(0, 0.05), rng.uniform(0.95, 1)])
+        out.append((int(rng.binomial(n, p)), n))
+    return out
+
+
+def wilson_cases():
+    out = []
+    for i, (x, n) in enumerate(counts(220)):
+        level = LEVELS[i % 3]
+        lo, hi = proportion_confint(x, n, alpha=1 - level, method="wilson")
+        out.append({"x": x, "n": n, "level": level, "low": float(lo), "high": float(hi)})
+    return out
+
+
+def pairs(k):
+    a = counts(k)
+    b = counts(k + 37)[37:]
+    rng.shuffle(b)
+    return list(zip(a, b))
+
+
+def katz_cases():
+    out = []
+    for i, ((x1, n1), (x0, n0)) in enumerate(pairs(220)):
+        if x0 == 0 or x1 == n1 and x0 == n0:
+            continue
+        level = LEVELS[i % 3]
+        ratio = (x1 / n1) / (x0 / n0)
+        corrected = x1 == 0
+        # s1557 adds 0.5 to every cell of the 2x2 table when the group's numerator is 0
+        # (Haldane-Anscombe); statsmodels' "log" method is then applied to the corrected cells.
+        c1, m1, c0, m0 = (x1 + 0.5, n1 + 1, x0 + 0.5, n0 + 1) if corrected else (x1, n1, x0, n0)
+        lo, hi = confint_proportions_2indep(c1, m1, c0, m0, method="log", compare="ratio", alpha=1 - level)
+        out.append({"x1": x1, "n1": n1, "x0": x0, "n0": n0, "level": level, "ratio": ratio,
+                    "low": float(lo), "high": float(hi), "corrected": corrected})
+    return out
+
+
+def newcombe_cases():
+    out = []
+    for i, ((x1, n1), (x0, n0)) in enumerate(pairs(220)):
+        level = LEVELS[i % 3]
+        lo, hi = confint_proportions_2indep(x1, n1, x0, n0, method="newcomb", compare="diff", alpha=1 - level)
+        out.append({"x1": x1, "n1": n1, "x0": x0, "n0": n0, "level": level,
+                    "diff": x1 / n1 - x0 / n0, "low": float(lo), "high": float(hi)})
+    return out
+
+
+def ztest_cases():
+    out = []
+    for (x1, n1), (x0, n0) in pairs(220):
+        pooled = (x1 + x0) / (n1 + n0)
+        if pooled in (0.0, 1.0):
+            continue
+        z, p = proportions_ztest([x1, x0], [n1, n0])
+        out.append({"x1": x1, "n1": n1, "x0": x0, "n0": n0, "z": float(z), "p": float(p)})
+    return out
+
+
+def fisher_cases():
+    tables = [(0, 0, 0, 0), (0, 5, 0, 5), (3, 0, 0, 3), (1, 9, 11, 3), (8, 2, 1, 5), (0, 10, 10, 0),
+              (5, 5, 5, 5), (2, 7, 8, 2), (0, 1, 1, 0), (1, 0, 0, 1), (7, 12, 0, 15), (20, 980, 2, 998)]
+    while len(tables) < 220:
+        kind = len(tables) % 3
+        if kind == 0:
+            t = tuple(int(v) for v in rng.integers(0, 30, 4))
+        elif kind == 1:
+            n1, n2 = (int(v) for v in rng.integers(1, 3000, 2))
+            p1, p2 = rng.uniform(0, 0.2, 2)
+            a, c = int(rng.binomial(n1, p1)), int(rng.binomial(n2, p2))
+            t = (a, n1 - a, c, n2 - c)
+        else:
+            n1, n2 = (int(v) for v in rng.integers(1, 200_000, 2))
+            p = rng.uniform(0.0001, 0.01)
+            a, c = int(rng.binomial(n1, p)), int(rng.binomial(n2, p * rng.uniform(0.5, 2)))
+            t = (a, n1 - a, c, n2 - c)
+        tables.append(t)
+    out = []
+    for a, b, c, d in tables:
+        p = stats.fisher_exact([[a, b], [c, d]]).pvalue
+        out.append({"a": a, "b": b, "c": c, "d": d, "p": float(p)})
+    return out
+
+
+def chi2_cases():
+    out = []
+    while len(out) < 200:
+        k = int(rng.integers(2, 9))
+        rows = []
+        for _ in range(k):
+            n = int(10 ** rng.uniform(0.5, 6))
+            rows.append((int(rng.binomial(n, rng.uniform(0.01, 0.6))), n))
+        table = np.array([[x, n - x] for x, n in rows])
+        if (table.sum(axis=0) == 0).any():
+            continue
+        chi2, p, dof, expected = stats.chi2_contingency(table, correction=False)
+        out.append({"rows": rows, "statistic": float(chi2), "df": int(dof), "p": float(p),
+                    "min_expected": float(expected.min())})
+    return out
+
+
+def adjust_cases():
+    out = []
+    for i in range(200):
+        m = int(rng.integers(1, 60))
+        kind = i % 4
+        if kind == 0:
+            p = rng.uniform(0, 1, m)
+        elif kind == 1:
+            p = rng.uniform(0, 0.05, m)
+        elif kind == 2:
+            p = np.concatenate([rng.uniform(0, 1e-6, m // 2 + 1), rng.uniform(0, 1, m - m // 2 - 1)])
+        else:
+            p = np.round(rng.uniform(0, 0.1, m), 3)  # ties
+        p = [float(v) for v in p]
+        case = {"p": p}
+        for method, key in (("holm", "holm"), ("bonferroni", "bonferroni"), ("fdr_bh", "bh")):
+            case[key] = [float(v) for v in multipletests(p, method=method)[1]]
+        out.append(case)
+    return out
+
+
+def power_formula(p1, p0, n1, n0, alpha):
+    """Power of the two-sided two-proportion z-test: pooled null, unpooled alternative variance
+    (Fleiss, Levin & Paik 2003). An independent implementation with scipy's normal."""
+    z = stats.norm.isf(alpha / 2)
+    pbar = (p1 * n1 + p0 * n0) / (n1 + n0)
+    s0 = np.sqrt(pbar * (1 - pbar) * (1 / n1 + 1 / n0))
+    s1 = np.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
+    d = abs(p1 - p0)
+    return float(stats.norm.cdf((d - z * s0) / s1) + stats.norm.cdf((-d - z * s0) / s1))
+
+
+def power_cases():
+    out = []
+    while len(out) < 200:
+        p0 = float(rng.uniform(0.01, 0.99))
+        p1 = float(np.clip(p0 + rng.uniform(-0.3, 0.3), 0.001, 0.999))
+        if p1 == p0:
+            continue
+        n1, n0 = (int(10 ** rng.uniform(1, 5)) for _ in range(2))
+        alpha = float(rng.choice([0.01, 0.05, 0.1]))
+        out.append({"p1": p1, "p0": p0, "n1": n1, "n0": n0, "alpha": alpha,
+                    "power": power_formula(p1, p0, n1, n0, alpha)})
+    return out
+
+
+def main():
+    ref = {
+        "generated_by": "tests/reference/make_reference.py",
+        "versions": {"numpy": np.__version__, "scipy": scipy.__version__, "statsmodels": statsmodels.__version__},
+        "wilson": wilson_cases(),
+        "katz_ratio": katz_cases(),
+        "newcombe_diff": newcombe_cases(),
+        "pooled_z": ztest_cases(),
+        "fisher_exact": fisher_cases(),
+        "chi_square_kx2": chi2_cases(),
+        "adjust": adjust_cases(),
+        "power": power_cases(),
+    }
+    path = pathlib.Path(__file__).with_name("stats.json")
+    path.write_text(json.dumps(ref, indent=1) + "\n")
+    print(f"wrote {path}: " + ", ".join(f"{k} {len(v)}" for k, v in ref.items() if isinstance(v, list)))
+
+
+if __name__ == "__main__":
+    main()
