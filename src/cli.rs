@@ -26,7 +26,11 @@ pub const EXIT_INPUT: u8 = 2;
 pub const EXIT_FAILURE: u8 = 3;
 
 #[derive(Parser)]
-#[command(name = "s1557", version, about = "Test a clinical decision-support tool for discrimination (45 CFR 92.210)")]
+#[command(
+    name = "s1557",
+    version,
+    about = "Test a clinical decision-support tool for discrimination (45 CFR 92.210)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -90,10 +94,16 @@ struct Failure {
 
 impl Failure {
     fn input(message: impl ToString) -> Failure {
-        Failure { code: EXIT_INPUT, message: message.to_string() }
+        Failure {
+            code: EXIT_INPUT,
+            message: message.to_string(),
+        }
     }
     fn output(path: &Path, e: impl std::fmt::Display) -> Failure {
-        Failure { code: EXIT_FAILURE, message: format!("cannot write `{}`: {e}", path.display()) }
+        Failure {
+            code: EXIT_FAILURE,
+            message: format!("cannot write `{}`: {e}", path.display()),
+        }
     }
 }
 
@@ -107,7 +117,12 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Run { protocol, out, data, as_of } => run(&protocol, &out, data.as_deref(), as_of.as_deref()),
+        Command::Run {
+            protocol,
+            out,
+            data,
+            as_of,
+        } => run(&protocol, &out, data.as_deref(), as_of.as_deref()),
         Command::Validate { protocol, data } => validate(&protocol, data.as_deref()),
         Command::Init { data, out } => init(&data, out.as_deref()),
         Command::Schema => {
@@ -132,16 +147,28 @@ pub fn main() -> ExitCode {
 
 fn load_protocol(path: &Path) -> Result<Protocol, Failure> {
     protocol::load(path).map_err(|e| match e {
-        protocol::ProtocolError::Io(io) => Failure::input(format!("cannot read protocol `{}`: {io}", path.display())),
+        protocol::ProtocolError::Io(io) => {
+            Failure::input(format!("cannot read protocol `{}`: {io}", path.display()))
+        }
         other => Failure::input(other),
     })
 }
 
-fn run(protocol_path: &Path, out: &Path, data: Option<&Path>, as_of: Option<&str>) -> Result<u8, Failure> {
+fn run(
+    protocol_path: &Path,
+    out: &Path,
+    data: Option<&Path>,
+    as_of: Option<&str>,
+) -> Result<u8, Failure> {
     let protocol = load_protocol(protocol_path)?;
     let as_of = match as_of {
-        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| Failure::input(format!("--as-of `{s}` is not a date; expected YYYY-MM-DD")))?,
-        None => protocol.data.period_end.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+            Failure::input(format!("--as-of `{s}` is not a date; expected YYYY-MM-DD"))
+        })?,
+        None => protocol
+            .data
+            .period_end
+            .unwrap_or_else(|| chrono::Utc::now().date_naive()),
     };
     let loaded = data::load(&protocol, data).map_err(Failure::input)?;
     let results = metrics::compute(&loaded.stats, &protocol.analysis);
@@ -149,14 +176,37 @@ fn run(protocol_path: &Path, out: &Path, data: Option<&Path>, as_of: Option<&str
     let json = artifact::to_json(&art);
     let csv = report::metrics_csv(&art);
     let md = report::markdown(&art);
-    write::write_bundle(out, &[("artifact.json", json.as_bytes()), ("metrics.csv", csv.as_bytes()), ("report.md", md.as_bytes())]).map_err(|e| Failure::output(out, e))?;
+    write::write_bundle(
+        out,
+        &[
+            ("artifact.json", json.as_bytes()),
+            ("metrics.csv", csv.as_bytes()),
+            ("report.md", md.as_bytes()),
+        ],
+    )
+    .map_err(|e| Failure::output(out, e))?;
     let s = &art.summary;
     println!(
         "{}: {} cases; {} remediate, {} monitor, {} insufficient data, {} pass, {} not assessed",
-        art.tool.name, art.data.cases, s.remediate, s.monitor, s.insufficient_data, s.pass, s.not_assessed
+        art.tool.name,
+        art.data.cases,
+        s.remediate,
+        s.monitor,
+        s.insufficient_data,
+        s.pass,
+        s.not_assessed
     );
-    println!("wrote {}", ["artifact.json", "metrics.csv", "report.md"].map(|f| out.join(f).display().to_string()).join(", "));
-    Ok(if s.overall == Status::Remediate { EXIT_REMEDIATE } else { EXIT_OK })
+    println!(
+        "wrote {}",
+        ["artifact.json", "metrics.csv", "report.md"]
+            .map(|f| out.join(f).display().to_string())
+            .join(", ")
+    );
+    Ok(if s.overall == Status::Remediate {
+        EXIT_REMEDIATE
+    } else {
+        EXIT_OK
+    })
 }
 
 fn validate(protocol_path: &Path, data: Option<&Path>) -> Result<u8, Failure> {
@@ -174,14 +224,25 @@ fn validate(protocol_path: &Path, data: Option<&Path>) -> Result<u8, Failure> {
 
 fn init(data_path: &Path, out: Option<&Path>) -> Result<u8, Failure> {
     if !data_path.is_file() {
-        return Err(Failure::input(format!("{}: data file not found", data_path.display())));
+        return Err(Failure::input(format!(
+            "{}: data file not found",
+            data_path.display()
+        )));
     }
     let format = data::format_of(data_path, None);
     let nulls: Vec<String> = protocol::DEFAULT_NULL_VALUES.map(String::from).to_vec();
-    let profiles = data::scan::profile(data_path, format, &nulls, 40).map_err(|e| Failure::input(format!("{}: cannot read the data: {e}", data_path.display())))?;
+    let profiles = data::scan::profile(data_path, format, &nulls, 40).map_err(|e| {
+        Failure::input(format!(
+            "{}: cannot read the data: {e}",
+            data_path.display()
+        ))
+    })?;
     let refused: Vec<String> = profiles
         .iter()
-        .filter_map(|p| data::phi::identifier_reason(&p.name).map(|why| format!("column `{}` looks like {why}", p.name)))
+        .filter_map(|p| {
+            data::phi::identifier_reason(&p.name)
+                .map(|why| format!("column `{}` looks like {why}", p.name))
+        })
         .collect();
     let relative = match out.and_then(Path::parent) {
         Some(dir) => relative_path(data_path, dir),
@@ -191,7 +252,11 @@ fn init(data_path: &Path, out: Option<&Path>) -> Result<u8, Failure> {
     match out {
         Some(p) => {
             write::write_file(p, text.as_bytes()).map_err(|e| Failure::output(p, e))?;
-            eprintln!("wrote {}: edit the lines marked EDIT, then run `s1557 validate {}`", p.display(), p.display());
+            eprintln!(
+                "wrote {}: edit the lines marked EDIT, then run `s1557 validate {}`",
+                p.display(),
+                p.display()
+            );
         }
         None => print!("{text}"),
     }

@@ -55,7 +55,10 @@ pub fn write_example(out: &Path, rows: u64, seed: u64) -> std::io::Result<()> {
         _ => Path::new("."),
     };
     fs_err::create_dir_all(dir)?;
-    let tmp = tempfile::Builder::new().prefix(".example.").suffix(".tmp").tempfile_in(dir)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".example.")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
     {
         let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
         write_rows(&mut w, rows, seed)?;
@@ -69,9 +72,23 @@ pub fn write_example(out: &Path, rows: u64, seed: u64) -> std::io::Result<()> {
 /// Write the rows (with header) to any writer.
 pub fn write_rows<W: Write>(w: &mut W, rows: u64, seed: u64) -> std::io::Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    writeln!(w, "race,ethnicity,sex,age,disability,risk_score,flagged,readmitted_30d")?;
+    writeln!(
+        w,
+        "race,ethnicity,sex,age,disability,risk_score,flagged,readmitted_30d"
+    )?;
     for _ in 0..rows {
-        let race = pick(&mut rng, &[("W", 0.58), ("B", 0.20), ("A", 0.08), ("M", 0.04), ("I", 0.015), ("P", 0.004), ("", 0.081)]);
+        let race = pick(
+            &mut rng,
+            &[
+                ("W", 0.58),
+                ("B", 0.20),
+                ("A", 0.08),
+                ("M", 0.04),
+                ("I", 0.015),
+                ("P", 0.004),
+                ("", 0.081),
+            ],
+        );
         let ethnicity = pick(&mut rng, &[("H", 0.18), ("N", 0.78), ("", 0.04)]);
         let sex = pick(&mut rng, &[("F", 0.53), ("M", 0.465), ("U", 0.005)]);
         let z: f64 = StandardNormal.sample(&mut rng);
@@ -91,7 +108,11 @@ pub fn write_rows<W: Write>(w: &mut W, rows: u64, seed: u64) -> std::io::Result<
         }
         let score = (logistic(logit) * 10_000.0).round() / 10_000.0;
         let flagged = u8::from(score >= 0.5);
-        writeln!(w, "{race},{ethnicity},{sex},{age},{disability},{score:.4},{flagged},{}", u8::from(outcome))?;
+        writeln!(
+            w,
+            "{race},{ethnicity},{sex},{age},{disability},{score:.4},{flagged},{}",
+            u8::from(outcome)
+        )?;
     }
     Ok(())
 }

@@ -26,7 +26,12 @@ fn is_binary(p: &ColumnProfile) -> bool {
     let vals: Vec<&str> = p.top.iter().filter_map(|(v, _)| v.as_deref()).collect();
     !vals.is_empty()
         && p.distinct <= 3
-        && vals.iter().all(|v| DEFAULT_POSITIVE.iter().chain(DEFAULT_NEGATIVE.iter()).any(|k| k.eq_ignore_ascii_case(v)))
+        && vals.iter().all(|v| {
+            DEFAULT_POSITIVE
+                .iter()
+                .chain(DEFAULT_NEGATIVE.iter())
+                .any(|k| k.eq_ignore_ascii_case(v))
+        })
 }
 
 fn is_probability(p: &ColumnProfile) -> bool {
@@ -66,10 +71,16 @@ fn guess_role(p: &ColumnProfile) -> Option<Role> {
     if has(&["score", "prob", "risk", "pred"]) && is_probability(p) {
         return Some(Role::Score);
     }
-    if has(&["flag", "decision", "alert", "selected", "enrolled", "referred"]) && is_binary(p) {
+    if has(&[
+        "flag", "decision", "alert", "selected", "enrolled", "referred",
+    ]) && is_binary(p)
+    {
         return Some(Role::Decision);
     }
-    if has(&["outcome", "label", "target", "actual", "event", "readmit", "died", "death"]) && is_binary(p) {
+    if has(&[
+        "outcome", "label", "target", "actual", "event", "readmit", "died", "death",
+    ]) && is_binary(p)
+    {
         return Some(Role::Outcome);
     }
     None
@@ -78,25 +89,92 @@ fn guess_role(p: &ColumnProfile) -> Option<Role> {
 fn guess_category(role: Role, v: &str) -> Option<&'static str> {
     let l = v.trim().to_ascii_lowercase();
     let any = |w: &[&str]| w.contains(&l.as_str());
-    let unknown = ["unknown", "unk", "u", "declined", "refused", "not reported", "missing"];
+    let unknown = [
+        "unknown",
+        "unk",
+        "u",
+        "declined",
+        "refused",
+        "not reported",
+        "missing",
+    ];
     if any(&unknown) {
         return Some("Unknown");
     }
     match role {
         Role::Race => Some(match () {
             _ if any(&["w", "white", "caucasian"]) => "White",
-            _ if any(&["b", "black", "african american", "african-american", "black or african american"]) => "Black or African American",
+            _ if any(&[
+                "b",
+                "black",
+                "african american",
+                "african-american",
+                "black or african american",
+            ]) =>
+            {
+                "Black or African American"
+            }
             _ if any(&["a", "asian"]) => "Asian",
-            _ if any(&["i", "aian", "american indian", "native american", "american indian or alaska native"]) => "American Indian or Alaska Native",
-            _ if any(&["p", "nhpi", "pacific islander", "native hawaiian", "native hawaiian or other pacific islander"]) => "Native Hawaiian or Other Pacific Islander",
-            _ if any(&["m", "multi", "multiracial", "two or more", "more than one race"]) => "More than one race",
+            _ if any(&[
+                "i",
+                "aian",
+                "american indian",
+                "native american",
+                "american indian or alaska native",
+            ]) =>
+            {
+                "American Indian or Alaska Native"
+            }
+            _ if any(&[
+                "p",
+                "nhpi",
+                "pacific islander",
+                "native hawaiian",
+                "native hawaiian or other pacific islander",
+            ]) =>
+            {
+                "Native Hawaiian or Other Pacific Islander"
+            }
+            _ if any(&[
+                "m",
+                "multi",
+                "multiracial",
+                "two or more",
+                "more than one race",
+            ]) =>
+            {
+                "More than one race"
+            }
             _ if any(&["h", "hispanic", "latino", "hispanic or latino"]) => "Hispanic or Latino",
-            _ if any(&["mena", "middle eastern", "middle eastern or north african"]) => "Middle Eastern or North African",
+            _ if any(&["mena", "middle eastern", "middle eastern or north african"]) => {
+                "Middle Eastern or North African"
+            }
             _ => return None,
         }),
         Role::Ethnicity => Some(match () {
-            _ if any(&["h", "y", "yes", "1", "hispanic", "latino", "hispanic or latino"]) => "Hispanic or Latino",
-            _ if any(&["n", "no", "0", "non-hispanic", "not hispanic", "not hispanic or latino"]) => "Not Hispanic or Latino",
+            _ if any(&[
+                "h",
+                "y",
+                "yes",
+                "1",
+                "hispanic",
+                "latino",
+                "hispanic or latino",
+            ]) =>
+            {
+                "Hispanic or Latino"
+            }
+            _ if any(&[
+                "n",
+                "no",
+                "0",
+                "non-hispanic",
+                "not hispanic",
+                "not hispanic or latino",
+            ]) =>
+            {
+                "Not Hispanic or Latino"
+            }
             _ => return None,
         }),
         Role::Sex => Some(match () {
@@ -116,15 +194,26 @@ fn guess_category(role: Role, v: &str) -> Option<&'static str> {
 
 fn values_comment(p: &ColumnProfile) -> String {
     if let (Some((lo, hi)), true) = (p.numeric_range, p.distinct > 12) {
-        return format!("# values found in `{}`: numbers from {lo} to {hi}, {} distinct\n", p.name, p.distinct);
+        return format!(
+            "# values found in `{}`: numbers from {lo} to {hi}, {} distinct\n",
+            p.name, p.distinct
+        );
     }
     let shown: Vec<String> = p
         .top
         .iter()
         .map(|(v, n)| format!("{} ({n})", v.as_deref().map_or("<missing>".to_string(), q)))
         .collect();
-    let more = if p.distinct > p.top.len() { format!(", … {} distinct in all", p.distinct) } else { String::new() };
-    format!("# values found in `{}`: {}{more}\n", p.name, shown.join(", "))
+    let more = if p.distinct > p.top.len() {
+        format!(", … {} distinct in all", p.distinct)
+    } else {
+        String::new()
+    };
+    format!(
+        "# values found in `{}`: {}{more}\n",
+        p.name,
+        shown.join(", ")
+    )
 }
 
 /// The text of a starter protocol for a data file at `data_path` (as the protocol should name it).
@@ -133,13 +222,22 @@ pub fn starter_protocol(data_path: &str, profiles: &[ColumnProfile]) -> String {
     o.push_str("# s1557 protocol: a starter written by `s1557 init`.\n# Check every line marked EDIT, then run `s1557 validate` on this file.\n\n");
     o.push_str("protocol_version = \"0.1.0\"\nname = \"EDIT: protocol name\"\n\n");
     o.push_str("[tool]\nname = \"EDIT: tool name\"\nvendor = \"EDIT: vendor\"\nversion = \"EDIT: version\"\nintended_use = \"EDIT: what the tool is for and who it decides about\"\n");
-    let roles: Vec<(Option<Role>, &ColumnProfile)> = profiles.iter().map(|p| (guess_role(p), p)).collect();
+    let roles: Vec<(Option<Role>, &ColumnProfile)> =
+        profiles.iter().map(|p| (guess_role(p), p)).collect();
     let find = |r: Role| roles.iter().find(|(x, _)| *x == Some(r)).map(|(_, p)| *p);
     let decision = find(Role::Decision);
     let score = find(Role::Score);
     let outcome = find(Role::Outcome);
-    let decision_type = if decision.is_none() && score.is_some() { "score_threshold" } else { "binary" };
-    let _ = writeln!(o, "decision_type = {}  # EDIT: `binary` (a yes/no column) or `score_threshold`\n", q(decision_type));
+    let decision_type = if decision.is_none() && score.is_some() {
+        "score_threshold"
+    } else {
+        "binary"
+    };
+    let _ = writeln!(
+        o,
+        "decision_type = {}  # EDIT: `binary` (a yes/no column) or `score_threshold`\n",
+        q(decision_type)
+    );
     let _ = writeln!(o, "[data]\npath = {}\n", q(data_path));
     o.push_str("[columns]\n");
     match decision {
@@ -157,15 +255,29 @@ pub fn starter_protocol(data_path: &str, profiles: &[ColumnProfile]) -> String {
         }
         None => o.push_str("# score = \"EDIT: the risk score column, if any\"\n"),
     }
-    let _ = writeln!(o, "outcome = {}", q(outcome.map_or("EDIT: the true outcome column", |p| p.name.as_str())));
+    let _ = writeln!(
+        o,
+        "outcome = {}",
+        q(outcome.map_or("EDIT: the true outcome column", |p| p.name.as_str()))
+    );
     o.push('\n');
 
     for (role, name, standard, reference) in [
         (Role::Race, "race", "omb_race_1997", "White"),
-        (Role::Ethnicity, "ethnicity", "omb_ethnicity_1997", "Not Hispanic or Latino"),
+        (
+            Role::Ethnicity,
+            "ethnicity",
+            "omb_ethnicity_1997",
+            "Not Hispanic or Latino",
+        ),
         (Role::Sex, "sex", "sex", "Male"),
         (Role::Age, "age", "age_years", "45-64"),
-        (Role::Disability, "disability", "disability", "No disability"),
+        (
+            Role::Disability,
+            "disability",
+            "disability",
+            "No disability",
+        ),
     ] {
         let Some(p) = find(role) else {
             let _ = writeln!(o, "# EDIT: no column for {name} was recognised; add an [[attributes]] table if the data has one\n");
@@ -184,17 +296,36 @@ pub fn starter_protocol(data_path: &str, profiles: &[ColumnProfile]) -> String {
             .filter_map(|(v, _)| v.as_ref())
             .map(|v| (v.clone(), guess_category(role, v).unwrap_or(EDIT_ME)))
             .collect();
-        let standard = if role == Role::Race && guesses.iter().any(|(_, g)| *g == "Hispanic or Latino" || *g == "Middle Eastern or North African") {
+        let standard = if role == Role::Race
+            && guesses
+                .iter()
+                .any(|(_, g)| *g == "Hispanic or Latino" || *g == "Middle Eastern or North African")
+        {
             "omb_race_ethnicity_2024"
         } else {
             standard
         };
-        let _ = writeln!(o, "standard = {}\nreference = {}  # EDIT: the comparison group", q(standard), q(reference));
+        let _ = writeln!(
+            o,
+            "standard = {}\nreference = {}  # EDIT: the comparison group",
+            q(standard),
+            q(reference)
+        );
         o.push_str("map = { ");
-        o.push_str(&guesses.iter().map(|(v, g)| format!("{} = {}", q(v), q(g))).collect::<Vec<_>>().join(", "));
+        o.push_str(
+            &guesses
+                .iter()
+                .map(|(v, g)| format!("{} = {}", q(v), q(g)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
         o.push_str(" }\n");
         if p.distinct > p.top.len() {
-            let _ = writeln!(o, "# EDIT: only the {} most frequent values are mapped; map the rest too", p.top.len());
+            let _ = writeln!(
+                o,
+                "# EDIT: only the {} most frequent values are mapped; map the rest too",
+                p.top.len()
+            );
         }
         o.push('\n');
     }

@@ -26,7 +26,9 @@ use crate::protocol::{Analysis, Band, Metric, Severity, Trigger};
 use crate::stats::power;
 
 /// The status of a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     NotAssessed,
@@ -97,20 +99,24 @@ fn edge_rates(t: &Trigger, p0: f64) -> Vec<f64> {
 
 /// Evaluate one trigger on one comparison.
 pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerdict {
-    let verdict = |status, rule: &str, explanation: String, power_at_threshold, fired| TriggerVerdict {
-        trigger: t.id.clone(),
-        status,
-        rule: rule.to_string(),
-        explanation,
-        power_at_threshold,
-        fired,
-    };
+    let verdict =
+        |status, rule: &str, explanation: String, power_at_threshold, fired| TriggerVerdict {
+            trigger: t.id.clone(),
+            status,
+            rule: rule.to_string(),
+            explanation,
+            power_at_threshold,
+            fired,
+        };
     let min = analysis.min_cell_size;
     if c.denominator < min || c.reference_denominator < min {
         return verdict(
             Status::InsufficientData,
             "min_cell_size",
-            format!("denominators {} (group) and {} (reference); the minimum is {min}", c.denominator, c.reference_denominator),
+            format!(
+                "denominators {} (group) and {} (reference); the minimum is {min}",
+                c.denominator, c.reference_denominator
+            ),
             None,
             false,
         );
@@ -119,10 +125,22 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
     let diff = c.difference.value();
     let beyond_ratio = matches!((t.ratio, ratio), (Some(b), Some(v)) if outside(&b, v));
     let beyond_diff = matches!((t.difference, diff), (Some(b), Some(v)) if outside(&b, v));
-    let p0 = if c.reference_denominator > 0 { c.reference_numerator as f64 / c.reference_denominator as f64 } else { 0.0 };
+    let p0 = if c.reference_denominator > 0 {
+        c.reference_numerator as f64 / c.reference_denominator as f64
+    } else {
+        0.0
+    };
     let power_at_threshold = edge_rates(t, p0)
         .into_iter()
-        .map(|p1| power::two_proportion_power(p1, p0, c.denominator, c.reference_denominator, analysis.alpha))
+        .map(|p1| {
+            power::two_proportion_power(
+                p1,
+                p0,
+                c.denominator,
+                c.reference_denominator,
+                analysis.alpha,
+            )
+        })
         .reduce(f64::min);
     let describe = || {
         let mut parts = Vec::new();
@@ -136,15 +154,40 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
     };
     if beyond_ratio || beyond_diff {
         let significant = c.p_adjusted.is_some_and(|p| p < analysis.alpha);
-        let p_text = c.p_adjusted.map_or("no p-value".to_string(), |p| if p < 1e-4 { "adjusted p < 0.0001".to_string() } else { format!("adjusted p = {p:.4}") });
+        let p_text = c.p_adjusted.map_or("no p-value".to_string(), |p| {
+            if p < 1e-4 {
+                "adjusted p < 0.0001".to_string()
+            } else {
+                format!("adjusted p = {p:.4}")
+            }
+        });
         return if significant {
             let status = match t.severity {
                 Severity::Remediate => Status::Remediate,
                 Severity::Monitor => Status::Monitor,
             };
-            verdict(status, "beyond_threshold_significant", format!("{} is outside the band and significant ({p_text}; alpha {})", describe(), analysis.alpha), power_at_threshold, true)
+            verdict(
+                status,
+                "beyond_threshold_significant",
+                format!(
+                    "{} is outside the band and significant ({p_text}; alpha {})",
+                    describe(),
+                    analysis.alpha
+                ),
+                power_at_threshold,
+                true,
+            )
         } else {
-            verdict(Status::Monitor, "beyond_threshold_not_significant", format!("{} is outside the band but not significant ({p_text})", describe()), power_at_threshold, false)
+            verdict(
+                Status::Monitor,
+                "beyond_threshold_not_significant",
+                format!(
+                    "{} is outside the band but not significant ({p_text})",
+                    describe()
+                ),
+                power_at_threshold,
+                false,
+            )
         };
     }
     match power_at_threshold {
@@ -158,11 +201,30 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
     }
     let ratio_ok = t.ratio.map(|b| ci_inside(&b, &c.ratio));
     let diff_ok = t.difference.map(|b| ci_inside(&b, &c.difference));
-    let all_inside = [ratio_ok, diff_ok].into_iter().flatten().all(|x| x == Some(true));
+    let all_inside = [ratio_ok, diff_ok]
+        .into_iter()
+        .flatten()
+        .all(|x| x == Some(true));
     if all_inside {
-        verdict(Status::Pass, "equivalence", format!("the {:.0}% interval lies inside the band ({})", analysis.confidence_level * 100.0, describe()), power_at_threshold, false)
+        verdict(
+            Status::Pass,
+            "equivalence",
+            format!(
+                "the {:.0}% interval lies inside the band ({})",
+                analysis.confidence_level * 100.0,
+                describe()
+            ),
+            power_at_threshold,
+            false,
+        )
     } else {
-        verdict(Status::Monitor, "inconclusive", format!("the interval crosses an edge of the band ({})", describe()), power_at_threshold, false)
+        verdict(
+            Status::Monitor,
+            "inconclusive",
+            format!("the interval crosses an edge of the band ({})", describe()),
+            power_at_threshold,
+            false,
+        )
     }
 }
 
@@ -175,7 +237,151 @@ pub fn assess(c: &Comparison, triggers: &[Trigger], analysis: &Analysis) -> Asse
         .map(|t| evaluate(t, c, analysis))
         .collect();
     match verdicts.iter().max_by_key(|v| v.status) {
-        None => Assessment { status: Status::NotAssessed, rule: "no_trigger".into(), verdicts },
-        Some(worst) => Assessment { status: worst.status, rule: worst.rule.clone(), verdicts },
+        None => Assessment {
+            status: Status::NotAssessed,
+            rule: "no_trigger".into(),
+            verdicts,
+        },
+        Some(worst) => Assessment {
+            status: worst.status,
+            rule: worst.rule.clone(),
+            verdicts,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::compare;
+    use crate::protocol::Correction;
+    use crate::suffstats::Confusion;
+
+    fn analysis() -> Analysis {
+        Analysis {
+            metrics: vec![Metric::Tpr],
+            confidence_level: 0.95,
+            alpha: 0.05,
+            correction: Correction::Holm,
+            power: 0.8,
+            min_cell_size: 11,
+            seed: 1,
+        }
+    }
+
+    fn trigger(severity: Severity) -> Trigger {
+        Trigger {
+            id: "t".into(),
+            metric: Metric::Tpr,
+            attributes: vec![],
+            ratio: None,
+            difference: Some(Band {
+                min: Some(-0.1),
+                max: Some(0.1),
+            }),
+            severity,
+            action: "act".into(),
+        }
+    }
+
+    /// A TPR comparison: `tp` of `pos` positives in the group, `rtp` of `rpos` in the reference.
+    fn tpr(tp: u64, pos: u64, rtp: u64, rpos: u64) -> Comparison {
+        let g = Confusion {
+            tp,
+            fp: 0,
+            fn_: pos - tp,
+            tn: 0,
+        };
+        let r = Confusion {
+            tp: rtp,
+            fp: 0,
+            fn_: rpos - rtp,
+            tn: 0,
+        };
+        let mut c = compare("race", "B", "W", Metric::Tpr, &g, &r, &analysis());
+        c.p_adjusted = c.test.p_value();
+        c
+    }
+
+    fn status(c: &Comparison, severity: Severity) -> (Status, String) {
+        let v = evaluate(&trigger(severity), c, &analysis());
+        (v.status, v.rule)
+    }
+
+    #[test]
+    fn small_cells_are_insufficient_data() {
+        assert_eq!(
+            status(&tpr(2, 10, 800, 1000), Severity::Remediate),
+            (Status::InsufficientData, "min_cell_size".into())
+        );
+    }
+
+    #[test]
+    fn beyond_and_significant_takes_the_severity() {
+        let c = tpr(500, 1000, 800, 1000);
+        assert_eq!(
+            status(&c, Severity::Remediate),
+            (Status::Remediate, "beyond_threshold_significant".into())
+        );
+        assert_eq!(
+            status(&c, Severity::Monitor),
+            (Status::Monitor, "beyond_threshold_significant".into())
+        );
+        assert!(evaluate(&trigger(Severity::Remediate), &c, &analysis()).fired);
+    }
+
+    #[test]
+    fn beyond_but_not_significant_is_monitor() {
+        let c = tpr(9, 15, 12, 15);
+        assert_eq!(
+            status(&c, Severity::Remediate),
+            (Status::Monitor, "beyond_threshold_not_significant".into())
+        );
+        assert!(!evaluate(&trigger(Severity::Remediate), &c, &analysis()).fired);
+    }
+
+    #[test]
+    fn too_little_power_is_never_a_pass() {
+        // Equal rates in small groups: nothing beyond the band, but a 10-point gap could not be seen.
+        let c = tpr(32, 40, 32, 40);
+        assert_eq!(
+            status(&c, Severity::Remediate),
+            (Status::InsufficientData, "underpowered".into())
+        );
+    }
+
+    #[test]
+    fn interval_inside_the_band_is_a_pass() {
+        let c = tpr(8000, 10000, 8010, 10000);
+        assert_eq!(
+            status(&c, Severity::Remediate),
+            (Status::Pass, "equivalence".into())
+        );
+    }
+
+    #[test]
+    fn interval_straddling_an_edge_is_inconclusive() {
+        // A 9-point gap with enough power: inside the band by the point estimate, not by the interval.
+        let c = tpr(710, 1000, 800, 1000);
+        assert_eq!(
+            status(&c, Severity::Remediate),
+            (Status::Monitor, "inconclusive".into())
+        );
+    }
+
+    #[test]
+    fn the_most_serious_trigger_decides() {
+        let c = tpr(500, 1000, 800, 1000);
+        let mut lenient = trigger(Severity::Remediate);
+        lenient.id = "lenient".into();
+        lenient.difference = Some(Band {
+            min: Some(-0.5),
+            max: Some(0.5),
+        });
+        let a = assess(&c, &[lenient, trigger(Severity::Remediate)], &analysis());
+        assert_eq!(a.status, Status::Remediate);
+        assert_eq!(a.verdicts.len(), 2);
+        let none = assess(&c, &[], &analysis());
+        assert_eq!(none.status, Status::NotAssessed);
     }
 }

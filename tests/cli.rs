@@ -23,11 +23,17 @@ fn s1557() -> Command {
 }
 
 fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).expect("artifact written")).expect("artifact is JSON")
+    serde_json::from_str(&std::fs::read_to_string(p).expect("artifact written"))
+        .expect("artifact is JSON")
 }
 
 fn finding<'a>(a: &'a Value, id: &str) -> &'a Value {
-    a["comparisons"].as_array().unwrap().iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no comparison {id}"))
+    a["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no comparison {id}"))
 }
 
 /// A small protocol over `data.csv` in the same folder; `extra` is appended.
@@ -94,23 +100,46 @@ fn example_run_finds_the_injected_disparities() {
     // Injected: Black patients' readmissions are missed more often.
     let black_tpr = finding(&a, "race/Black or African American/tpr");
     assert_eq!(black_tpr["assessment"]["status"], "remediate");
-    assert_eq!(black_tpr["assessment"]["rule"], "beyond_threshold_significant");
+    assert_eq!(
+        black_tpr["assessment"]["rule"],
+        "beyond_threshold_significant"
+    );
     assert!(black_tpr["difference"]["value"].as_f64().unwrap() < -0.2);
     // Injected: a smaller shortfall at ages 75-89.
-    assert_eq!(finding(&a, "age/75-89/tpr")["assessment"]["status"], "remediate");
+    assert_eq!(
+        finding(&a, "age/75-89/tpr")["assessment"]["status"],
+        "remediate"
+    );
     // Sex has no effect: the interval lies inside the band.
     let female = finding(&a, "sex/Female/tpr");
     assert_eq!(female["assessment"]["status"], "pass");
     assert_eq!(female["assessment"]["rule"], "equivalence");
     // A 0.4% group is too small to judge, and is never called a pass.
-    assert_eq!(finding(&a, "race/Native Hawaiian or Other Pacific Islander/tpr")["assessment"]["status"], "insufficient_data");
+    assert_eq!(
+        finding(&a, "race/Native Hawaiian or Other Pacific Islander/tpr")["assessment"]["status"],
+        "insufficient_data"
+    );
     // Missing race codes form an explicit Unknown group, and the groups add up to every case.
-    let race = a["attributes"].as_array().unwrap().iter().find(|x| x["attribute"] == "race").unwrap();
+    let race = a["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["attribute"] == "race")
+        .unwrap();
     let groups = race["groups"].as_array().unwrap();
     assert_eq!(groups.last().unwrap()["group"], "Unknown");
-    assert_eq!(groups.iter().map(|g| g["n"].as_u64().unwrap()).sum::<u64>(), 30000);
+    assert_eq!(
+        groups.iter().map(|g| g["n"].as_u64().unwrap()).sum::<u64>(),
+        30000
+    );
     // The fired trigger carries its action.
-    assert!(a["triggers_fired"].as_array().unwrap().iter().any(|t| t["comparison"] == "race/Black or African American/tpr" && t["trigger"] == "missed-readmissions" && t["action"].as_str().unwrap().contains("recalibration")));
+    assert!(a["triggers_fired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["comparison"] == "race/Black or African American/tpr"
+            && t["trigger"] == "missed-readmissions"
+            && t["action"].as_str().unwrap().contains("recalibration")));
     let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
     let act = md.find("## Findings to act on").unwrap();
     let groups_at = md.find("## Groups by attribute").unwrap();
@@ -121,11 +150,18 @@ fn example_run_finds_the_injected_disparities() {
 #[test]
 fn shipped_reports_are_current() {
     let out = tempfile::tempdir().unwrap();
-    s1557().args(["run", "protocols/example.toml", "--out"]).arg(out.path()).assert().code(EXIT_REMEDIATE);
+    s1557()
+        .args(["run", "protocols/example.toml", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(EXIT_REMEDIATE);
     for f in ["artifact.json", "metrics.csv", "report.md"] {
         let fresh = std::fs::read(out.path().join(f)).unwrap();
         let shipped = std::fs::read(root().join("reports/example").join(f)).unwrap_or_default();
-        assert!(fresh == shipped, "reports/example/{f} is stale: rerun the README's main command");
+        assert!(
+            fresh == shipped,
+            "reports/example/{f} is stale: rerun the README's main command"
+        );
     }
 }
 
@@ -133,10 +169,18 @@ fn shipped_reports_are_current() {
 fn same_inputs_give_the_same_bytes() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for d in [&a, &b] {
-        s1557().args(["run", "protocols/example.toml", "--out"]).arg(d.path()).assert().code(EXIT_REMEDIATE);
+        s1557()
+            .args(["run", "protocols/example.toml", "--out"])
+            .arg(d.path())
+            .assert()
+            .code(EXIT_REMEDIATE);
     }
     for f in ["artifact.json", "metrics.csv", "report.md"] {
-        assert_eq!(std::fs::read(a.path().join(f)).unwrap(), std::fs::read(b.path().join(f)).unwrap(), "{f}");
+        assert_eq!(
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap(),
+            "{f}"
+        );
     }
 }
 
@@ -144,55 +188,117 @@ fn same_inputs_give_the_same_bytes() {
 fn the_example_data_is_what_the_generator_makes() {
     let out = tempfile::tempdir().unwrap();
     let p = out.path().join("example.csv");
-    s1557().args(["generate", "--rows", "30000", "--seed", "1557", "--out"]).arg(&p).assert().success();
-    assert!(std::fs::read(&p).unwrap() == std::fs::read(root().join("datasets/example.csv")).unwrap(), "datasets/example.csv differs from the generator's output");
+    s1557()
+        .args(["generate", "--rows", "30000", "--seed", "1557", "--out"])
+        .arg(&p)
+        .assert()
+        .success();
+    assert!(
+        std::fs::read(&p).unwrap() == std::fs::read(root().join("datasets/example.csv")).unwrap(),
+        "datasets/example.csv differs from the generator's output"
+    );
 }
 
 #[test]
 fn metrics_csv_has_the_documented_columns() {
     let out = tempfile::tempdir().unwrap();
-    s1557().args(["run", "protocols/example.toml", "--out"]).arg(out.path()).assert().code(EXIT_REMEDIATE);
+    s1557()
+        .args(["run", "protocols/example.toml", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(EXIT_REMEDIATE);
     let csv = std::fs::read_to_string(out.path().join("metrics.csv")).unwrap();
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
         "attribute,group,metric,numerator,denominator,value,ci_low,ci_high,reference_group,ratio,ratio_ci_low,ratio_ci_high,difference,difference_ci_low,difference_ci_high,test,p_value,p_adjusted,status"
     );
-    let reference_row = lines.clone().find(|l| l.starts_with("race,White,tpr,")).unwrap();
-    assert!(reference_row.ends_with(",White,,,,,,,,,,"), "reference group has empty comparison fields: {reference_row}");
-    let black = lines.clone().find(|l| l.starts_with("race,Black or African American,tpr,")).unwrap();
+    let reference_row = lines
+        .clone()
+        .find(|l| l.starts_with("race,White,tpr,"))
+        .unwrap();
+    assert!(
+        reference_row.ends_with(",White,,,,,,,,,,"),
+        "reference group has empty comparison fields: {reference_row}"
+    );
+    let black = lines
+        .clone()
+        .find(|l| l.starts_with("race,Black or African American,tpr,"))
+        .unwrap();
     assert!(black.ends_with(",remediate"));
     assert!(black.contains(",pooled_z,"));
     // The 0.4% group's small cells are suppressed, its status kept.
-    let nhpi = lines.clone().find(|l| l.starts_with("race,Native Hawaiian or Other Pacific Islander,tpr,")).unwrap();
-    assert!(nhpi.starts_with("race,Native Hawaiian or Other Pacific Islander,tpr,,,,,,White,"), "{nhpi}");
+    let nhpi = lines
+        .clone()
+        .find(|l| l.starts_with("race,Native Hawaiian or Other Pacific Islander,tpr,"))
+        .unwrap();
+    assert!(
+        nhpi.starts_with("race,Native Hawaiian or Other Pacific Islander,tpr,,,,,,White,"),
+        "{nhpi}"
+    );
     assert!(nhpi.ends_with(",insufficient_data"));
 }
 
 #[test]
 fn schema_describes_the_artifact() {
-    let out = s1557().arg("schema").assert().success().get_output().stdout.clone();
+    let out = s1557()
+        .arg("schema")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let schema: Value = serde_json::from_slice(&out).unwrap();
     let props = schema["properties"].as_object().unwrap();
-    for key in ["schema_version", "tool", "protocol", "data", "run", "summary", "attributes", "comparisons", "triggers_fired", "sufficient_statistics", "suppression", "attestation"] {
+    for key in [
+        "schema_version",
+        "tool",
+        "protocol",
+        "data",
+        "run",
+        "summary",
+        "attributes",
+        "comparisons",
+        "triggers_fired",
+        "sufficient_statistics",
+        "suppression",
+        "attestation",
+    ] {
         assert!(props.contains_key(key), "schema lacks {key}");
     }
-    let required: Vec<&str> = schema["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     assert!(required.contains(&"comparisons"));
 }
 
 #[test]
 fn validate_accepts_the_example() {
-    s1557().args(["validate", "protocols/example.toml"]).assert().success().stdout(predicate::str::contains("30000 cases"));
+    s1557()
+        .args(["validate", "protocols/example.toml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("30000 cases"));
 }
 
 #[test]
 fn init_writes_a_starter_that_validates() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("starter.toml");
-    s1557().args(["init", "--data", "datasets/example.csv", "--out"]).arg(&p).assert().success();
+    s1557()
+        .args(["init", "--data", "datasets/example.csv", "--out"])
+        .arg(&p)
+        .assert()
+        .success();
     let text = std::fs::read_to_string(&p).unwrap();
-    assert!(text.contains("column = \"race\"") && text.contains("standard = \"age_years\"") && text.contains("decision = \"flagged\""));
+    assert!(
+        text.contains("column = \"race\"")
+            && text.contains("standard = \"age_years\"")
+            && text.contains("decision = \"flagged\"")
+    );
     assert!(text.contains("\"B\" = \"Black or African American\""));
     s1557().arg("validate").arg(&p).assert().success();
 }
@@ -200,7 +306,14 @@ fn init_writes_a_starter_that_validates() {
 #[test]
 fn init_marks_codes_it_cannot_guess() {
     let dir = setup("", "race,flag,event\nW,1,0\nQ7,0,1\n");
-    let out = s1557().args(["init", "--data"]).arg(dir.path().join("data.csv")).assert().success().get_output().stdout.clone();
+    let out = s1557()
+        .args(["init", "--data"])
+        .arg(dir.path().join("data.csv"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("\"Q7\" = \"EDIT ME\""), "{text}");
 }
@@ -209,24 +322,63 @@ fn init_marks_codes_it_cannot_guess() {
 fn parquet_input_gives_the_same_results_as_csv() {
     let dir = tempfile::tempdir().unwrap();
     let pq = dir.path().join("example.parquet");
-    s1557().args(["generate", "--rows", "30000", "--out"]).arg(&pq).assert().success();
+    s1557()
+        .args(["generate", "--rows", "30000", "--out"])
+        .arg(&pq)
+        .assert()
+        .success();
     let (a, b) = (dir.path().join("csv"), dir.path().join("pq"));
-    s1557().args(["run", "protocols/example.toml", "--out"]).arg(&a).assert().code(EXIT_REMEDIATE);
-    s1557().args(["run", "protocols/example.toml", "--data"]).arg(&pq).arg("--out").arg(&b).assert().code(EXIT_REMEDIATE);
-    assert_eq!(std::fs::read(a.join("metrics.csv")).unwrap(), std::fs::read(b.join("metrics.csv")).unwrap());
+    s1557()
+        .args(["run", "protocols/example.toml", "--out"])
+        .arg(&a)
+        .assert()
+        .code(EXIT_REMEDIATE);
+    s1557()
+        .args(["run", "protocols/example.toml", "--data"])
+        .arg(&pq)
+        .arg("--out")
+        .arg(&b)
+        .assert()
+        .code(EXIT_REMEDIATE);
+    assert_eq!(
+        std::fs::read(a.join("metrics.csv")).unwrap(),
+        std::fs::read(b.join("metrics.csv")).unwrap()
+    );
 }
 
 #[test]
 fn counts_submission_gives_the_same_results_as_rows() {
-    let cells = [("W", 1, 1, 40), ("W", 0, 1, 10), ("W", 1, 0, 15), ("W", 0, 0, 135), ("B", 1, 1, 20), ("B", 0, 1, 20), ("B", 1, 0, 6), ("B", 0, 0, 54), ("", 1, 1, 3), ("", 0, 0, 9)];
+    let cells = [
+        ("W", 1, 1, 40),
+        ("W", 0, 1, 10),
+        ("W", 1, 0, 15),
+        ("W", 0, 0, 135),
+        ("B", 1, 1, 20),
+        ("B", 0, 1, 20),
+        ("B", 1, 0, 6),
+        ("B", 0, 0, 54),
+        ("", 1, 1, 3),
+        ("", 0, 0, 9),
+    ];
     let rows_dir = setup(&protocol_text(""), &rows(&cells));
     let mut counts = String::from("race,flag,event,n\n");
     for (r, f, e, n) in cells {
         counts.push_str(&format!("{r},{f},{e},{n}\n"));
     }
-    let counts_dir = setup(&protocol_text("").replace("outcome = \"event\"", "outcome = \"event\"\ncount = \"n\""), &counts);
+    let counts_dir = setup(
+        &protocol_text("").replace("outcome = \"event\"", "outcome = \"event\"\ncount = \"n\""),
+        &counts,
+    );
     for d in [&rows_dir, &counts_dir] {
-        s1557().arg("run").arg(d.path().join("p.toml")).arg("--out").arg(d.path().join("out")).arg("--as-of").arg("2026-01-01").assert().success();
+        s1557()
+            .arg("run")
+            .arg(d.path().join("p.toml"))
+            .arg("--out")
+            .arg(d.path().join("out"))
+            .arg("--as-of")
+            .arg("2026-01-01")
+            .assert()
+            .success();
     }
     let a = read_json(&rows_dir.path().join("out/artifact.json"));
     let b = read_json(&counts_dir.path().join("out/artifact.json"));
@@ -241,90 +393,194 @@ fn counts_submission_gives_the_same_results_as_rows() {
 #[test]
 fn toml_syntax_error_names_line_and_column() {
     let dir = setup("protocol_version = \"1\"\nname = \n", "race,flag,event\n");
-    s1557().arg("run").arg(dir.path().join("p.toml")).assert().code(EXIT_INPUT).stderr(predicate::str::is_match(r"p\.toml:2:\d+: ").unwrap());
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::is_match(r"p\.toml:2:\d+: ").unwrap());
 }
 
 #[test]
 fn unknown_key_is_refused_with_its_place() {
-    let dir = setup(&protocol_text("").replace("[columns]", "[columns]\ndecisoin = \"flag\""), "race,flag,event\n");
-    s1557().arg("validate").arg(dir.path().join("p.toml")).assert().code(EXIT_INPUT).stderr(predicate::str::contains("unknown field `decisoin`").and(predicate::str::contains("p.toml:15:1")));
+    let dir = setup(
+        &protocol_text("").replace("[columns]", "[columns]\ndecisoin = \"flag\""),
+        "race,flag,event\n",
+    );
+    s1557()
+        .arg("validate")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(
+            predicate::str::contains("unknown field `decisoin`")
+                .and(predicate::str::contains("p.toml:15:1")),
+        );
 }
 
 #[test]
 fn every_protocol_problem_is_reported_at_once() {
-    let text = protocol_text("\n[analysis]\nmetrics = [\"tpr\", \"recall\"]\nalpha = 1.5\n").replace("reference = \"White\"", "reference = \"Whte\"");
+    let text = protocol_text("\n[analysis]\nmetrics = [\"tpr\", \"recall\"]\nalpha = 1.5\n")
+        .replace("reference = \"White\"", "reference = \"Whte\"");
     let dir = setup(&text, "race,flag,event\n");
-    let assert = s1557().arg("validate").arg(dir.path().join("p.toml")).assert().code(EXIT_INPUT);
+    let assert = s1557()
+        .arg("validate")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT);
     let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
-    assert!(err.contains("reference group `Whte` of attribute `race` is not one of its groups"), "{err}");
+    assert!(
+        err.contains("reference group `Whte` of attribute `race` is not one of its groups"),
+        "{err}"
+    );
     assert!(err.contains("p.toml:22:13"), "{err}");
-    assert!(err.contains("unknown metric `recall`") && err.contains("expected one of `prevalence`"), "{err}");
+    assert!(
+        err.contains("unknown metric `recall`") && err.contains("expected one of `prevalence`"),
+        "{err}"
+    );
     assert!(err.contains("`alpha` is 1.5"), "{err}");
 }
 
 #[test]
 fn trigger_on_an_uncompared_metric_is_an_error() {
     let dir = setup(&protocol_text("\n[[triggers]]\nid = \"t\"\nmetric = \"npv\"\nratio = { min = 0.8 }\nseverity = \"remediate\"\naction = \"a\"\n"), "race,flag,event\n");
-    s1557().arg("validate").arg(dir.path().join("p.toml")).assert().code(EXIT_INPUT).stderr(predicate::str::contains("which `analysis.metrics` does not compare"));
+    s1557()
+        .arg("validate")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "which `analysis.metrics` does not compare",
+        ));
 }
 
 #[test]
 fn missing_data_file_is_an_input_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("p.toml"), protocol_text("")).unwrap();
-    s1557().arg("run").arg(dir.path().join("p.toml")).assert().code(EXIT_INPUT).stderr(predicate::str::contains("data file not found"));
-}
-
-#[test]
-fn missing_protocol_file_is_an_input_error() {
-    s1557().args(["run", "protocols/nope.toml"]).assert().code(EXIT_INPUT).stderr(predicate::str::contains("cannot read protocol `protocols/nope.toml`"));
-}
-
-#[test]
-fn missing_column_is_named() {
-    let dir = setup(&protocol_text(""), "race,flag,outcome\nW,1,0\n");
-    s1557().arg("run").arg(dir.path().join("p.toml")).assert().code(EXIT_INPUT).stderr(predicate::str::contains("column `event` (from `columns.outcome` in the protocol) is not in the data"));
-}
-
-#[test]
-fn direct_identifiers_are_refused() {
-    let dir = setup(&protocol_text(""), "race,flag,event,patient_name,dob\nW,1,0,x,y\n");
     s1557()
         .arg("run")
         .arg(dir.path().join("p.toml"))
         .assert()
         .code(EXIT_INPUT)
-        .stderr(predicate::str::contains("data.csv:1:4: column `patient_name` looks like a person's name").and(predicate::str::contains("column `dob` looks like a date of birth")));
+        .stderr(predicate::str::contains("data file not found"));
+}
+
+#[test]
+fn missing_protocol_file_is_an_input_error() {
+    s1557()
+        .args(["run", "protocols/nope.toml"])
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "cannot read protocol `protocols/nope.toml`",
+        ));
+}
+
+#[test]
+fn missing_column_is_named() {
+    let dir = setup(&protocol_text(""), "race,flag,outcome\nW,1,0\n");
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "column `event` (from `columns.outcome` in the protocol) is not in the data",
+        ));
+}
+
+#[test]
+fn direct_identifiers_are_refused() {
+    let dir = setup(
+        &protocol_text(""),
+        "race,flag,event,patient_name,dob\nW,1,0,x,y\n",
+    );
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(
+            predicate::str::contains(
+                "data.csv:1:4: column `patient_name` looks like a person's name",
+            )
+            .and(predicate::str::contains(
+                "column `dob` looks like a date of birth",
+            )),
+        );
 }
 
 #[test]
 fn unmapped_value_names_value_column_count_and_line() {
-    let dir = setup(&protocol_text(""), "race,flag,event\nW,1,0\nX,0,0\nB,1,1\nX,1,1\n");
-    s1557().arg("run").arg(dir.path().join("p.toml")).assert().code(EXIT_INPUT).stderr(predicate::str::contains("data.csv:3: value `X` is not in the map of attribute `race` (2 rows, first at line 3)"));
+    let dir = setup(
+        &protocol_text(""),
+        "race,flag,event\nW,1,0\nX,0,0\nB,1,1\nX,1,1\n",
+    );
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "data.csv:3: value `X` is not in the map of attribute `race` (2 rows, first at line 3)",
+        ));
 }
 
 #[test]
 fn bad_decision_value_is_an_error() {
     let dir = setup(&protocol_text(""), "race,flag,event\nW,maybe,0\nW,1,0\n");
-    s1557().arg("run").arg(dir.path().join("p.toml")).assert().code(EXIT_INPUT).stderr(predicate::str::contains("decision `maybe` in column `flag` is not a yes/no value (1 row, first at line 2)"));
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "decision `maybe` in column `flag` is not a yes/no value (1 row, first at line 2)",
+        ));
 }
 
 #[test]
 fn missing_outcome_is_an_error() {
     let dir = setup(&protocol_text(""), "race,flag,event\nW,1,\nW,1,0\n");
-    s1557().arg("run").arg(dir.path().join("p.toml")).assert().code(EXIT_INPUT).stderr(predicate::str::contains("column `event` has missing outcomes (1 row, first at line 2)"));
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "column `event` has missing outcomes (1 row, first at line 2)",
+        ));
 }
 
 #[test]
 fn scores_outside_the_unit_interval_are_refused() {
-    let text = protocol_text("").replace("decision_type = \"binary\"", "decision_type = \"score_threshold\"").replace("decision = \"flag\"", "score = \"flag\"\nthreshold = 0.5");
+    let text = protocol_text("")
+        .replace(
+            "decision_type = \"binary\"",
+            "decision_type = \"score_threshold\"",
+        )
+        .replace("decision = \"flag\"", "score = \"flag\"\nthreshold = 0.5");
     let dir = setup(&text, "race,flag,event\nW,0.3,0\nW,1.7,1\n");
-    s1557().arg("run").arg(dir.path().join("p.toml")).assert().code(EXIT_INPUT).stderr(predicate::str::contains("column `flag` has scores outside [0, 1] (1 row)"));
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "column `flag` has scores outside [0, 1] (1 row)",
+        ));
 }
 
 #[test]
 fn bad_as_of_is_an_input_error() {
-    s1557().args(["run", "protocols/example.toml", "--as-of", "last tuesday"]).assert().code(EXIT_INPUT).stderr(predicate::str::contains("--as-of `last tuesday` is not a date"));
+    s1557()
+        .args(["run", "protocols/example.toml", "--as-of", "last tuesday"])
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "--as-of `last tuesday` is not a date",
+        ));
 }
 
 #[test]
@@ -332,14 +588,25 @@ fn unwritable_output_fails_without_partial_files() {
     let dir = tempfile::tempdir().unwrap();
     let blocker = dir.path().join("file");
     std::fs::write(&blocker, "x").unwrap();
-    s1557().args(["run", "protocols/example.toml", "--out"]).arg(blocker.join("out")).assert().code(EXIT_FAILURE).stderr(predicate::str::contains("cannot write"));
+    s1557()
+        .args(["run", "protocols/example.toml", "--out"])
+        .arg(blocker.join("out"))
+        .assert()
+        .code(EXIT_FAILURE)
+        .stderr(predicate::str::contains("cannot write"));
 }
 
 #[test]
 fn bad_data_leaves_no_output_behind() {
     let dir = setup(&protocol_text(""), "race,flag,event\nX,1,0\n");
     let out = dir.path().join("out");
-    s1557().arg("run").arg(dir.path().join("p.toml")).arg("--out").arg(&out).assert().code(EXIT_INPUT);
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(EXIT_INPUT);
     assert!(!out.exists());
 }
 
@@ -353,16 +620,45 @@ fn unknown_command_is_a_usage_error() {
 #[test]
 fn pitfalls_of_peer_toolkits_are_avoided() {
     // W: 200 cases; B: 100; 5 with no race, none flagged and no events.
-    let cells = [("W", 1, 1, 40), ("W", 0, 1, 10), ("W", 1, 0, 15), ("W", 0, 0, 135), ("B", 0, 1, 40), ("B", 0, 0, 60), ("", 0, 0, 5)];
-    let dir = setup(&protocol_text("\n[analysis]\nmetrics = [\"selection_rate\", \"fpr\", \"ppv\"]\n"), &rows(&cells));
-    s1557().arg("run").arg(dir.path().join("p.toml")).arg("--out").arg(dir.path().join("out")).arg("--as-of").arg("2026-01-01").assert().success();
+    let cells = [
+        ("W", 1, 1, 40),
+        ("W", 0, 1, 10),
+        ("W", 1, 0, 15),
+        ("W", 0, 0, 135),
+        ("B", 0, 1, 40),
+        ("B", 0, 0, 60),
+        ("", 0, 0, 5),
+    ];
+    let dir = setup(
+        &protocol_text("\n[analysis]\nmetrics = [\"selection_rate\", \"fpr\", \"ppv\"]\n"),
+        &rows(&cells),
+    );
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .arg("--as-of")
+        .arg("2026-01-01")
+        .assert()
+        .success();
     let a = read_json(&dir.path().join("out/artifact.json"));
     let race = &a["attributes"][0];
     // Rows with a missing attribute are kept, as Unknown (Aequitas drops them).
-    let unknown = race["groups"].as_array().unwrap().iter().find(|g| g["group"] == "Unknown").expect("Unknown group");
+    let unknown = race["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "Unknown")
+        .expect("Unknown group");
     assert_eq!(unknown["n"], 5);
     // A 5-person group with no events gets a real interval, not [0, 0] (Fairlearn's bootstrap).
-    let sel = unknown["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == "selection_rate").unwrap();
+    let sel = unknown["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "selection_rate")
+        .unwrap();
     assert_eq!(sel["estimate"]["value"], 0.0);
     assert!(sel["estimate"]["ci"]["high"].as_f64().unwrap() > 0.4);
     // A division by zero is undefined with its reason, never filled in (Aequitas uses 10.0).
@@ -372,10 +668,22 @@ fn pitfalls_of_peer_toolkits_are_avoided() {
     // The FPR comparison uses FPR's own denominators, the outcome-negative cases (Aequitas tests
     // FDR on predicted positives); rates use group totals, not overall ones (AI Verify).
     let fpr = finding(&a, "race/Black or African American/fpr");
-    assert_eq!((fpr["numerator"].as_u64(), fpr["denominator"].as_u64()), (Some(0), Some(60)));
-    assert_eq!((fpr["reference_numerator"].as_u64(), fpr["reference_denominator"].as_u64()), (Some(15), Some(150)));
+    assert_eq!(
+        (fpr["numerator"].as_u64(), fpr["denominator"].as_u64()),
+        (Some(0), Some(60))
+    );
+    assert_eq!(
+        (
+            fpr["reference_numerator"].as_u64(),
+            fpr["reference_denominator"].as_u64()
+        ),
+        (Some(15), Some(150))
+    );
     // p-values are adjusted across the family (none of the peers does), never below the raw p.
-    assert_eq!(a["run"]["family_size"], 4, "two groups × three metrics, less the two undefined PPV tests");
+    assert_eq!(
+        a["run"]["family_size"], 4,
+        "two groups × three metrics, less the two undefined PPV tests"
+    );
     for c in a["comparisons"].as_array().unwrap() {
         if let (Some(p), Some(adj)) = (c["test"]["p_value"].as_f64(), c["p_adjusted"].as_f64()) {
             assert!(adj >= p);
@@ -400,10 +708,17 @@ fn real_data_nhanes_diabetes_counts_match_pandas() {
         return;
     };
     let out = tempfile::tempdir().unwrap();
-    s1557().args(["run", "protocols/nhanes_diabetes.toml", "--out"]).arg(out.path()).arg("--as-of").arg("2026-11-01").assert().code(predicate::in_iter([0, EXIT_REMEDIATE]));
+    s1557()
+        .args(["run", "protocols/nhanes_diabetes.toml", "--out"])
+        .arg(out.path())
+        .arg("--as-of")
+        .arg("2026-11-01")
+        .assert()
+        .code(predicate::in_iter([0, EXIT_REMEDIATE]));
     let a = read_json(&out.path().join("artifact.json"));
     assert_eq!(a["data"]["cases"], 18427);
-    let expected: Value = serde_json::from_str(include_str!("reference/nhanes_diabetes_counts.json")).unwrap();
+    let expected: Value =
+        serde_json::from_str(include_str!("reference/nhanes_diabetes_counts.json")).unwrap();
     for attr in a["sufficient_statistics"].as_array().unwrap() {
         let name = attr["attribute"].as_str().unwrap();
         for g in attr["groups"].as_array().unwrap() {
@@ -420,12 +735,35 @@ fn real_data_compas_is_refused_for_its_identifiers() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let text = protocol_text("").replace("path = \"data.csv\"", &format!("path = {:?}", csv.display().to_string())).replace("decision = \"flag\"", "decision = \"is_recid\"").replace("outcome = \"event\"", "outcome = \"two_year_recid\"");
+    let text = protocol_text("")
+        .replace(
+            "path = \"data.csv\"",
+            &format!("path = {:?}", csv.display().to_string()),
+        )
+        .replace("decision = \"flag\"", "decision = \"is_recid\"")
+        .replace("outcome = \"event\"", "outcome = \"two_year_recid\"");
     std::fs::write(dir.path().join("p.toml"), text).unwrap();
     s1557()
         .arg("validate")
         .arg(dir.path().join("p.toml"))
         .assert()
         .code(EXIT_INPUT)
-        .stderr(predicate::str::contains("column `name` looks like a person's name").and(predicate::str::contains("column `dob` looks like a date of birth")));
+        .stderr(
+            predicate::str::contains("column `name` looks like a person's name").and(
+                predicate::str::contains("column `dob` looks like a date of birth"),
+            ),
+        );
+}
+
+#[test]
+fn published_schema_is_current() {
+    let out = s1557()
+        .arg("schema")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let published = std::fs::read(root().join("docs/artifact.schema.json")).unwrap_or_default();
+    assert!(out == published, "docs/artifact.schema.json is stale: run `cargo run --quiet -- schema > docs/artifact.schema.json`");
 }

@@ -11,32 +11,45 @@ const REF: &str = include_str!("reference/stats.json");
 
 fn cases(name: &str) -> Vec<Value> {
     let v: Value = serde_json::from_str(REF).expect("stats.json parses");
-    let list = v[name].as_array().unwrap_or_else(|| panic!("no cases for {name}")).clone();
+    let list = v[name]
+        .as_array()
+        .unwrap_or_else(|| panic!("no cases for {name}"))
+        .clone();
     assert!(list.len() >= 150, "{name}: only {} cases", list.len());
     list
 }
 
 fn u(v: &Value, k: &str) -> u64 {
-    v[k].as_u64().unwrap_or_else(|| panic!("{k} is not a count in {v}"))
+    v[k].as_u64()
+        .unwrap_or_else(|| panic!("{k} is not a count in {v}"))
 }
 
 fn f(v: &Value, k: &str) -> f64 {
-    v[k].as_f64().unwrap_or_else(|| panic!("{k} is not a number in {v}"))
+    v[k].as_f64()
+        .unwrap_or_else(|| panic!("{k} is not a number in {v}"))
 }
 
 #[track_caller]
 fn close(ours: f64, reference: f64, what: &str) {
     let tol = 1e-9 * ours.abs().max(reference.abs()) + 1e-15;
-    assert!((ours - reference).abs() <= tol, "{what}: ours {ours:e}, reference {reference:e}, |diff| {:e}", (ours - reference).abs());
+    assert!(
+        (ours - reference).abs() <= tol,
+        "{what}: ours {ours:e}, reference {reference:e}, |diff| {:e}",
+        (ours - reference).abs()
+    );
 }
 
 #[test]
 fn wilson_matches_statsmodels() {
     for c in cases("wilson") {
-        let ci = proportion::wilson(u(&c, "x"), u(&c, "n"), f(&c, "level")).expect("defined for n > 0");
+        let ci =
+            proportion::wilson(u(&c, "x"), u(&c, "n"), f(&c, "level")).expect("defined for n > 0");
         close(ci.low, f(&c, "low"), &format!("wilson low {c}"));
         close(ci.high, f(&c, "high"), &format!("wilson high {c}"));
-        assert!(ci.low <= u(&c, "x") as f64 / u(&c, "n") as f64 && ci.high >= u(&c, "x") as f64 / u(&c, "n") as f64);
+        assert!(
+            ci.low <= u(&c, "x") as f64 / u(&c, "n") as f64
+                && ci.high >= u(&c, "x") as f64 / u(&c, "n") as f64
+        );
     }
     assert!(proportion::wilson(0, 0, 0.95).is_err());
 }
@@ -44,19 +57,36 @@ fn wilson_matches_statsmodels() {
 #[test]
 fn katz_ratio_matches_statsmodels() {
     for c in cases("katz_ratio") {
-        let r = two_sample::katz_ratio(u(&c, "x1"), u(&c, "n1"), u(&c, "x0"), u(&c, "n0"), f(&c, "level")).expect("defined");
+        let r = two_sample::katz_ratio(
+            u(&c, "x1"),
+            u(&c, "n1"),
+            u(&c, "x0"),
+            u(&c, "n0"),
+            f(&c, "level"),
+        )
+        .expect("defined");
         close(r.ratio, f(&c, "ratio"), &format!("ratio {c}"));
         close(r.ci.low, f(&c, "low"), &format!("katz low {c}"));
         close(r.ci.high, f(&c, "high"), &format!("katz high {c}"));
         assert_eq!(r.corrected, c["corrected"].as_bool().unwrap_or(false));
     }
-    assert!(two_sample::katz_ratio(5, 10, 0, 10, 0.95).is_err(), "reference rate zero");
+    assert!(
+        two_sample::katz_ratio(5, 10, 0, 10, 0.95).is_err(),
+        "reference rate zero"
+    );
 }
 
 #[test]
 fn newcombe_matches_statsmodels() {
     for c in cases("newcombe_diff") {
-        let (d, ci) = two_sample::newcombe_diff(u(&c, "x1"), u(&c, "n1"), u(&c, "x0"), u(&c, "n0"), f(&c, "level")).expect("defined");
+        let (d, ci) = two_sample::newcombe_diff(
+            u(&c, "x1"),
+            u(&c, "n1"),
+            u(&c, "x0"),
+            u(&c, "n0"),
+            f(&c, "level"),
+        )
+        .expect("defined");
         close(d, f(&c, "diff"), &format!("diff {c}"));
         close(ci.low, f(&c, "low"), &format!("newcombe low {c}"));
         close(ci.high, f(&c, "high"), &format!("newcombe high {c}"));
@@ -66,11 +96,15 @@ fn newcombe_matches_statsmodels() {
 #[test]
 fn pooled_z_matches_statsmodels() {
     for c in cases("pooled_z") {
-        let (z, p) = two_sample::pooled_z_test(u(&c, "x1"), u(&c, "n1"), u(&c, "x0"), u(&c, "n0")).expect("defined");
+        let (z, p) = two_sample::pooled_z_test(u(&c, "x1"), u(&c, "n1"), u(&c, "x0"), u(&c, "n0"))
+            .expect("defined");
         close(z, f(&c, "z"), &format!("z {c}"));
         close(p, f(&c, "p"), &format!("p {c}"));
     }
-    assert!(two_sample::pooled_z_test(0, 10, 0, 10).is_err(), "no events: no variance");
+    assert!(
+        two_sample::pooled_z_test(0, 10, 0, 10).is_err(),
+        "no events: no variance"
+    );
 }
 
 #[test]
@@ -84,7 +118,12 @@ fn fisher_exact_matches_scipy() {
 #[test]
 fn chi_square_matches_scipy() {
     for c in cases("chi_square_kx2") {
-        let rows: Vec<(u64, u64)> = c["rows"].as_array().unwrap().iter().map(|r| (r[0].as_u64().unwrap(), r[1].as_u64().unwrap())).collect();
+        let rows: Vec<(u64, u64)> = c["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r[0].as_u64().unwrap(), r[1].as_u64().unwrap()))
+            .collect();
         let r = contingency::chi_square_kx2(&rows).expect("defined");
         close(r.statistic, f(&c, "statistic"), &format!("chi2 {c}"));
         close(r.df, f(&c, "df"), "df");
@@ -96,9 +135,23 @@ fn chi_square_matches_scipy() {
 #[test]
 fn corrections_match_statsmodels() {
     for c in cases("adjust") {
-        let p: Vec<f64> = c["p"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-        for (key, ours) in [("holm", multiplicity::holm(&p)), ("bonferroni", multiplicity::bonferroni(&p)), ("bh", multiplicity::benjamini_hochberg(&p))] {
-            let reference: Vec<f64> = c[key].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let p: Vec<f64> = c["p"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        for (key, ours) in [
+            ("holm", multiplicity::holm(&p)),
+            ("bonferroni", multiplicity::bonferroni(&p)),
+            ("bh", multiplicity::benjamini_hochberg(&p)),
+        ] {
+            let reference: Vec<f64> = c[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
             assert_eq!(ours.len(), reference.len());
             for (i, (o, r)) in ours.iter().zip(&reference).enumerate() {
                 close(*o, *r, &format!("{key}[{i}]"));
@@ -111,16 +164,28 @@ fn corrections_match_statsmodels() {
 #[test]
 fn power_matches_independent_formula() {
     for c in cases("power") {
-        let pw = power::two_proportion_power(f(&c, "p1"), f(&c, "p0"), u(&c, "n1"), u(&c, "n0"), f(&c, "alpha"));
+        let pw = power::two_proportion_power(
+            f(&c, "p1"),
+            f(&c, "p0"),
+            u(&c, "n1"),
+            u(&c, "n0"),
+            f(&c, "alpha"),
+        );
         close(pw, f(&c, "power"), &format!("power {c}"));
     }
 }
 
 #[test]
 fn minimum_detectable_difference_reaches_the_target_power() {
-    for (p0, n1, n0) in [(0.2, 500, 5000), (0.5, 100, 100), (0.05, 2000, 20000), (0.9, 300, 3000)] {
+    for (p0, n1, n0) in [
+        (0.2, 500, 5000),
+        (0.5, 100, 100),
+        (0.05, 2000, 20000),
+        (0.9, 300, 3000),
+    ] {
         for upward in [true, false] {
-            let d = power::minimum_detectable_difference(p0, n1, n0, 0.05, 0.8, upward).expect("reachable");
+            let d = power::minimum_detectable_difference(p0, n1, n0, 0.05, 0.8, upward)
+                .expect("reachable");
             let p1 = if upward { p0 + d } else { p0 - d };
             let at = power::two_proportion_power(p1, p0, n1, n0, 0.05);
             assert!((at - 0.8).abs() < 1e-6, "power at the MDD is {at}");
@@ -128,5 +193,9 @@ fn minimum_detectable_difference_reaches_the_target_power() {
             assert!(power::two_proportion_power(smaller, p0, n1, n0, 0.05) < 0.8);
         }
     }
-    assert_eq!(power::minimum_detectable_difference(0.5, 3, 3, 0.05, 0.8, true), None, "n = 3 cannot reach 80% power");
+    assert_eq!(
+        power::minimum_detectable_difference(0.5, 3, 3, 0.05, 0.8, true),
+        None,
+        "n = 3 cannot reach 80% power"
+    );
 }

@@ -170,7 +170,10 @@ pub struct RunContext {
 }
 
 fn file_name(p: &std::path::Path) -> String {
-    p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// Assemble the artifact from the run's parts.
@@ -181,12 +184,24 @@ pub fn build(protocol: &Protocol, loaded: &Loaded, results: Results, ctx: &RunCo
         .into_iter()
         .map(|c| {
             let assessment = triggers::assess(&c, &protocol.triggers, a);
-            Finding { comparison: c, assessment }
+            Finding {
+                comparison: c,
+                assessment,
+            }
         })
         .collect();
-    let count = |s: Status| comparisons.iter().filter(|f| f.assessment.status == s).count();
+    let count = |s: Status| {
+        comparisons
+            .iter()
+            .filter(|f| f.assessment.status == s)
+            .count()
+    };
     let summary = Summary {
-        overall: comparisons.iter().map(|f| f.assessment.status).max().unwrap_or(Status::NotAssessed),
+        overall: comparisons
+            .iter()
+            .map(|f| f.assessment.status)
+            .max()
+            .unwrap_or(Status::NotAssessed),
         remediate: count(Status::Remediate),
         monitor: count(Status::Monitor),
         insufficient_data: count(Status::InsufficientData),
@@ -196,15 +211,29 @@ pub fn build(protocol: &Protocol, loaded: &Loaded, results: Results, ctx: &RunCo
     let triggers_fired = comparisons
         .iter()
         .flat_map(|f| {
-            f.assessment.verdicts.iter().filter(|v| v.fired).map(move |v| Fired {
-                trigger: v.trigger.clone(),
-                comparison: f.comparison.id.clone(),
-                status: v.status,
-                action: protocol.triggers.iter().find(|t| t.id == v.trigger).map(|t| t.action.clone()).unwrap_or_default(),
-            })
+            f.assessment
+                .verdicts
+                .iter()
+                .filter(|v| v.fired)
+                .map(move |v| Fired {
+                    trigger: v.trigger.clone(),
+                    comparison: f.comparison.id.clone(),
+                    status: v.status,
+                    action: protocol
+                        .triggers
+                        .iter()
+                        .find(|t| t.id == v.trigger)
+                        .map(|t| t.action.clone())
+                        .unwrap_or_default(),
+                })
         })
         .collect();
-    let band = |b: &Option<crate::protocol::Band>| b.map(|b| BandInfo { min: b.min, max: b.max });
+    let band = |b: &Option<crate::protocol::Band>| {
+        b.map(|b| BandInfo {
+            min: b.min,
+            max: b.max,
+        })
+    };
     let decision_rule = match (protocol.tool.decision_type, &protocol.columns.decision) {
         (DecisionType::Binary, Some(d)) => format!("column `{d}`"),
         _ => format!(

@@ -10,7 +10,10 @@ pub fn write_bundle(dir: &Path, files: &[(&str, &[u8])]) -> std::io::Result<()> 
     fs_err::create_dir_all(dir)?;
     let mut staged = Vec::with_capacity(files.len());
     for (name, bytes) in files {
-        let mut tmp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".tmp").tempfile_in(dir)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
         tmp.write_all(bytes)?;
         readable(tmp.as_file())?;
         tmp.as_file().sync_all()?;

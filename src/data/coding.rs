@@ -22,7 +22,11 @@ pub struct CodingProblem {
 }
 
 /// The group index of a raw value under an attribute's coding, or why it has none.
-fn code_value(attr: &Attribute, null_values: &[String], value: Option<&str>) -> Result<usize, (String, Option<String>)> {
+fn code_value(
+    attr: &Attribute,
+    null_values: &[String],
+    value: Option<&str>,
+) -> Result<usize, (String, Option<String>)> {
     let unknown = attr.groups.len() - 1;
     let v = match value {
         None => return Ok(unknown),
@@ -36,7 +40,11 @@ fn code_value(attr: &Attribute, null_values: &[String], value: Option<&str>) -> 
             }
             match map.get(v) {
                 Some(target) if target == UNKNOWN => Ok(unknown),
-                Some(target) => Ok(attr.groups.iter().position(|g| g == target).unwrap_or(unknown)),
+                Some(target) => Ok(attr
+                    .groups
+                    .iter()
+                    .position(|g| g == target)
+                    .unwrap_or(unknown)),
                 None => Err((
                     format!("value `{v}` is not in the map of attribute `{}`", attr.name),
                     Some(format!(
@@ -51,12 +59,21 @@ fn code_value(attr: &Attribute, null_values: &[String], value: Option<&str>) -> 
                 return Ok(unknown);
             }
             let Ok(years) = v.trim().parse::<f64>() else {
-                return Err((format!("age `{v}` is not a number of years"), Some("list codes for missing ages in `missing`".into())));
+                return Err((
+                    format!("age `{v}` is not a number of years"),
+                    Some("list codes for missing ages in `missing`".into()),
+                ));
             };
             if !years.is_finite() || years < bounds[0] as f64 {
                 return Err((
-                    format!("age `{v}` is below the first band, which starts at {}", bounds[0]),
-                    Some("lower the first bound in `bands`, or exclude these rows before the run".into()),
+                    format!(
+                        "age `{v}` is below the first band, which starts at {}",
+                        bounds[0]
+                    ),
+                    Some(
+                        "lower the first bound in `bands`, or exclude these rows before the run"
+                            .into(),
+                    ),
                 ));
             }
             let floor = years.floor() as i64;
@@ -80,12 +97,29 @@ fn binary(value: Option<&str>, positive: &[String], negative: &[String]) -> Opti
 ///
 /// `key_columns` names the columns of `cells[i].keys` in order; `decision_column` and
 /// `outcome_column` are the names used in messages.
-pub fn code(protocol: &Protocol, key_columns: &[String], cells: &[RawCell], decision_column: &str) -> Result<SufficientStats, Vec<CodingProblem>> {
+pub fn code(
+    protocol: &Protocol,
+    key_columns: &[String],
+    cells: &[RawCell],
+    decision_column: &str,
+) -> Result<SufficientStats, Vec<CodingProblem>> {
     let mut problems: BTreeMap<(String, Option<String>), CodingProblem> = BTreeMap::new();
-    let mut note = |column: &str, value: Option<&str>, rows: u64, message: String, hint: Option<String>, locate: bool| {
+    let mut note = |column: &str,
+                    value: Option<&str>,
+                    rows: u64,
+                    message: String,
+                    hint: Option<String>,
+                    locate: bool| {
         problems
             .entry((column.to_string(), value.map(str::to_string)))
-            .or_insert_with(|| CodingProblem { column: column.to_string(), value: value.map(str::to_string), rows: 0, message, hint, locate })
+            .or_insert_with(|| CodingProblem {
+                column: column.to_string(),
+                value: value.map(str::to_string),
+                rows: 0,
+                message,
+                hint,
+                locate,
+            })
             .rows += rows;
     };
     let attr_key: Vec<usize> = protocol
@@ -103,15 +137,36 @@ pub fn code(protocol: &Protocol, key_columns: &[String], cells: &[RawCell], deci
         let rows = count.max(1);
         if cell.bad_counts > 0 {
             let c = protocol.columns.count.as_deref().unwrap_or("count");
-            note(c, None, cell.bad_counts, format!("column `{c}` has counts that are missing, negative or not whole numbers"), None, false);
+            note(
+                c,
+                None,
+                cell.bad_counts,
+                format!("column `{c}` has counts that are missing, negative or not whole numbers"),
+                None,
+                false,
+            );
         }
         if cell.score_out_of_range > 0 {
             let c = protocol.columns.score.as_deref().unwrap_or("score");
-            note(c, None, cell.score_out_of_range, format!("column `{c}` has scores outside [0, 1]"), Some("scores must be probabilities; rescale them before the run".into()), false);
+            note(
+                c,
+                None,
+                cell.score_out_of_range,
+                format!("column `{c}` has scores outside [0, 1]"),
+                Some("scores must be probabilities; rescale them before the run".into()),
+                false,
+            );
         }
         if cell.score_missing > 0 {
             let c = protocol.columns.score.as_deref().unwrap_or("score");
-            note(c, None, cell.score_missing, format!("column `{c}` has missing scores; the decision cannot be formed"), None, false);
+            note(
+                c,
+                None,
+                cell.score_missing,
+                format!("column `{c}` has missing scores; the decision cannot be formed"),
+                None,
+                false,
+            );
             continue;
         }
         let mut idx = Vec::with_capacity(protocol.attributes.len());
@@ -125,15 +180,36 @@ pub fn code(protocol: &Protocol, key_columns: &[String], cells: &[RawCell], deci
                 }
             }
         }
-        let d = binary(cell.decision.as_deref(), &protocol.positive_values, &protocol.negative_values);
-        let o = binary(cell.outcome.as_deref(), &protocol.positive_values, &protocol.negative_values);
-        let expected = format!("expected one of {} (positive) or {} (negative)", protocol.positive_values.join(", "), protocol.negative_values.join(", "));
+        let d = binary(
+            cell.decision.as_deref(),
+            &protocol.positive_values,
+            &protocol.negative_values,
+        );
+        let o = binary(
+            cell.outcome.as_deref(),
+            &protocol.positive_values,
+            &protocol.negative_values,
+        );
+        let expected = format!(
+            "expected one of {} (positive) or {} (negative)",
+            protocol.positive_values.join(", "),
+            protocol.negative_values.join(", ")
+        );
         if d.is_none() {
             let what = match cell.decision.as_deref() {
                 None => format!("column `{decision_column}` has missing decisions"),
-                Some(v) => format!("decision `{v}` in column `{decision_column}` is not a yes/no value"),
+                Some(v) => {
+                    format!("decision `{v}` in column `{decision_column}` is not a yes/no value")
+                }
             };
-            note(decision_column, cell.decision.as_deref(), rows, what, Some(format!("{expected}; set [values] to map other codes")), protocol.columns.decision.is_some());
+            note(
+                decision_column,
+                cell.decision.as_deref(),
+                rows,
+                what,
+                Some(format!("{expected}; set [values] to map other codes")),
+                protocol.columns.decision.is_some(),
+            );
             ok = false;
         }
         let oc = &protocol.columns.outcome;
@@ -142,7 +218,14 @@ pub fn code(protocol: &Protocol, key_columns: &[String], cells: &[RawCell], deci
                 None => format!("column `{oc}` has missing outcomes"),
                 Some(v) => format!("outcome `{v}` in column `{oc}` is not a yes/no value"),
             };
-            note(oc, cell.outcome.as_deref(), rows, what, Some(format!("{expected}; set [values] to map other codes")), true);
+            note(
+                oc,
+                cell.outcome.as_deref(),
+                rows,
+                what,
+                Some(format!("{expected}; set [values] to map other codes")),
+                true,
+            );
             ok = false;
         }
         if ok {
@@ -169,7 +252,10 @@ pub fn code(protocol: &Protocol, key_columns: &[String], cells: &[RawCell], deci
             .zip(counts)
             .enumerate()
             .filter(|(i, (_, c))| *i != unknown || c.n() > 0)
-            .map(|(_, (g, c))| GroupCounts { group: g.clone(), counts: c })
+            .map(|(_, (g, c))| GroupCounts {
+                group: g.clone(),
+                counts: c,
+            })
             .collect();
         attributes.push(AttributeCounts {
             attribute: a.name.clone(),
@@ -185,7 +271,13 @@ pub fn code(protocol: &Protocol, key_columns: &[String], cells: &[RawCell], deci
             .attributes
             .iter()
             .zip(&x.reference)
-            .map(|(&ai, r)| protocol.attributes[ai].groups.iter().position(|g| g == r).unwrap_or(0))
+            .map(|(&ai, r)| {
+                protocol.attributes[ai]
+                    .groups
+                    .iter()
+                    .position(|g| g == r)
+                    .unwrap_or(0)
+            })
             .collect();
         cells.entry(ref_idx.clone()).or_default();
         for (idx, d, o, n) in &coded {
@@ -201,13 +293,20 @@ pub fn code(protocol: &Protocol, key_columns: &[String], cells: &[RawCell], deci
         };
         attributes.push(AttributeCounts {
             attribute: x.name.clone(),
-            crossed: x.attributes.iter().map(|&ai| protocol.attributes[ai].name.clone()).collect(),
+            crossed: x
+                .attributes
+                .iter()
+                .map(|&ai| protocol.attributes[ai].name.clone())
+                .collect(),
             reference_group: label(&ref_idx),
             ordered: false,
             groups: cells
                 .iter()
                 .filter(|(k, c)| c.n() > 0 || **k == ref_idx)
-                .map(|(k, c)| GroupCounts { group: label(k), counts: *c })
+                .map(|(k, c)| GroupCounts {
+                    group: label(k),
+                    counts: *c,
+                })
                 .collect(),
         });
     }

@@ -18,7 +18,11 @@ use crate::suffstats::SufficientStats;
 pub struct DataError(pub Vec<Diagnostic>);
 
 fn render(diags: &[Diagnostic]) -> String {
-    diags.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    diags
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The data of one run, reduced to its sufficient statistics.
@@ -34,29 +38,54 @@ pub struct Loaded {
 
 /// The format of a data file: the protocol's, else by extension (`.parquet`, `.pq`), else CSV.
 pub fn format_of(path: &Path, declared: Option<Format>) -> Format {
-    declared.unwrap_or_else(|| match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase) {
-        Some(e) if e == "parquet" || e == "pq" => Format::Parquet,
-        _ => Format::Csv,
+    declared.unwrap_or_else(|| {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+        {
+            Some(e) if e == "parquet" || e == "pq" => Format::Parquet,
+            _ => Format::Csv,
+        }
     })
 }
 
 fn diag(file: &Path, line: Option<usize>, message: String, hint: Option<String>) -> Diagnostic {
-    Diagnostic { file: file.to_path_buf(), line, column: None, message, hint }
+    Diagnostic {
+        file: file.to_path_buf(),
+        line,
+        column: None,
+        message,
+        hint,
+    }
 }
 
 /// Check that the file exists and has every column the protocol names, and none that looks like
 /// a direct identifier. Returns the header.
-pub fn check_columns(protocol: &Protocol, path: &Path, format: Format) -> Result<Vec<String>, DataError> {
+pub fn check_columns(
+    protocol: &Protocol,
+    path: &Path,
+    format: Format,
+) -> Result<Vec<String>, DataError> {
     if !path.is_file() {
         return Err(DataError(vec![diag(
             path,
             None,
             "data file not found".into(),
-            Some(format!("the protocol's `data.path` is `{}`, relative to the protocol; or pass --data", protocol.data.path_as_written)),
+            Some(format!(
+                "the protocol's `data.path` is `{}`, relative to the protocol; or pass --data",
+                protocol.data.path_as_written
+            )),
         )]));
     }
-    let header = scan::header(path, format, &protocol.data.null_values)
-        .map_err(|e| DataError(vec![diag(path, None, format!("cannot read the data: {e}"), None)]))?;
+    let header = scan::header(path, format, &protocol.data.null_values).map_err(|e| {
+        DataError(vec![diag(
+            path,
+            None,
+            format!("cannot read the data: {e}"),
+            None,
+        )])
+    })?;
     let mut problems = Vec::new();
     for (i, c) in header.iter().enumerate() {
         if let Some(why) = phi::identifier_reason(c) {
@@ -89,7 +118,14 @@ pub fn check_columns(protocol: &Protocol, path: &Path, format: Format) -> Result
                 path,
                 None,
                 format!("column `{c}` (from `{key}` in the protocol) is not in the data"),
-                Some(format!("the columns are: {}", header.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", "))),
+                Some(format!(
+                    "the columns are: {}",
+                    header
+                        .iter()
+                        .map(|h| format!("`{h}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
             ));
         }
     }
@@ -100,14 +136,33 @@ pub fn check_columns(protocol: &Protocol, path: &Path, format: Format) -> Result
     }
 }
 
+/// Hex SHA-256 of a file, streamed (memory stays flat whatever the file's size).
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut file = fs_err::File::open(path)?;
+    std::io::copy(&mut file, &mut hasher)?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
 /// Read the data in one pass and reduce it to sufficient statistics. `data_override` replaces the
 /// protocol's `data.path` (a vendor running a clinic's protocol on its own extract).
 pub fn load(protocol: &Protocol, data_override: Option<&Path>) -> Result<Loaded, DataError> {
-    let path = data_override.map(Path::to_path_buf).unwrap_or_else(|| protocol.data.path.clone());
+    let path = data_override
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| protocol.data.path.clone());
     let format = format_of(&path, protocol.data.format);
     check_columns(protocol, &path, format)?;
 
-    let mut key_columns: Vec<String> = protocol.attributes.iter().map(|a| a.column.clone()).collect();
+    let mut key_columns: Vec<String> = protocol
+        .attributes
+        .iter()
+        .map(|a| a.column.clone())
+        .collect();
     key_columns.sort();
     key_columns.dedup();
     let spec = scan::ScanSpec {
@@ -116,43 +171,96 @@ pub fn load(protocol: &Protocol, data_override: Option<&Path>) -> Result<Loaded,
         null_values: &protocol.data.null_values,
         key_columns: key_columns.clone(),
         decision: protocol.columns.decision.clone(),
-        score: protocol.columns.score.clone().map(|s| (s, protocol.columns.threshold)),
+        score: protocol
+            .columns
+            .score
+            .clone()
+            .map(|s| (s, protocol.columns.threshold)),
         outcome: protocol.columns.outcome.clone(),
         count: protocol.columns.count.clone(),
     };
     // Hash the file on one thread while polars scans it on the others.
     let (hash, cells) = std::thread::scope(|s| {
-        let h = s.spawn(|| fs_err::read(&path).map(|b| crate::protocol::sha256_hex(&b)));
+        let h = s.spawn(|| sha256_file(&path));
         let cells = scan::grouped_counts(&spec);
         (h.join(), cells)
     });
     let sha256 = match hash {
         Ok(Ok(h)) => h,
-        Ok(Err(e)) => return Err(DataError(vec![diag(&path, None, format!("cannot read the data: {e}"), None)])),
-        Err(_) => return Err(DataError(vec![diag(&path, None, "hashing the data failed".into(), None)])),
+        Ok(Err(e)) => {
+            return Err(DataError(vec![diag(
+                &path,
+                None,
+                format!("cannot read the data: {e}"),
+                None,
+            )]))
+        }
+        Err(_) => {
+            return Err(DataError(vec![diag(
+                &path,
+                None,
+                "hashing the data failed".into(),
+                None,
+            )]))
+        }
     };
-    let cells = cells.map_err(|e| DataError(vec![diag(&path, None, format!("cannot read the data: {e}"), None)]))?;
-
-    let decision_column = protocol.columns.decision.clone().or_else(|| protocol.columns.score.clone()).unwrap_or_default();
-    let stats = coding::code(protocol, &key_columns, &cells, &decision_column).map_err(|problems| {
-        DataError(
-            problems
-                .into_iter()
-                .map(|p| {
-                    let line = if format == Format::Csv && p.locate {
-                        scan::first_line_with(&path, format, &protocol.data.null_values, &p.column, p.value.as_deref())
-                    } else {
-                        None
-                    };
-                    let rows = if p.rows == 1 { "1 row".to_string() } else { format!("{} rows", p.rows) };
-                    let first = line.map(|l| format!(", first at line {l}")).unwrap_or_default();
-                    diag(&path, line.map(|l| l as usize), format!("{} ({rows}{first})", p.message), p.hint)
-                })
-                .collect(),
-        )
+    let cells = cells.map_err(|e| {
+        DataError(vec![diag(
+            &path,
+            None,
+            format!("cannot read the data: {e}"),
+            None,
+        )])
     })?;
+
+    let decision_column = protocol
+        .columns
+        .decision
+        .clone()
+        .or_else(|| protocol.columns.score.clone())
+        .unwrap_or_default();
+    let stats =
+        coding::code(protocol, &key_columns, &cells, &decision_column).map_err(|problems| {
+            DataError(
+                problems
+                    .into_iter()
+                    .map(|p| {
+                        let line = if format == Format::Csv && p.locate {
+                            scan::first_line_with(
+                                &path,
+                                format,
+                                &protocol.data.null_values,
+                                &p.column,
+                                p.value.as_deref(),
+                            )
+                        } else {
+                            None
+                        };
+                        let rows = if p.rows == 1 {
+                            "1 row".to_string()
+                        } else {
+                            format!("{} rows", p.rows)
+                        };
+                        let first = line
+                            .map(|l| format!(", first at line {l}"))
+                            .unwrap_or_default();
+                        diag(
+                            &path,
+                            line.map(|l| l as usize),
+                            format!("{} ({rows}{first})", p.message),
+                            p.hint,
+                        )
+                    })
+                    .collect(),
+            )
+        })?;
     if stats.cases == 0 {
-        return Err(DataError(vec![diag(&path, None, "the data has no rows".into(), None)]));
+        return Err(DataError(vec![diag(
+            &path,
+            None,
+            "the data has no rows".into(),
+            None,
+        )]));
     }
     Ok(Loaded {
         path,

@@ -14,11 +14,29 @@ pub fn identifier_reason(column: &str) -> Option<&'static str> {
     let has = |t: &str| tokens.contains(&t);
     let last = tokens.last().copied().unwrap_or("");
 
-    const NAME_ALONE: [&str; 8] = ["name", "names", "first", "last", "surname", "firstname", "lastname", "fullname"];
-    const NAME_OWNERS: [&str; 9] = ["patient", "first", "last", "full", "middle", "given", "family", "member", "pt"];
+    const NAME_ALONE: [&str; 8] = [
+        "name",
+        "names",
+        "first",
+        "last",
+        "surname",
+        "firstname",
+        "lastname",
+        "fullname",
+    ];
+    const NAME_OWNERS: [&str; 9] = [
+        "patient", "first", "last", "full", "middle", "given", "family", "member", "pt",
+    ];
     if NAME_ALONE.contains(&joined.as_str())
         || (last == "name" && tokens.len() >= 2 && NAME_OWNERS.contains(&tokens[tokens.len() - 2]))
-        || ["patientname", "middlename", "givenname", "familyname", "membername"].contains(&joined.as_str())
+        || [
+            "patientname",
+            "middlename",
+            "givenname",
+            "familyname",
+            "membername",
+        ]
+        .contains(&joined.as_str())
     {
         return Some("a person's name");
     }
@@ -34,10 +52,17 @@ pub fn identifier_reason(column: &str) -> Option<&'static str> {
     if tokens.iter().any(|t| t.contains("email")) || joined.contains("email") {
         return Some("an email address");
     }
-    if tokens.iter().any(|t| t.starts_with("address") || *t == "addr" || *t == "street") {
+    if tokens
+        .iter()
+        .any(|t| t.starts_with("address") || *t == "addr" || *t == "street")
+    {
         return Some("a street address");
     }
-    if has("dob") || joined.contains("dateofbirth") || joined.contains("birthdate") || joined == "birthday" {
+    if has("dob")
+        || joined.contains("dateofbirth")
+        || joined.contains("birthdate")
+        || joined == "birthday"
+    {
         return Some("a date of birth");
     }
     if ["zip", "zipcode", "zip5", "postalcode", "postcode"].contains(&joined.as_str()) {
@@ -56,9 +81,25 @@ mod tests {
     #[test]
     fn refuses_direct_identifiers() {
         for c in [
-            "name", "Patient Name", "first", "last", "MRN", "patient_mrn", "SSN", "phone",
-            "home_phone", "Email", "e-mail", "address", "street_address", "dob", "DateOfBirth",
-            "birth_date", "zip", "ZIP_CODE", "admission_date",
+            "name",
+            "Patient Name",
+            "first",
+            "last",
+            "MRN",
+            "patient_mrn",
+            "SSN",
+            "phone",
+            "home_phone",
+            "Email",
+            "e-mail",
+            "address",
+            "street_address",
+            "dob",
+            "DateOfBirth",
+            "birth_date",
+            "zip",
+            "ZIP_CODE",
+            "admission_date",
         ] {
             assert!(identifier_reason(c).is_some(), "{c} should be refused");
         }
@@ -67,9 +108,23 @@ mod tests {
     #[test]
     fn accepts_protected_attributes_and_codes() {
         for c in [
-            "race", "race_name", "ethnicity", "sex", "gender", "age", "age_years", "disability",
-            "zip3", "score", "risk_score", "flagged", "outcome", "readmit_30d", "tool_name",
-            "seqn", "wtmec8yr",
+            "race",
+            "race_name",
+            "ethnicity",
+            "sex",
+            "gender",
+            "age",
+            "age_years",
+            "disability",
+            "zip3",
+            "score",
+            "risk_score",
+            "flagged",
+            "outcome",
+            "readmit_30d",
+            "tool_name",
+            "seqn",
+            "wtmec8yr",
         ] {
             assert_eq!(identifier_reason(c), None, "{c} should be accepted");
         }

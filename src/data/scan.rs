@@ -46,7 +46,13 @@ pub fn header(path: &Path, format: Format, null_values: &[String]) -> PolarsResu
     Ok(schema.iter_names().map(|n| n.to_string()).collect())
 }
 
-fn frame(path: &Path, format: Format, null_values: &[String], text_columns: &[String], float_column: Option<&str>) -> PolarsResult<LazyFrame> {
+fn frame(
+    path: &Path,
+    format: Format,
+    null_values: &[String],
+    text_columns: &[String],
+    float_column: Option<&str>,
+) -> PolarsResult<LazyFrame> {
     let p = PlRefPath::new(path.to_string_lossy().as_ref());
     match format {
         Format::Csv => {
@@ -61,8 +67,16 @@ fn frame(path: &Path, format: Format, null_values: &[String], text_columns: &[St
             LazyCsvReader::new(p)
                 .with_has_header(true)
                 .with_infer_schema_length(Some(10_000))
-                .with_dtype_overwrite(if overwrite.is_empty() { None } else { Some(Arc::new(overwrite)) })
-                .with_null_values(if nulls.is_empty() { None } else { Some(NullValues::AllColumns(nulls)) })
+                .with_dtype_overwrite(if overwrite.is_empty() {
+                    None
+                } else {
+                    Some(Arc::new(overwrite))
+                })
+                .with_null_values(if nulls.is_empty() {
+                    None
+                } else {
+                    Some(NullValues::AllColumns(nulls))
+                })
                 .finish()
         }
         Format::Parquet => LazyFrame::scan_parquet(p, ScanArgsParquet::default()),
@@ -79,21 +93,38 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     text_columns.sort();
     text_columns.dedup();
     let score_col = spec.score.as_ref().map(|(c, _)| c.as_str());
-    let lf = frame(spec.path, spec.format, spec.null_values, &text_columns, score_col)?;
+    let lf = frame(
+        spec.path,
+        spec.format,
+        spec.null_values,
+        &text_columns,
+        score_col,
+    )?;
 
     let mut keys: Vec<Expr> = spec
         .key_columns
         .iter()
         .enumerate()
-        .map(|(i, c)| col(c.as_str()).cast(DataType::String).alias(format!("__k{i}")))
+        .map(|(i, c)| {
+            col(c.as_str())
+                .cast(DataType::String)
+                .alias(format!("__k{i}"))
+        })
         .collect();
     let decision = match (&spec.decision, &spec.score) {
         (Some(d), _) => col(d.as_str()).cast(DataType::String),
-        (None, Some((s, Some(t)))) => col(s.as_str()).cast(DataType::Float64).gt_eq(lit(*t)).cast(DataType::String),
+        (None, Some((s, Some(t)))) => col(s.as_str())
+            .cast(DataType::Float64)
+            .gt_eq(lit(*t))
+            .cast(DataType::String),
         _ => lit(NULL).cast(DataType::String),
     };
     keys.push(decision.alias("__decision"));
-    keys.push(col(spec.outcome.as_str()).cast(DataType::String).alias("__outcome"));
+    keys.push(
+        col(spec.outcome.as_str())
+            .cast(DataType::String)
+            .alias("__outcome"),
+    );
 
     let mut aggs = vec![];
     match &spec.count {
@@ -101,7 +132,11 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
             let v = col(c.as_str()).cast(DataType::Float64);
             aggs.push(v.clone().fill_null(lit(0.0)).sum().alias("__n"));
             let whole = v.clone().cast(DataType::Int64).cast(DataType::Float64);
-            let bad = v.clone().is_null().or(v.clone().lt(lit(0.0))).or(v.neq(whole));
+            let bad = v
+                .clone()
+                .is_null()
+                .or(v.clone().lt(lit(0.0)))
+                .or(v.neq(whole));
             aggs.push(bad.cast(DataType::UInt64).sum().alias("__bad_counts"));
         }
         None => {
@@ -112,8 +147,20 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     match score_col {
         Some(s) => {
             let v = col(s).cast(DataType::Float64);
-            aggs.push(v.clone().lt(lit(0.0)).or(v.clone().gt(lit(1.0))).cast(DataType::UInt64).sum().alias("__score_bad"));
-            aggs.push(v.is_null().cast(DataType::UInt64).sum().alias("__score_null"));
+            aggs.push(
+                v.clone()
+                    .lt(lit(0.0))
+                    .or(v.clone().gt(lit(1.0)))
+                    .cast(DataType::UInt64)
+                    .sum()
+                    .alias("__score_bad"),
+            );
+            aggs.push(
+                v.is_null()
+                    .cast(DataType::UInt64)
+                    .sum()
+                    .alias("__score_null"),
+            );
         }
         None => {
             aggs.push(lit(0u64).first().alias("__score_bad"));
@@ -161,7 +208,13 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
 
 /// The 1-based data line (header = line 1) of the first row whose `column` holds `value`
 /// (`None`: a missing cell), for error messages. CSV only; `None` when not found.
-pub fn first_line_with(path: &Path, format: Format, null_values: &[String], column: &str, value: Option<&str>) -> Option<u64> {
+pub fn first_line_with(
+    path: &Path,
+    format: Format,
+    null_values: &[String],
+    column: &str,
+    value: Option<&str>,
+) -> Option<u64> {
     let lf = frame(path, format, null_values, &[column.to_string()], None).ok()?;
     let c = col(column).cast(DataType::String);
     let cond = match value {
@@ -192,7 +245,12 @@ pub struct ColumnProfile {
 }
 
 /// Profile every column of a data file (one grouped count per column).
-pub fn profile(path: &Path, format: Format, null_values: &[String], limit: usize) -> PolarsResult<Vec<ColumnProfile>> {
+pub fn profile(
+    path: &Path,
+    format: Format,
+    null_values: &[String],
+    limit: usize,
+) -> PolarsResult<Vec<ColumnProfile>> {
     let df = frame(path, format, null_values, &[], None)?.collect()?;
     let mut out = Vec::new();
     for c in df.columns() {
@@ -204,7 +262,10 @@ pub fn profile(path: &Path, format: Format, null_values: &[String], limit: usize
             .lazy()
             .group_by([col(name.as_str()).cast(DataType::String).alias("__v")])
             .agg([len().cast(DataType::UInt64).alias("__n")])
-            .sort(["__n", "__v"], SortMultipleOptions::default().with_order_descending_multi([true, false]))
+            .sort(
+                ["__n", "__v"],
+                SortMultipleOptions::default().with_order_descending_multi([true, false]),
+            )
             .collect()?;
         let distinct = counts.height();
         let values = counts.column("__v")?.str()?.clone();
@@ -225,7 +286,13 @@ pub fn profile(path: &Path, format: Format, null_values: &[String], limit: usize
         } else {
             None
         };
-        out.push(ColumnProfile { name, dtype, distinct, top, numeric_range });
+        out.push(ColumnProfile {
+            name,
+            dtype,
+            distinct,
+            top,
+            numeric_range,
+        });
     }
     Ok(out)
 }

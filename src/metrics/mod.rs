@@ -29,7 +29,9 @@ pub enum Estimate {
 
 impl Estimate {
     fn undefined(u: Undefined) -> Estimate {
-        Estimate::Undefined { reason: u.0.to_string() }
+        Estimate::Undefined {
+            reason: u.0.to_string(),
+        }
     }
 
     pub fn value(&self) -> Option<f64> {
@@ -122,16 +124,25 @@ pub struct AttributeResult {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TestResult {
     /// Fisher's exact test, two-sided (an expected cell was under 5).
-    FisherExact { p_value: f64 },
+    FisherExact {
+        p_value: f64,
+    },
     /// Pooled two-proportion z-test, two-sided.
-    PooledZ { statistic: f64, p_value: f64 },
-    Undefined { reason: String },
+    PooledZ {
+        statistic: f64,
+        p_value: f64,
+    },
+    Undefined {
+        reason: String,
+    },
 }
 
 impl TestResult {
     pub fn p_value(&self) -> Option<f64> {
         match self {
-            TestResult::FisherExact { p_value } | TestResult::PooledZ { p_value, .. } => Some(*p_value),
+            TestResult::FisherExact { p_value } | TestResult::PooledZ { p_value, .. } => {
+                Some(*p_value)
+            }
             TestResult::Undefined { .. } => None,
         }
     }
@@ -191,13 +202,21 @@ pub struct Results {
 }
 
 fn interval(ci: stats::Ci, level: f64, method: &str) -> Interval {
-    Interval { level, low: ci.low, high: ci.high, method: method.to_string() }
+    Interval {
+        level,
+        low: ci.low,
+        high: ci.high,
+        method: method.to_string(),
+    }
 }
 
 /// A rate with its Wilson interval.
 pub fn rate(num: u64, den: u64, level: f64) -> Estimate {
     match proportion::wilson(num, den, level) {
-        Ok(ci) => Estimate::Value { value: num as f64 / den as f64, ci: interval(ci, level, "wilson") },
+        Ok(ci) => Estimate::Value {
+            value: num as f64 / den as f64,
+            ci: interval(ci, level, "wilson"),
+        },
         Err(u) => Estimate::undefined(u),
     }
 }
@@ -211,14 +230,23 @@ fn group_result(g: &crate::suffstats::GroupCounts, reference: &str, level: f64) 
             .iter()
             .map(|&m| {
                 let (num, den) = fraction(m, &g.counts);
-                MetricValue { metric: m.name().to_string(), numerator: num, denominator: den, estimate: rate(num, den, level) }
+                MetricValue {
+                    metric: m.name().to_string(),
+                    numerator: num,
+                    denominator: den,
+                    estimate: rate(num, den, level),
+                }
             })
             .collect(),
     }
 }
 
 fn omnibus(a: &AttributeCounts, metric: Metric) -> Omnibus {
-    let rows: Vec<(u64, u64)> = a.groups.iter().map(|g| fraction(metric, &g.counts)).collect();
+    let rows: Vec<(u64, u64)> = a
+        .groups
+        .iter()
+        .map(|g| fraction(metric, &g.counts))
+        .collect();
     let result = match contingency::chi_square_kx2(&rows) {
         Ok(c) => OmnibusResult::Value {
             statistic: c.statistic,
@@ -226,38 +254,87 @@ fn omnibus(a: &AttributeCounts, metric: Metric) -> Omnibus {
             p_value: c.p_value,
             groups: rows.iter().filter(|r| r.1 > 0).count(),
             min_expected: c.min_expected,
-            warning: (c.min_expected < 5.0).then(|| format!("an expected count is {:.2}, under 5: the chi-square approximation is doubtful", c.min_expected)),
+            warning: (c.min_expected < 5.0).then(|| {
+                format!(
+                    "an expected count is {:.2}, under 5: the chi-square approximation is doubtful",
+                    c.min_expected
+                )
+            }),
         },
-        Err(u) => OmnibusResult::Undefined { reason: u.0.to_string() },
+        Err(u) => OmnibusResult::Undefined {
+            reason: u.0.to_string(),
+        },
     };
-    Omnibus { metric: metric.name().to_string(), test: "pearson_chi_square".into(), result }
+    Omnibus {
+        metric: metric.name().to_string(),
+        test: "pearson_chi_square".into(),
+        result,
+    }
 }
 
 /// Compare one group with the reference on one metric (without the multiplicity correction).
-pub fn compare(attribute: &str, group: &str, reference: &str, metric: Metric, g: &Confusion, r: &Confusion, analysis: &Analysis) -> Comparison {
+pub fn compare(
+    attribute: &str,
+    group: &str,
+    reference: &str,
+    metric: Metric,
+    g: &Confusion,
+    r: &Confusion,
+    analysis: &Analysis,
+) -> Comparison {
     let level = analysis.confidence_level;
     let (x1, n1) = fraction(metric, g);
     let (x0, n0) = fraction(metric, r);
     let ratio = match two_sample::katz_ratio(x1, n1, x0, n0, level) {
         Ok(rc) => Estimate::Value {
             value: rc.ratio,
-            ci: interval(rc.ci, level, if rc.corrected { "katz_log_haldane" } else { "katz_log" }),
+            ci: interval(
+                rc.ci,
+                level,
+                if rc.corrected {
+                    "katz_log_haldane"
+                } else {
+                    "katz_log"
+                },
+            ),
         },
         Err(u) => Estimate::undefined(u),
     };
     let difference = match two_sample::newcombe_diff(x1, n1, x0, n0, level) {
-        Ok((d, ci)) => Estimate::Value { value: d, ci: interval(ci, level, "newcombe_hybrid_score") },
+        Ok((d, ci)) => Estimate::Value {
+            value: d,
+            ci: interval(ci, level, "newcombe_hybrid_score"),
+        },
         Err(u) => Estimate::undefined(u),
     };
     let test = match two_sample::compare_test(x1, n1, x0, n0) {
         Ok((two_sample::TestKind::FisherExact, _, p)) => TestResult::FisherExact { p_value: p },
-        Ok((two_sample::TestKind::PooledZ, z, p)) => TestResult::PooledZ { statistic: z.unwrap_or(0.0), p_value: p },
-        Err(u) => TestResult::Undefined { reason: u.0.to_string() },
+        Ok((two_sample::TestKind::PooledZ, z, p)) => TestResult::PooledZ {
+            statistic: z.unwrap_or(0.0),
+            p_value: p,
+        },
+        Err(u) => TestResult::Undefined {
+            reason: u.0.to_string(),
+        },
     };
     let p0 = if n0 > 0 { x0 as f64 / n0 as f64 } else { 0.0 };
-    let up = if n0 > 0 { power::minimum_detectable_difference(p0, n1, n0, analysis.alpha, analysis.power, true) } else { None };
-    let down = if n0 > 0 { power::minimum_detectable_difference(p0, n1, n0, analysis.alpha, analysis.power, false) } else { None };
-    let as_ratio = |d: Option<f64>, sign: f64| if p0 > 0.0 { d.map(|d| (p0 + sign * d) / p0) } else { None };
+    let up = if n0 > 0 {
+        power::minimum_detectable_difference(p0, n1, n0, analysis.alpha, analysis.power, true)
+    } else {
+        None
+    };
+    let down = if n0 > 0 {
+        power::minimum_detectable_difference(p0, n1, n0, analysis.alpha, analysis.power, false)
+    } else {
+        None
+    };
+    let as_ratio = |d: Option<f64>, sign: f64| {
+        if p0 > 0.0 {
+            d.map(|d| (p0 + sign * d) / p0)
+        } else {
+            None
+        }
+    };
     Comparison {
         id: format!("{attribute}/{group}/{}", metric.name()),
         attribute: attribute.to_string(),
@@ -297,12 +374,29 @@ pub fn compute(stats: &SufficientStats, analysis: &Analysis) -> Results {
     let mut attributes = Vec::new();
     let mut comparisons = Vec::new();
     for a in &stats.attributes {
-        let groups = a.groups.iter().map(|g| group_result(g, &a.reference_group, analysis.confidence_level)).collect();
+        let groups = a
+            .groups
+            .iter()
+            .map(|g| group_result(g, &a.reference_group, analysis.confidence_level))
+            .collect();
         let omni = analysis.metrics.iter().map(|&m| omnibus(a, m)).collect();
-        let reference = a.groups.iter().find(|g| g.group == a.reference_group).map(|g| g.counts).unwrap_or_default();
+        let reference = a
+            .groups
+            .iter()
+            .find(|g| g.group == a.reference_group)
+            .map(|g| g.counts)
+            .unwrap_or_default();
         for &m in &analysis.metrics {
             for g in a.groups.iter().filter(|g| g.group != a.reference_group) {
-                comparisons.push(compare(&a.attribute, &g.group, &a.reference_group, m, &g.counts, &reference, analysis));
+                comparisons.push(compare(
+                    &a.attribute,
+                    &g.group,
+                    &a.reference_group,
+                    m,
+                    &g.counts,
+                    &reference,
+                    analysis,
+                ));
             }
         }
         attributes.push(AttributeResult {
@@ -314,11 +408,20 @@ pub fn compute(stats: &SufficientStats, analysis: &Analysis) -> Results {
             omnibus: omni,
         });
     }
-    let with_p: Vec<usize> = (0..comparisons.len()).filter(|&i| comparisons[i].test.p_value().is_some()).collect();
-    let raw: Vec<f64> = with_p.iter().filter_map(|&i| comparisons[i].test.p_value()).collect();
+    let with_p: Vec<usize> = (0..comparisons.len())
+        .filter(|&i| comparisons[i].test.p_value().is_some())
+        .collect();
+    let raw: Vec<f64> = with_p
+        .iter()
+        .filter_map(|&i| comparisons[i].test.p_value())
+        .collect();
     let adjusted = adjust(&raw, analysis.correction);
     for (&i, p) in with_p.iter().zip(adjusted) {
         comparisons[i].p_adjusted = Some(p);
     }
-    Results { attributes, comparisons, family_size: with_p.len() }
+    Results {
+        attributes,
+        comparisons,
+        family_size: with_p.len(),
+    }
 }

@@ -286,7 +286,8 @@ pub struct Trigger {
 
 impl Trigger {
     pub fn applies_to(&self, attribute: &str, metric: Metric) -> bool {
-        self.metric == metric && (self.attributes.is_empty() || self.attributes.iter().any(|a| a == attribute))
+        self.metric == metric
+            && (self.attributes.is_empty() || self.attributes.iter().any(|a| a == attribute))
     }
 }
 
@@ -415,8 +416,10 @@ impl Validator<'_> {
         let columns = self.columns(raw.columns, decision_type);
         let (positive_values, negative_values) = match raw.values {
             Some(v) => (
-                v.positive.unwrap_or_else(|| DEFAULT_POSITIVE.map(String::from).to_vec()),
-                v.negative.unwrap_or_else(|| DEFAULT_NEGATIVE.map(String::from).to_vec()),
+                v.positive
+                    .unwrap_or_else(|| DEFAULT_POSITIVE.map(String::from).to_vec()),
+                v.negative
+                    .unwrap_or_else(|| DEFAULT_NEGATIVE.map(String::from).to_vec()),
             ),
             None => (
                 DEFAULT_POSITIVE.map(String::from).to_vec(),
@@ -435,14 +438,21 @@ impl Validator<'_> {
         if raw.attributes.is_empty() {
             self.error_nowhere(
                 "the protocol names no protected attribute",
-                Some("add at least one [[attributes]] table (race, ethnicity, sex, age, disability)".into()),
+                Some(
+                    "add at least one [[attributes]] table (race, ethnicity, sex, age, disability)"
+                        .into(),
+                ),
             );
         }
         let mut attributes = Vec::new();
         let mut seen = BTreeSet::new();
         for a in raw.attributes {
             if !seen.insert(a.name.get_ref().clone()) {
-                self.error(&a.name, format!("attribute `{}` is defined twice", a.name.get_ref()), None);
+                self.error(
+                    &a.name,
+                    format!("attribute `{}` is defined twice", a.name.get_ref()),
+                    None,
+                );
                 continue;
             }
             if let Some(attr) = self.attribute(a) {
@@ -478,7 +488,11 @@ impl Validator<'_> {
         match chrono::NaiveDate::parse_from_str(s.get_ref(), "%Y-%m-%d") {
             Ok(d) => Some(d),
             Err(_) => {
-                self.error(&s, format!("`data.{key}` is not a date: `{}`", s.get_ref()), Some("expected YYYY-MM-DD".into()));
+                self.error(
+                    &s,
+                    format!("`data.{key}` is not a date: `{}`", s.get_ref()),
+                    Some("expected YYYY-MM-DD".into()),
+                );
                 None
             }
         }
@@ -491,7 +505,11 @@ impl Validator<'_> {
                 "csv" => Some(Format::Csv),
                 "parquet" => Some(Format::Parquet),
                 other => {
-                    self.error(&f, format!("unknown data format `{other}`"), Some("expected one of `csv`, `parquet`".into()));
+                    self.error(
+                        &f,
+                        format!("unknown data format `{other}`"),
+                        Some("expected one of `csv`, `parquet`".into()),
+                    );
                     None
                 }
             },
@@ -500,7 +518,10 @@ impl Validator<'_> {
         let period_end = self.date(raw.period_end, "period_end");
         if let (Some(s), Some(e)) = (period_start, period_end) {
             if s > e {
-                self.error_nowhere(format!("`data.period_start` ({s}) is after `data.period_end` ({e})"), None);
+                self.error_nowhere(
+                    format!("`data.period_start` ({s}) is after `data.period_end` ({e})"),
+                    None,
+                );
             }
         }
         let written = raw.path.into_inner();
@@ -521,7 +542,11 @@ impl Validator<'_> {
         let threshold = raw.threshold.as_ref().map(|t| *t.get_ref());
         if let Some(t) = &raw.threshold {
             if !(0.0..=1.0).contains(t.get_ref()) {
-                self.error(t, format!("`columns.threshold` is {}, outside [0, 1]", t.get_ref()), None);
+                self.error(
+                    t,
+                    format!("`columns.threshold` is {}, outside [0, 1]", t.get_ref()),
+                    None,
+                );
             }
         }
         match decision_type {
@@ -529,10 +554,11 @@ impl Validator<'_> {
                 "decision type `binary` needs `columns.decision`",
                 Some("name the column holding the tool's yes/no decision".into()),
             ),
-            DecisionType::ScoreThreshold if raw.score.is_none() || raw.threshold.is_none() => self.error_nowhere(
-                "decision type `score_threshold` needs `columns.score` and `columns.threshold`",
-                Some("the decision is `score >= threshold`".into()),
-            ),
+            DecisionType::ScoreThreshold if raw.score.is_none() || raw.threshold.is_none() => self
+                .error_nowhere(
+                    "decision type `score_threshold` needs `columns.score` and `columns.threshold`",
+                    Some("the decision is `score >= threshold`".into()),
+                ),
             _ => {}
         }
         Columns {
@@ -548,7 +574,11 @@ impl Validator<'_> {
         let Some(standard) = Standard::parse(a.standard.get_ref()) else {
             self.error(
                 &a.standard,
-                format!("unknown standard `{}` for attribute `{}`", a.standard.get_ref(), a.name.get_ref()),
+                format!(
+                    "unknown standard `{}` for attribute `{}`",
+                    a.standard.get_ref(),
+                    a.name.get_ref()
+                ),
                 Some(format!("expected one of {}", backticked(&Standard::NAMES))),
             );
             return None;
@@ -556,27 +586,57 @@ impl Validator<'_> {
         let missing: BTreeSet<String> = a.missing.iter().cloned().collect();
         let (coding, mut groups) = if standard == Standard::AgeYears {
             let Some(bands) = &a.bands else {
-                self.error(&a.standard, format!("attribute `{}` uses `age_years` and needs `bands`", a.name.get_ref()), Some("for example bands = [18, 30, 45, 65, 75, 90]".into()));
+                self.error(
+                    &a.standard,
+                    format!(
+                        "attribute `{}` uses `age_years` and needs `bands`",
+                        a.name.get_ref()
+                    ),
+                    Some("for example bands = [18, 30, 45, 65, 75, 90]".into()),
+                );
                 return None;
             };
             let b = bands.get_ref();
             if b.is_empty() || b.windows(2).any(|w| w[0] >= w[1]) || b[0] < 0 {
-                self.error(bands, "`bands` must be increasing lower bounds in years, at least one", None);
+                self.error(
+                    bands,
+                    "`bands` must be increasing lower bounds in years, at least one",
+                    None,
+                );
                 return None;
             }
             if *b.last().unwrap_or(&0) > 90 {
-                self.error(bands, "the last age band must start at 90 or below", Some("HIPAA Safe Harbor aggregates ages over 89 into one 90+ group".into()));
+                self.error(
+                    bands,
+                    "the last age band must start at 90 or below",
+                    Some("HIPAA Safe Harbor aggregates ages over 89 into one 90+ group".into()),
+                );
             }
             if !a.map.is_empty() {
-                self.error(&a.name, "an `age_years` attribute takes `bands`, not `map`", None);
+                self.error(
+                    &a.name,
+                    "an `age_years` attribute takes `bands`, not `map`",
+                    None,
+                );
             }
             (
-                Coding::AgeYears { bounds: b.clone(), missing },
+                Coding::AgeYears {
+                    bounds: b.clone(),
+                    missing,
+                },
                 vocab::age_band_labels(b),
             )
         } else {
             if a.bands.is_some() {
-                self.error(&a.name, format!("`bands` is only for `age_years`; attribute `{}` is `{}`", a.name.get_ref(), standard.name()), None);
+                self.error(
+                    &a.name,
+                    format!(
+                        "`bands` is only for `age_years`; attribute `{}` is `{}`",
+                        a.name.get_ref(),
+                        standard.name()
+                    ),
+                    None,
+                );
             }
             let mut map = BTreeMap::new();
             for (code, target) in &a.map {
@@ -586,8 +646,15 @@ impl Validator<'_> {
                         if !cats.contains(&t.as_str()) {
                             self.error(
                                 target,
-                                format!("`{t}` is not a `{}` category (attribute `{}`, code `{code}`)", standard.name(), a.name.get_ref()),
-                                Some(format!("expected one of {}, or `Unknown`", backticked(cats))),
+                                format!(
+                                    "`{t}` is not a `{}` category (attribute `{}`, code `{code}`)",
+                                    standard.name(),
+                                    a.name.get_ref()
+                                ),
+                                Some(format!(
+                                    "expected one of {}, or `Unknown`",
+                                    backticked(cats)
+                                )),
                             );
                         }
                     }
@@ -595,7 +662,13 @@ impl Validator<'_> {
                 map.insert(code.clone(), t.clone());
             }
             if map.is_empty() {
-                self.error(&a.name, format!("attribute `{}` has an empty `map`", a.name.get_ref()), Some("map each site code to a category, e.g. map = { \"W\" = \"White\" }".into()));
+                self.error(
+                    &a.name,
+                    format!("attribute `{}` has an empty `map`", a.name.get_ref()),
+                    Some(
+                        "map each site code to a category, e.g. map = { \"W\" = \"White\" }".into(),
+                    ),
+                );
             }
             let groups: Vec<String> = match standard.categories() {
                 Some(cats) => cats
@@ -620,7 +693,10 @@ impl Validator<'_> {
         if !groups.contains(&reference) {
             self.error(
                 &a.reference,
-                format!("reference group `{reference}` of attribute `{}` is not one of its groups", a.name.get_ref()),
+                format!(
+                    "reference group `{reference}` of attribute `{}` is not one of its groups",
+                    a.name.get_ref()
+                ),
                 Some(format!("expected one of {}", backticked(&groups))),
             );
         }
@@ -636,25 +712,53 @@ impl Validator<'_> {
         })
     }
 
-    fn crossed(&mut self, c: raw::RawCrossed, attributes: &[Attribute], seen: &mut BTreeSet<String>) -> Option<Crossed> {
+    fn crossed(
+        &mut self,
+        c: raw::RawCrossed,
+        attributes: &[Attribute],
+        seen: &mut BTreeSet<String>,
+    ) -> Option<Crossed> {
         if !seen.insert(c.name.get_ref().clone()) {
-            self.error(&c.name, format!("`{}` is already the name of an attribute", c.name.get_ref()), None);
+            self.error(
+                &c.name,
+                format!("`{}` is already the name of an attribute", c.name.get_ref()),
+                None,
+            );
             return None;
         }
         let names = c.attributes.get_ref();
         if names.len() < 2 {
-            self.error(&c.attributes, "a crossed attribute needs at least two attributes", None);
+            self.error(
+                &c.attributes,
+                "a crossed attribute needs at least two attributes",
+                None,
+            );
             return None;
         }
         let mut idx = Vec::new();
         for n in names {
             match attributes.iter().position(|a| &a.name == n) {
                 Some(i) if !idx.contains(&i) => idx.push(i),
-                Some(_) => self.error(&c.attributes, format!("attribute `{n}` is crossed with itself"), None),
+                Some(_) => self.error(
+                    &c.attributes,
+                    format!("attribute `{n}` is crossed with itself"),
+                    None,
+                ),
                 None => self.error(
                     &c.attributes,
-                    format!("crossed attribute `{}` names unknown attribute `{n}`", c.name.get_ref()),
-                    Some(format!("expected one of {}", backticked(&attributes.iter().map(|a| a.name.as_str()).collect::<Vec<_>>()))),
+                    format!(
+                        "crossed attribute `{}` names unknown attribute `{n}`",
+                        c.name.get_ref()
+                    ),
+                    Some(format!(
+                        "expected one of {}",
+                        backticked(
+                            &attributes
+                                .iter()
+                                .map(|a| a.name.as_str())
+                                .collect::<Vec<_>>()
+                        )
+                    )),
                 ),
             }
         }
@@ -662,16 +766,36 @@ impl Validator<'_> {
             return None;
         }
         let reference = match &c.reference {
-            None => idx.iter().map(|&i| attributes[i].reference.clone()).collect(),
+            None => idx
+                .iter()
+                .map(|&i| attributes[i].reference.clone())
+                .collect(),
             Some(r) => {
                 let r_list = r.get_ref();
                 if r_list.len() != idx.len() {
-                    self.error(r, format!("`reference` needs one group per crossed attribute ({})", idx.len()), None);
+                    self.error(
+                        r,
+                        format!(
+                            "`reference` needs one group per crossed attribute ({})",
+                            idx.len()
+                        ),
+                        None,
+                    );
                     return None;
                 }
                 for (label, &i) in r_list.iter().zip(&idx) {
                     if !attributes[i].groups.contains(label) {
-                        self.error(r, format!("`{label}` is not a group of attribute `{}`", attributes[i].name), Some(format!("expected one of {}", backticked(&attributes[i].groups))));
+                        self.error(
+                            r,
+                            format!(
+                                "`{label}` is not a group of attribute `{}`",
+                                attributes[i].name
+                            ),
+                            Some(format!(
+                                "expected one of {}",
+                                backticked(&attributes[i].groups)
+                            )),
+                        );
                     }
                 }
                 r_list.clone()
@@ -700,11 +824,16 @@ impl Validator<'_> {
             for m in &ms {
                 match Metric::parse(m.get_ref()) {
                     Some(metric) if !metrics.contains(&metric) => metrics.push(metric),
-                    Some(_) => self.error(m, format!("metric `{}` is listed twice", m.get_ref()), None),
+                    Some(_) => {
+                        self.error(m, format!("metric `{}` is listed twice", m.get_ref()), None)
+                    }
                     None => self.error(
                         m,
                         format!("unknown metric `{}`", m.get_ref()),
-                        Some(format!("expected one of {}", backticked(&Metric::ALL.map(Metric::name)))),
+                        Some(format!(
+                            "expected one of {}",
+                            backticked(&Metric::ALL.map(Metric::name))
+                        )),
                     ),
                 }
             }
@@ -713,7 +842,11 @@ impl Validator<'_> {
         if let Some(c) = raw.confidence_level {
             let v = *c.get_ref();
             if !(v > 0.5 && v < 1.0) {
-                self.error(&c, format!("`confidence_level` is {v}; expected a number in (0.5, 1), e.g. 0.95"), None);
+                self.error(
+                    &c,
+                    format!("`confidence_level` is {v}; expected a number in (0.5, 1), e.g. 0.95"),
+                    None,
+                );
             } else {
                 a.confidence_level = v;
             }
@@ -721,7 +854,11 @@ impl Validator<'_> {
         if let Some(al) = raw.alpha {
             let v = *al.get_ref();
             if !(v > 0.0 && v < 0.5) {
-                self.error(&al, format!("`alpha` is {v}; expected a number in (0, 0.5), e.g. 0.05"), None);
+                self.error(
+                    &al,
+                    format!("`alpha` is {v}; expected a number in (0, 0.5), e.g. 0.05"),
+                    None,
+                );
             } else {
                 a.alpha = v;
             }
@@ -732,7 +869,11 @@ impl Validator<'_> {
                 "bonferroni" => Correction::Bonferroni,
                 "benjamini_hochberg" | "bh" => Correction::BenjaminiHochberg,
                 other => {
-                    self.error(&c, format!("unknown correction `{other}`"), Some("expected one of `holm`, `bonferroni`, `benjamini_hochberg`".into()));
+                    self.error(
+                        &c,
+                        format!("unknown correction `{other}`"),
+                        Some("expected one of `holm`, `bonferroni`, `benjamini_hochberg`".into()),
+                    );
                     Correction::Holm
                 }
             };
@@ -740,7 +881,11 @@ impl Validator<'_> {
         if let Some(p) = raw.power {
             let v = *p.get_ref();
             if !(v > 0.0 && v < 1.0) {
-                self.error(&p, format!("`power` is {v}; expected a number in (0, 1), e.g. 0.8"), None);
+                self.error(
+                    &p,
+                    format!("`power` is {v}; expected a number in (0, 1), e.g. 0.8"),
+                    None,
+                );
             } else {
                 a.power = v;
             }
@@ -748,7 +893,13 @@ impl Validator<'_> {
         if let Some(m) = raw.min_cell_size {
             let v = *m.get_ref();
             if v < 1 {
-                self.error(&m, format!("`min_cell_size` is {v}; expected a positive whole number (CMS uses 11)"), None);
+                self.error(
+                    &m,
+                    format!(
+                        "`min_cell_size` is {v}; expected a positive whole number (CMS uses 11)"
+                    ),
+                    None,
+                );
             } else {
                 a.min_cell_size = v as u64;
             }
@@ -764,20 +915,44 @@ impl Validator<'_> {
         a
     }
 
-    fn triggers(&mut self, raw: Vec<raw::RawTrigger>, analysis: &Analysis, attribute_names: &BTreeSet<String>) -> Vec<Trigger> {
+    fn triggers(
+        &mut self,
+        raw: Vec<raw::RawTrigger>,
+        analysis: &Analysis,
+        attribute_names: &BTreeSet<String>,
+    ) -> Vec<Trigger> {
         let mut out = Vec::new();
         let mut ids = BTreeSet::new();
         for t in raw {
             let before = self.diags.len();
             if !ids.insert(t.id.get_ref().clone()) {
-                self.error(&t.id, format!("trigger id `{}` is used twice", t.id.get_ref()), None);
+                self.error(
+                    &t.id,
+                    format!("trigger id `{}` is used twice", t.id.get_ref()),
+                    None,
+                );
             }
             let metric = Metric::parse(t.metric.get_ref());
             match metric {
-                None => self.error(&t.metric, format!("unknown metric `{}` in trigger `{}`", t.metric.get_ref(), t.id.get_ref()), Some(format!("expected one of {}", backticked(&Metric::ALL.map(Metric::name))))),
+                None => self.error(
+                    &t.metric,
+                    format!(
+                        "unknown metric `{}` in trigger `{}`",
+                        t.metric.get_ref(),
+                        t.id.get_ref()
+                    ),
+                    Some(format!(
+                        "expected one of {}",
+                        backticked(&Metric::ALL.map(Metric::name))
+                    )),
+                ),
                 Some(m) if !analysis.metrics.contains(&m) => self.error(
                     &t.metric,
-                    format!("trigger `{}` uses metric `{}`, which `analysis.metrics` does not compare", t.id.get_ref(), m.name()),
+                    format!(
+                        "trigger `{}` uses metric `{}`, which `analysis.metrics` does not compare",
+                        t.id.get_ref(),
+                        m.name()
+                    ),
                     Some(format!("add `{}` to `analysis.metrics`", m.name())),
                 ),
                 Some(_) => {}
@@ -785,20 +960,45 @@ impl Validator<'_> {
             let mut attributes = Vec::new();
             for a in t.attributes.iter().flatten() {
                 if !attribute_names.contains(a.get_ref()) {
-                    self.error(a, format!("trigger `{}` names unknown attribute `{}`", t.id.get_ref(), a.get_ref()), Some(format!("expected one of {}", backticked(&attribute_names.iter().collect::<Vec<_>>()))));
+                    self.error(
+                        a,
+                        format!(
+                            "trigger `{}` names unknown attribute `{}`",
+                            t.id.get_ref(),
+                            a.get_ref()
+                        ),
+                        Some(format!(
+                            "expected one of {}",
+                            backticked(&attribute_names.iter().collect::<Vec<_>>())
+                        )),
+                    );
                 }
                 attributes.push(a.get_ref().clone());
             }
             let ratio = t.ratio.as_ref().and_then(|b| self.band(b, "ratio", true));
-            let difference = t.difference.as_ref().and_then(|b| self.band(b, "difference", false));
+            let difference = t
+                .difference
+                .as_ref()
+                .and_then(|b| self.band(b, "difference", false));
             if t.ratio.is_none() && t.difference.is_none() {
-                self.error(&t.id, format!("trigger `{}` has neither a `ratio` nor a `difference` band", t.id.get_ref()), Some("e.g. ratio = { min = 0.8, max = 1.25 }".into()));
+                self.error(
+                    &t.id,
+                    format!(
+                        "trigger `{}` has neither a `ratio` nor a `difference` band",
+                        t.id.get_ref()
+                    ),
+                    Some("e.g. ratio = { min = 0.8, max = 1.25 }".into()),
+                );
             }
             let severity = match t.severity.get_ref().as_str() {
                 "remediate" => Severity::Remediate,
                 "monitor" => Severity::Monitor,
                 other => {
-                    self.error(&t.severity, format!("unknown severity `{other}`"), Some("expected one of `remediate`, `monitor`".into()));
+                    self.error(
+                        &t.severity,
+                        format!("unknown severity `{other}`"),
+                        Some("expected one of `remediate`, `monitor`".into()),
+                    );
                     Severity::Monitor
                 }
             };
@@ -822,25 +1022,46 @@ impl Validator<'_> {
     fn band(&mut self, b: &Spanned<raw::RawBand>, what: &str, ratio: bool) -> Option<Band> {
         let r = b.get_ref();
         if r.min.is_none() && r.max.is_none() {
-            self.error(b, format!("the `{what}` band needs `min`, `max` or both"), None);
+            self.error(
+                b,
+                format!("the `{what}` band needs `min`, `max` or both"),
+                None,
+            );
             return None;
         }
         if let (Some(lo), Some(hi)) = (r.min, r.max) {
             if lo >= hi {
-                self.error(b, format!("the `{what}` band has min {lo} at or above max {hi}"), None);
+                self.error(
+                    b,
+                    format!("the `{what}` band has min {lo} at or above max {hi}"),
+                    None,
+                );
                 return None;
             }
         }
         if ratio {
             if r.min.is_some_and(|m| !(m > 0.0 && m < 1.0)) || r.max.is_some_and(|m| m <= 1.0) {
-                self.error(b, "a `ratio` band must hold 1: `min` in (0, 1) and `max` above 1", Some("e.g. the four-fifths rule: ratio = { min = 0.8, max = 1.25 }".into()));
+                self.error(
+                    b,
+                    "a `ratio` band must hold 1: `min` in (0, 1) and `max` above 1",
+                    Some("e.g. the four-fifths rule: ratio = { min = 0.8, max = 1.25 }".into()),
+                );
                 return None;
             }
-        } else if r.min.is_some_and(|m| !(-1.0..0.0).contains(&m)) || r.max.is_some_and(|m| !(m > 0.0 && m <= 1.0)) {
-            self.error(b, "a `difference` band must hold 0: `min` in [-1, 0) and `max` in (0, 1]", Some("e.g. difference = { min = -0.05, max = 0.05 }".into()));
+        } else if r.min.is_some_and(|m| !(-1.0..0.0).contains(&m))
+            || r.max.is_some_and(|m| !(m > 0.0 && m <= 1.0))
+        {
+            self.error(
+                b,
+                "a `difference` band must hold 0: `min` in [-1, 0) and `max` in (0, 1]",
+                Some("e.g. difference = { min = -0.05, max = 0.05 }".into()),
+            );
             return None;
         }
-        Some(Band { min: r.min, max: r.max })
+        Some(Band {
+            min: r.min,
+            max: r.max,
+        })
     }
 }
 
@@ -866,7 +1087,10 @@ mod tests {
 
     #[test]
     fn band_contains_is_inclusive() {
-        let b = Band { min: Some(0.8), max: None };
+        let b = Band {
+            min: Some(0.8),
+            max: None,
+        };
         assert!(b.contains(0.8));
         assert!(b.contains(5.0));
         assert!(!b.contains(0.79));

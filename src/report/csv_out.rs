@@ -35,7 +35,9 @@ fn num(v: Option<f64>) -> String {
 
 fn est(e: &Estimate) -> [String; 3] {
     match e {
-        Estimate::Value { value, ci } => [value.to_string(), ci.low.to_string(), ci.high.to_string()],
+        Estimate::Value { value, ci } => {
+            [value.to_string(), ci.low.to_string(), ci.high.to_string()]
+        }
         Estimate::Undefined { .. } => Default::default(),
     }
 }
@@ -43,9 +45,15 @@ fn est(e: &Estimate) -> [String; 3] {
 /// Render `metrics.csv`. Suppressed cells (see [`super::suppressed`]) have their counts, values
 /// and comparison fields left empty; the status stays.
 pub fn metrics_csv(a: &Artifact) -> String {
-    let findings: BTreeMap<&str, &Finding> = a.comparisons.iter().map(|f| (f.comparison.id.as_str(), f)).collect();
+    let findings: BTreeMap<&str, &Finding> = a
+        .comparisons
+        .iter()
+        .map(|f| (f.comparison.id.as_str(), f))
+        .collect();
     let min = a.suppression.min_cell_size;
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
     let _ = w.write_record(COLUMNS);
     for attr in &a.attributes {
         for g in &attr.groups {
@@ -55,9 +63,11 @@ pub fn metrics_csv(a: &Artifact) -> String {
                 let mut hidden = super::suppressed(m.numerator, m.denominator, min);
                 if let Some(f) = finding {
                     let c = &f.comparison;
-                    hidden |= super::suppressed(c.reference_numerator, c.reference_denominator, min);
+                    hidden |=
+                        super::suppressed(c.reference_numerator, c.reference_denominator, min);
                 }
-                let mut row: Vec<String> = vec![attr.attribute.clone(), g.group.clone(), m.metric.clone()];
+                let mut row: Vec<String> =
+                    vec![attr.attribute.clone(), g.group.clone(), m.metric.clone()];
                 if hidden {
                     row.extend(std::iter::repeat_n(String::new(), 5));
                 } else {
@@ -77,7 +87,11 @@ pub fn metrics_csv(a: &Artifact) -> String {
                     }
                     _ => row.extend(std::iter::repeat_n(String::new(), 9)),
                 }
-                row.push(finding.map(|f| f.assessment.status.name().to_string()).unwrap_or_default());
+                row.push(
+                    finding
+                        .map(|f| f.assessment.status.name().to_string())
+                        .unwrap_or_default(),
+                );
                 let _ = w.write_record(&row);
             }
         }
@@ -87,4 +101,10 @@ pub fn metrics_csv(a: &Artifact) -> String {
 }
 
 /// Statuses in the order reports list them.
-pub const STATUS_ORDER: [Status; 5] = [Status::Remediate, Status::Monitor, Status::InsufficientData, Status::Pass, Status::NotAssessed];
+pub const STATUS_ORDER: [Status; 5] = [
+    Status::Remediate,
+    Status::Monitor,
+    Status::InsufficientData,
+    Status::Pass,
+    Status::NotAssessed,
+];

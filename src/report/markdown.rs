@@ -17,7 +17,9 @@ fn pct(v: f64) -> String {
 
 fn rate_ci(e: &Estimate) -> String {
     match e {
-        Estimate::Value { value, ci } => format!("{} ({}–{})", pct(*value), pct(ci.low), pct(ci.high)),
+        Estimate::Value { value, ci } => {
+            format!("{} ({}–{})", pct(*value), pct(ci.low), pct(ci.high))
+        }
         Estimate::Undefined { reason } => format!("— ({reason})"),
     }
 }
@@ -31,7 +33,12 @@ fn ratio_ci(e: &Estimate) -> String {
 
 fn diff_ci(e: &Estimate) -> String {
     match e {
-        Estimate::Value { value, ci } => format!("{:+.1} pts ({:+.1} to {:+.1})", value * 100.0, ci.low * 100.0, ci.high * 100.0),
+        Estimate::Value { value, ci } => format!(
+            "{:+.1} pts ({:+.1} to {:+.1})",
+            value * 100.0,
+            ci.low * 100.0,
+            ci.high * 100.0
+        ),
         Estimate::Undefined { reason } => format!("— ({reason})"),
     }
 }
@@ -65,12 +72,22 @@ fn esc(s: &str) -> String {
 /// Whether a finding's numbers are withheld in shared outputs.
 fn hidden(f: &Finding, min: u64) -> bool {
     let c = &f.comparison;
-    suppressed(c.numerator, c.denominator, min) || suppressed(c.reference_numerator, c.reference_denominator, min)
+    suppressed(c.numerator, c.denominator, min)
+        || suppressed(c.reference_numerator, c.reference_denominator, min)
 }
 
 fn findings_table(out: &mut String, findings: &[&Finding], a: &Artifact, with_action: bool) {
     let min = a.suppression.min_cell_size;
-    let actions: BTreeMap<(&str, &str), &str> = a.triggers_fired.iter().map(|t| ((t.comparison.as_str(), t.trigger.as_str()), t.action.as_str())).collect();
+    let actions: BTreeMap<(&str, &str), &str> = a
+        .triggers_fired
+        .iter()
+        .map(|t| {
+            (
+                (t.comparison.as_str(), t.trigger.as_str()),
+                t.action.as_str(),
+            )
+        })
+        .collect();
     out.push_str("| attribute | group (vs reference) | metric | group rate | reference rate | ratio (CI) | difference (CI) | adjusted p | why |");
     if with_action {
         out.push_str(" action |");
@@ -89,20 +106,46 @@ fn findings_table(out: &mut String, findings: &[&Finding], a: &Artifact, with_ac
             .verdicts
             .iter()
             .filter(|v| v.status == f.assessment.status)
-            .map(|v| if hidden(f, min) { format!("{}: {}", v.trigger, v.rule.replace('_', " ")) } else { format!("{}: {}", v.trigger, v.explanation) })
+            .map(|v| {
+                if hidden(f, min) {
+                    format!("{}: {}", v.trigger, v.rule.replace('_', " "))
+                } else {
+                    format!("{}: {}", v.trigger, v.explanation)
+                }
+            })
             .collect::<Vec<_>>()
             .join("; ");
         let (g, r, ratio, diff, p) = if hidden(f, min) {
             let s = format!("suppressed (<{min})");
             (s.clone(), s.clone(), s.clone(), s, "—".to_string())
         } else {
-            let g = if c.denominator > 0 { format!("{} ({}/{})", pct(c.numerator as f64 / c.denominator as f64), c.numerator, c.denominator) } else { "— (0/0)".into() };
-            let r = if c.reference_denominator > 0 {
-                format!("{} ({}/{})", pct(c.reference_numerator as f64 / c.reference_denominator as f64), c.reference_numerator, c.reference_denominator)
+            let g = if c.denominator > 0 {
+                format!(
+                    "{} ({}/{})",
+                    pct(c.numerator as f64 / c.denominator as f64),
+                    c.numerator,
+                    c.denominator
+                )
             } else {
                 "— (0/0)".into()
             };
-            (g, r, ratio_ci(&c.ratio), diff_ci(&c.difference), p_text(c.p_adjusted))
+            let r = if c.reference_denominator > 0 {
+                format!(
+                    "{} ({}/{})",
+                    pct(c.reference_numerator as f64 / c.reference_denominator as f64),
+                    c.reference_numerator,
+                    c.reference_denominator
+                )
+            } else {
+                "— (0/0)".into()
+            };
+            (
+                g,
+                r,
+                ratio_ci(&c.ratio),
+                diff_ci(&c.difference),
+                p_text(c.p_adjusted),
+            )
         };
         let _ = write!(
             out,
@@ -119,7 +162,13 @@ fn findings_table(out: &mut String, findings: &[&Finding], a: &Artifact, with_ac
             esc(&why)
         );
         if with_action {
-            let acts: Vec<&str> = f.assessment.verdicts.iter().filter(|v| v.fired).filter_map(|v| actions.get(&(c.id.as_str(), v.trigger.as_str())).copied()).collect();
+            let acts: Vec<&str> = f
+                .assessment
+                .verdicts
+                .iter()
+                .filter(|v| v.fired)
+                .filter_map(|v| actions.get(&(c.id.as_str(), v.trigger.as_str())).copied())
+                .collect();
             let _ = write!(out, " {} |", esc(&acts.join(" ")));
         }
         out.push('\n');
@@ -132,17 +181,47 @@ pub fn markdown(a: &Artifact) -> String {
     let mut o = String::new();
     let min = a.suppression.min_cell_size;
     let _ = writeln!(o, "# Bias test: {} {}\n", a.tool.name, a.tool.version);
-    let _ = writeln!(o, "Section 1557 (45 CFR 92.210) oversight report, produced by {} {}.\n", a.generator.name, a.generator.version);
+    let _ = writeln!(
+        o,
+        "Section 1557 (45 CFR 92.210) oversight report, produced by {} {}.\n",
+        a.generator.name, a.generator.version
+    );
     o.push_str("| | |\n|---|---|\n");
-    let _ = writeln!(o, "| Tool | {} {} by {} |", esc(&a.tool.name), esc(&a.tool.version), esc(&a.tool.vendor));
+    let _ = writeln!(
+        o,
+        "| Tool | {} {} by {} |",
+        esc(&a.tool.name),
+        esc(&a.tool.version),
+        esc(&a.tool.vendor)
+    );
     let _ = writeln!(o, "| Intended use | {} |", esc(&a.tool.intended_use));
-    let _ = writeln!(o, "| Decision | {} ({}) |", a.tool.decision_type, esc(&a.tool.decision_rule));
-    let _ = writeln!(o, "| Protocol | {} v{} (`{}`, sha256 `{}`) |", esc(&a.protocol.name), a.protocol.version, a.protocol.file, &a.protocol.sha256[..16.min(a.protocol.sha256.len())]);
+    let _ = writeln!(
+        o,
+        "| Decision | {} ({}) |",
+        a.tool.decision_type,
+        esc(&a.tool.decision_rule)
+    );
+    let _ = writeln!(
+        o,
+        "| Protocol | {} v{} (`{}`, sha256 `{}`) |",
+        esc(&a.protocol.name),
+        a.protocol.version,
+        a.protocol.file,
+        &a.protocol.sha256[..16.min(a.protocol.sha256.len())]
+    );
     let period = match (&a.data.period_start, &a.data.period_end) {
         (Some(s), Some(e)) => format!(", {s} to {e}"),
         _ => String::new(),
     };
-    let _ = writeln!(o, "| Data | `{}` ({} {}, {} cases{period}; sha256 `{}`) |", a.data.file, a.data.format, a.data.input, a.data.cases, &a.data.sha256[..16.min(a.data.sha256.len())]);
+    let _ = writeln!(
+        o,
+        "| Data | `{}` ({} {}, {} cases{period}; sha256 `{}`) |",
+        a.data.file,
+        a.data.format,
+        a.data.input,
+        a.data.cases,
+        &a.data.sha256[..16.min(a.data.sha256.len())]
+    );
     let _ = writeln!(o, "| As of | {} |", a.run.as_of);
     let _ = writeln!(
         o,
@@ -159,18 +238,43 @@ pub fn markdown(a: &Artifact) -> String {
     let _ = writeln!(o, "**Overall: {}**\n", status_label(a.summary.overall));
     o.push_str("| status | findings | meaning |\n|---|---|---|\n");
     for (s, n, meaning) in [
-        (Status::Remediate, a.summary.remediate, "beyond the protocol's threshold and significant after correction: act"),
-        (Status::Monitor, a.summary.monitor, "beyond the threshold but not significant, or not yet clear: watch next quarter"),
-        (Status::InsufficientData, a.summary.insufficient_data, "too few cases, or too little power to see a disparity of the threshold's size"),
-        (Status::Pass, a.summary.pass, "the whole interval lies inside the tolerance band: no meaningful disparity"),
-        (Status::NotAssessed, a.summary.not_assessed, "no trigger covers this comparison"),
+        (
+            Status::Remediate,
+            a.summary.remediate,
+            "beyond the protocol's threshold and significant after correction: act",
+        ),
+        (
+            Status::Monitor,
+            a.summary.monitor,
+            "beyond the threshold but not significant, or not yet clear: watch next quarter",
+        ),
+        (
+            Status::InsufficientData,
+            a.summary.insufficient_data,
+            "too few cases, or too little power to see a disparity of the threshold's size",
+        ),
+        (
+            Status::Pass,
+            a.summary.pass,
+            "the whole interval lies inside the tolerance band: no meaningful disparity",
+        ),
+        (
+            Status::NotAssessed,
+            a.summary.not_assessed,
+            "no trigger covers this comparison",
+        ),
     ] {
         let _ = writeln!(o, "| {} | {n} | {meaning} |", status_label(s));
     }
     o.push('\n');
 
     o.push_str("## Findings to act on\n\n");
-    let by = |s: Status| -> Vec<&Finding> { a.comparisons.iter().filter(|f| f.assessment.status == s).collect() };
+    let by = |s: Status| -> Vec<&Finding> {
+        a.comparisons
+            .iter()
+            .filter(|f| f.assessment.status == s)
+            .collect()
+    };
     let remediate = by(Status::Remediate);
     let monitor = by(Status::Monitor);
     if remediate.is_empty() && monitor.is_empty() {
@@ -205,9 +309,15 @@ pub fn markdown(a: &Artifact) -> String {
         }
         v
     };
-    let shown: Vec<&str> = std::iter::once("prevalence").chain(compared.iter().copied().filter(|m| *m != "prevalence")).collect();
+    let shown: Vec<&str> = std::iter::once("prevalence")
+        .chain(compared.iter().copied().filter(|m| *m != "prevalence"))
+        .collect();
     for attr in &a.attributes {
-        let _ = writeln!(o, "### {} (reference: {})\n", attr.attribute, attr.reference_group);
+        let _ = writeln!(
+            o,
+            "### {} (reference: {})\n",
+            attr.attribute, attr.reference_group
+        );
         let _ = write!(o, "| group | n |");
         for m in &shown {
             let _ = write!(o, " {} |", metric_label(m));
@@ -219,7 +329,11 @@ pub fn markdown(a: &Artifact) -> String {
         o.push('\n');
         for g in &attr.groups {
             let mark = if g.is_reference { " (reference)" } else { "" };
-            let n = if suppressed(g.n, g.n, min) { format!("<{min}") } else { g.n.to_string() };
+            let n = if suppressed(g.n, g.n, min) {
+                format!("<{min}")
+            } else {
+                g.n.to_string()
+            };
             let _ = write!(o, "| {}{mark} | {n} |", esc(&g.group));
             for m in &shown {
                 match g.metrics.iter().find(|v| v.metric == *m) {
@@ -238,11 +352,28 @@ pub fn markdown(a: &Artifact) -> String {
         let mut lines = Vec::new();
         for om in &attr.omnibus {
             match &om.result {
-                OmnibusResult::Value { statistic, df, p_value, groups, warning, .. } => {
-                    let w = warning.as_ref().map(|w| format!(" — {w}")).unwrap_or_default();
-                    lines.push(format!("- {}: χ² = {statistic:.2}, df = {df}, p = {} across {groups} groups{w}", metric_label(&om.metric), p_text(Some(*p_value))));
+                OmnibusResult::Value {
+                    statistic,
+                    df,
+                    p_value,
+                    groups,
+                    warning,
+                    ..
+                } => {
+                    let w = warning
+                        .as_ref()
+                        .map(|w| format!(" — {w}"))
+                        .unwrap_or_default();
+                    lines.push(format!(
+                        "- {}: χ² = {statistic:.2}, df = {df}, p = {} across {groups} groups{w}",
+                        metric_label(&om.metric),
+                        p_text(Some(*p_value))
+                    ));
                 }
-                OmnibusResult::Undefined { reason } => lines.push(format!("- {}: not computed ({reason})", metric_label(&om.metric))),
+                OmnibusResult::Undefined { reason } => lines.push(format!(
+                    "- {}: not computed ({reason})",
+                    metric_label(&om.metric)
+                )),
             }
         }
         if !lines.is_empty() {
@@ -264,7 +395,15 @@ pub fn markdown(a: &Artifact) -> String {
                 (None, None) => "none".into(),
             };
             if hidden(f, min) {
-                let _ = writeln!(o, "| {} | {} | {} | suppressed | suppressed | {} | — | — | {detect} | {} |", esc(&c.attribute), esc(&c.group), c.metric, c.test.name(), s.name());
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | suppressed | suppressed | {} | — | — | {detect} | {} |",
+                    esc(&c.attribute),
+                    esc(&c.group),
+                    c.metric,
+                    c.test.name(),
+                    s.name()
+                );
             } else {
                 let _ = writeln!(
                     o,
@@ -287,11 +426,29 @@ pub fn markdown(a: &Artifact) -> String {
     o.push_str("## Triggers\n\n| id | metric | attributes | ratio band | difference band | severity | action |\n|---|---|---|---|---|---|---|\n");
     let band = |b: &Option<crate::artifact::BandInfo>| match b {
         None => "—".to_string(),
-        Some(b) => format!("{} to {}", b.min.map_or("−∞".into(), |v| v.to_string()), b.max.map_or("∞".into(), |v| v.to_string())),
+        Some(b) => format!(
+            "{} to {}",
+            b.min.map_or("−∞".into(), |v| v.to_string()),
+            b.max.map_or("∞".into(), |v| v.to_string())
+        ),
     };
     for t in &a.triggers {
-        let attrs = if t.attributes.is_empty() { "all".to_string() } else { t.attributes.join(", ") };
-        let _ = writeln!(o, "| {} | {} | {} | {} | {} | {} | {} |", t.id, t.metric, esc(&attrs), band(&t.ratio), band(&t.difference), t.severity, esc(&t.action));
+        let attrs = if t.attributes.is_empty() {
+            "all".to_string()
+        } else {
+            t.attributes.join(", ")
+        };
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            t.id,
+            t.metric,
+            esc(&attrs),
+            band(&t.ratio),
+            band(&t.difference),
+            t.severity,
+            esc(&t.action)
+        );
     }
     o.push('\n');
 
@@ -311,7 +468,11 @@ pub fn markdown(a: &Artifact) -> String {
     o.push_str("\nStatus rules, in order: too few cases → insufficient data; beyond the band and significant → the trigger's severity; beyond but not significant → monitor; too little power → insufficient data; interval inside the band → pass; otherwise monitor.\n\n");
 
     o.push_str("## Suppression\n\n");
-    let _ = writeln!(o, "Cells under {min} are withheld in this report and in metrics.csv: {}.\n", a.suppression.rule);
+    let _ = writeln!(
+        o,
+        "Cells under {min} are withheld in this report and in metrics.csv: {}.\n",
+        a.suppression.rule
+    );
 
     o.push_str("## Attestation\n\n");
     let _ = writeln!(o, "{}\n", a.attestation.statement);

@@ -23,7 +23,9 @@ pub fn chi_square_kx2(rows: &[(u64, u64)]) -> Result<ChiSquare, Undefined> {
     let events: f64 = rows.iter().map(|r| r.0).sum();
     let non_events = total - events;
     if events == 0.0 || non_events == 0.0 {
-        return Err(Undefined("no variation: every count is an event, or none is"));
+        return Err(Undefined(
+            "no variation: every count is an event, or none is",
+        ));
     }
     let mut stat = 0.0;
     let mut min_expected = f64::INFINITY;

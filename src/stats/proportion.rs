@@ -19,7 +19,15 @@ pub fn wilson(x: u64, n: u64, level: f64) -> Result<Ci, Undefined> {
     let half = z / denom * (x * (n - x) / n + z2 / 4.0).sqrt();
     // At x = 0 and x = n the bound is exactly 0 or 1; pin it so rounding cannot exclude the estimate.
     Ok(Ci {
-        low: if x == 0.0 { 0.0 } else { (centre - half).clamp(0.0, x / n) },
-        high: if x == n { 1.0 } else { (centre + half).clamp(x / n, 1.0) },
+        low: if x == 0.0 {
+            0.0
+        } else {
+            (centre - half).clamp(0.0, x / n)
+        },
+        high: if x == n {
+            1.0
+        } else {
+            (centre + half).clamp(x / n, 1.0)
+        },
     })
 }

@@ -24,7 +24,12 @@ pub fn katz_ratio(x1: u64, n1: u64, x0: u64, n0: u64, level: f64) -> Result<Rati
     let z = dist::z_for_level(level);
     let corrected = x1 == 0;
     let (a, m, c, k) = if corrected {
-        (x1 as f64 + 0.5, n1 as f64 + 1.0, x0 as f64 + 0.5, n0 as f64 + 1.0)
+        (
+            x1 as f64 + 0.5,
+            n1 as f64 + 1.0,
+            x0 as f64 + 0.5,
+            n0 as f64 + 1.0,
+        )
     } else {
         (x1 as f64, n1 as f64, x0 as f64, n0 as f64)
     };
@@ -55,7 +60,13 @@ pub struct RatioCi {
 /// Reference: Newcombe (1998); `statsmodels.stats.proportion.confint_proportions_2indep(
 /// compare="diff", method="newcomb")`. Defined for zero and full counts; undefined only for an
 /// empty denominator.
-pub fn newcombe_diff(x1: u64, n1: u64, x0: u64, n0: u64, level: f64) -> Result<(f64, Ci), Undefined> {
+pub fn newcombe_diff(
+    x1: u64,
+    n1: u64,
+    x0: u64,
+    n0: u64,
+    level: f64,
+) -> Result<(f64, Ci), Undefined> {
     let w1 = proportion::wilson(x1, n1, level)?;
     let w0 = proportion::wilson(x0, n0, level)?;
     let p1 = x1 as f64 / n1 as f64;
@@ -223,7 +234,12 @@ pub enum TestKind {
 /// The test DESIGN.md prescribes: Fisher's exact test when any expected cell of the 2×2 table is
 /// under 5, else the pooled two-proportion z-test. Returns the test, its statistic (the z value,
 /// or the sample odds ratio's absence for Fisher: `None`) and the two-sided p-value.
-pub fn compare_test(x1: u64, n1: u64, x0: u64, n0: u64) -> Result<(TestKind, Option<f64>, f64), Undefined> {
+pub fn compare_test(
+    x1: u64,
+    n1: u64,
+    x0: u64,
+    n0: u64,
+) -> Result<(TestKind, Option<f64>, f64), Undefined> {
     if n1 == 0 || n0 == 0 {
         return Err(Undefined("denominator is zero"));
     }
