@@ -364,10 +364,13 @@ pub fn markdown(a: &Artifact) -> String {
                         .as_ref()
                         .map(|w| format!(" — {w}"))
                         .unwrap_or_default();
+                    let p = match p_text(Some(*p_value)) {
+                        t if t.starts_with('<') => format!("p {t}"),
+                        t => format!("p = {t}"),
+                    };
                     lines.push(format!(
-                        "- {}: χ² = {statistic:.2}, df = {df}, p = {} across {groups} groups{w}",
+                        "- {}: χ² = {statistic:.2}, df = {df}, {p} across {groups} groups{w}",
                         metric_label(&om.metric),
-                        p_text(Some(*p_value))
                     ));
                 }
                 OmnibusResult::Undefined { reason } => lines.push(format!(
