@@ -199,3 +199,110 @@ fn minimum_detectable_difference_reaches_the_target_power() {
         "n = 3 cannot reach 80% power"
     );
 }
+
+fn check_interval_cases(
+    name: &str,
+    method: fn(u64, u64, f64) -> Result<s1557::stats::Ci, s1557::stats::Undefined>,
+) {
+    for c in cases(name) {
+        let (x, n) = (u(&c, "x"), u(&c, "n"));
+        let ci = method(x, n, f(&c, "level")).expect("defined for n > 0");
+        close(ci.low, f(&c, "low"), &format!("{name} low {c}"));
+        close(ci.high, f(&c, "high"), &format!("{name} high {c}"));
+        let p = x as f64 / n as f64;
+        assert!(
+            ci.low <= p && p <= ci.high,
+            "{name}: interval excludes the estimate {c}"
+        );
+    }
+}
+
+#[test]
+fn clopper_pearson_matches_statsmodels() {
+    check_interval_cases("clopper_pearson", proportion::clopper_pearson);
+}
+
+#[test]
+fn jeffreys_matches_statsmodels() {
+    check_interval_cases("jeffreys", proportion::jeffreys);
+}
+
+#[test]
+fn agresti_caffo_matches_statsmodels() {
+    for c in cases("agresti_caffo_diff") {
+        let (d, ci) = two_sample::agresti_caffo_diff(
+            u(&c, "x1"),
+            u(&c, "n1"),
+            u(&c, "x0"),
+            u(&c, "n0"),
+            f(&c, "level"),
+        )
+        .expect("defined");
+        close(d, f(&c, "diff"), "diff");
+        close(ci.low, f(&c, "low"), &format!("agresti-caffo low {c}"));
+        close(ci.high, f(&c, "high"), &format!("agresti-caffo high {c}"));
+    }
+}
+
+#[test]
+fn koopman_matches_statsmodels() {
+    for c in cases("koopman_ratio") {
+        let r = two_sample::koopman_ratio(
+            u(&c, "x1"),
+            u(&c, "n1"),
+            u(&c, "x0"),
+            u(&c, "n0"),
+            f(&c, "level"),
+        )
+        .expect("defined");
+        close(r.ratio, f(&c, "ratio"), "ratio");
+        close(r.ci.low, f(&c, "low"), &format!("koopman low {c}"));
+        close(r.ci.high, f(&c, "high"), &format!("koopman high {c}"));
+    }
+    // Where the reference's root search fails, the interval still holds the estimate.
+    for (x1, n1, x0, n0) in [
+        (8, 8, 24, 24),
+        (1, 7, 5, 5),
+        (0, 50, 10, 40),
+        (160, 160, 2, 2),
+    ] {
+        let r = two_sample::koopman_ratio(x1, n1, x0, n0, 0.95).expect("defined");
+        assert!(
+            r.ci.low <= r.ratio && r.ratio <= r.ci.high && r.ci.high.is_finite(),
+            "{x1}/{n1} vs {x0}/{n0}: {r:?}"
+        );
+    }
+}
+
+#[test]
+fn odds_ratio_matches_statsmodels() {
+    for c in cases("odds_ratio") {
+        let r = two_sample::odds_ratio(
+            u(&c, "x1"),
+            u(&c, "n1"),
+            u(&c, "x0"),
+            u(&c, "n0"),
+            f(&c, "level"),
+        )
+        .expect("defined");
+        close(r.ratio, f(&c, "or"), &format!("or {c}"));
+        close(r.ci.low, f(&c, "low"), &format!("or low {c}"));
+        close(r.ci.high, f(&c, "high"), &format!("or high {c}"));
+        assert_eq!(r.corrected, c["corrected"].as_bool().unwrap_or(false));
+    }
+}
+
+#[test]
+fn cochran_armitage_matches_formula() {
+    for c in cases("cochran_armitage") {
+        let rows: Vec<(u64, u64)> = c["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r[0].as_u64().unwrap(), r[1].as_u64().unwrap()))
+            .collect();
+        let t = contingency::cochran_armitage(&rows).expect("defined");
+        close(t.statistic, f(&c, "z"), &format!("trend z {c}"));
+        close(t.p_value, f(&c, "p"), &format!("trend p {c}"));
+    }
+}

@@ -52,3 +52,48 @@ pub struct ChiSquare {
     pub p_value: f64,
     pub min_expected: f64,
 }
+
+/// Cochran–Armitage test for a linear trend in proportions across ordered groups, with scores
+/// `0, 1, …, k−1` in the given order (rows with a zero total keep their score but add nothing):
+/// `z = Σ sᵢ(xᵢ − nᵢ p̄) / √(p̄(1 − p̄)(Σ nᵢ sᵢ² − (Σ nᵢ sᵢ)²/N))`, two-sided normal p-value.
+/// `z²` is R's `prop.trend.test` statistic.
+///
+/// Reference: Armitage (1955); the fixtures compute the formula with numpy and scipy.
+/// Undefined with fewer than two non-empty groups or no variation in the outcome.
+pub fn cochran_armitage(rows: &[(u64, u64)]) -> Result<Trend, Undefined> {
+    if rows.iter().filter(|r| r.1 > 0).count() < 2 {
+        return Err(Undefined("fewer than two groups with data"));
+    }
+    let n: f64 = rows.iter().map(|r| r.1 as f64).sum();
+    let x: f64 = rows.iter().map(|r| r.0 as f64).sum();
+    let pbar = x / n;
+    if pbar <= 0.0 || pbar >= 1.0 {
+        return Err(Undefined(
+            "no variation: every count is an event, or none is",
+        ));
+    }
+    let (mut t, mut sn, mut ssn) = (0.0, 0.0, 0.0);
+    for (i, &(xi, ni)) in rows.iter().enumerate() {
+        let s = i as f64;
+        let (xi, ni) = (xi as f64, ni as f64);
+        t += s * (xi - ni * pbar);
+        sn += s * ni;
+        ssn += s * s * ni;
+    }
+    let var = pbar * (1.0 - pbar) * (ssn - sn * sn / n);
+    if var <= 0.0 {
+        return Err(Undefined("scores do not vary across the groups with data"));
+    }
+    let z = t / var.sqrt();
+    Ok(Trend {
+        statistic: z,
+        p_value: dist::normal_two_sided_p(z),
+    })
+}
+
+/// Result of a trend test: the z statistic (positive when the rate rises along the order).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Trend {
+    pub statistic: f64,
+    pub p_value: f64,
+}

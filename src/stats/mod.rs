@@ -12,6 +12,7 @@ pub mod dist;
 pub mod multiplicity;
 pub mod power;
 pub mod proportion;
+pub mod special;
 pub mod two_sample;
 
 /// Why a statistic has no value for the given input. The reason is written into the artifact.

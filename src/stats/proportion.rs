@@ -1,6 +1,6 @@
 //! Intervals for a single binomial proportion.
 
-use super::{dist, Ci, Undefined};
+use super::{dist, special, Ci, Undefined};
 
 /// Wilson score interval for `x` successes in `n` trials at confidence `level`.
 ///
@@ -30,4 +30,53 @@ pub fn wilson(x: u64, n: u64, level: f64) -> Result<Ci, Undefined> {
             (centre + half).clamp(x / n, 1.0)
         },
     })
+}
+
+/// Clopper–Pearson "exact" interval: the central interval from the beta distribution,
+/// `[B(α/2; x, n − x + 1), B(1 − α/2; x + 1, n − x)]`, with the bound 0 at `x = 0` and 1 at
+/// `x = n`. Coverage at least the nominal level; conservative.
+///
+/// Reference: Clopper & Pearson (1934); `proportion_confint(method="beta")`.
+pub fn clopper_pearson(x: u64, n: u64, level: f64) -> Result<Ci, Undefined> {
+    if n == 0 {
+        return Err(Undefined("denominator is zero"));
+    }
+    let tail = (1.0 - level) / 2.0;
+    let (xf, nf) = (x as f64, n as f64);
+    let low = if x == 0 {
+        0.0
+    } else {
+        special::beta_quantile(xf, nf - xf + 1.0, tail)
+    };
+    let high = if x == n {
+        1.0
+    } else {
+        special::beta_quantile(xf + 1.0, nf - xf, 1.0 - tail)
+    };
+    Ok(Ci { low, high })
+}
+
+/// Jeffreys interval: the central interval of the Beta(x + ½, n − x + ½) posterior, with Brown,
+/// Cai & DasGupta's (2001) boundary rule: the lower bound is 0 at `x = 0` and the upper bound 1
+/// at `x = n`, so the interval always holds the estimate.
+///
+/// Reference: `proportion_confint(method="jeffreys")`, which has no boundary rule; the fixtures
+/// apply it.
+pub fn jeffreys(x: u64, n: u64, level: f64) -> Result<Ci, Undefined> {
+    if n == 0 {
+        return Err(Undefined("denominator is zero"));
+    }
+    let tail = (1.0 - level) / 2.0;
+    let (a, b) = (x as f64 + 0.5, (n - x) as f64 + 0.5);
+    let low = if x == 0 {
+        0.0
+    } else {
+        special::beta_quantile(a, b, tail)
+    };
+    let high = if x == n {
+        1.0
+    } else {
+        special::beta_quantile(a, b, 1.0 - tail)
+    };
+    Ok(Ci { low, high })
 }

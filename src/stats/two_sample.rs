@@ -1,7 +1,7 @@
 //! Two independent proportions: a group `x1/n1` against a reference `x0/n0`. Ratio and
 //! difference intervals, and the two-sided tests.
 
-use super::{dist, proportion, Ci, Undefined};
+use super::{dist, proportion, special, Ci, Undefined};
 
 /// Ratio `p1/p0` with the Katz log interval:
 /// `exp(ln(p1/p0) ± z·√(1/x1 − 1/n1 + 1/x0 − 1/n0))`.
@@ -177,11 +177,7 @@ struct Hypergeom {
 
 impl Hypergeom {
     fn ln_pmf(&self, x: u64) -> f64 {
-        if x > self.n1 || x > self.n || self.n - x > self.n2 {
-            return f64::NEG_INFINITY;
-        }
-        dist::ln_choose(self.n1, x) + dist::ln_choose(self.n2, self.n - x)
-            - dist::ln_choose(self.n1 + self.n2, self.n)
+        special::ln_dhyper(x, self.n1, self.n2, self.n)
     }
 
     /// `P(X ≤ from)` summed downward from `from` to `lo`; the terms decrease, so the sum stops
@@ -256,4 +252,153 @@ pub fn compare_test(
     }
     let (z, p) = pooled_z_test(x1, n1, x0, n0)?;
     Ok((TestKind::PooledZ, Some(z), p))
+}
+
+/// Difference `p1 − p0` with the Agresti–Caffo interval: one success and one failure added to
+/// each group, then the Wald interval, `p̃1 − p̃0 ± z·√(p̃1(1−p̃1)/(n1+2) + p̃0(1−p̃0)/(n0+2))`
+/// with `p̃ = (x + 1)/(n + 2)`. The point estimate stays the observed difference.
+///
+/// Reference: Agresti & Caffo (2000); `confint_proportions_2indep(compare="diff",
+/// method="agresti-caffo")`. Undefined for an empty denominator.
+pub fn agresti_caffo_diff(
+    x1: u64,
+    n1: u64,
+    x0: u64,
+    n0: u64,
+    level: f64,
+) -> Result<(f64, Ci), Undefined> {
+    if n1 == 0 || n0 == 0 {
+        return Err(Undefined("denominator is zero"));
+    }
+    let z = dist::z_for_level(level);
+    let (a, m, c, k) = (
+        x1 as f64 + 1.0,
+        n1 as f64 + 2.0,
+        x0 as f64 + 1.0,
+        n0 as f64 + 2.0,
+    );
+    let (q1, q0) = (a / m, c / k);
+    let centre = q1 - q0;
+    let se = (q1 * (1.0 - q1) / m + q0 * (1.0 - q0) / k).sqrt();
+    let d = x1 as f64 / n1 as f64 - x0 as f64 / n0 as f64;
+    Ok((
+        d,
+        Ci {
+            low: (centre - z * se).max(-1.0),
+            high: (centre + z * se).min(1.0),
+        },
+    ))
+}
+
+/// The score statistic for `p1/p0 = θ` (Koopman 1984; the Miettinen–Nurminen statistic
+/// without its N/(N−1) variance factor): `(p1 − θ p0)² / (p̃1(1−p̃1)/n1 + θ² p̃0(1−p̃0)/n0)`,
+/// with `p̃0` the maximum-likelihood estimate under the constraint and `p̃1 = θ p̃0`.
+fn ratio_score_stat(x1: f64, n1: f64, x0: f64, n0: f64, theta: f64) -> f64 {
+    let (p1, p0) = (x1 / n1, x0 / n0);
+    let a = (n1 + n0) * theta;
+    let b = -(n1 * theta + x1 + n0 + x0 * theta);
+    let c = x1 + x0;
+    let disc = (b * b - 4.0 * a * c).max(0.0);
+    // The smaller root of a p² + b p + c, in a cancellation-free form.
+    let q = -0.5 * (b - disc.sqrt());
+    let pt0 = (c / q).clamp(0.0, 1.0);
+    let pt1 = (theta * pt0).clamp(0.0, 1.0);
+    let var = pt1 * (1.0 - pt1) / n1 + theta * theta * pt0 * (1.0 - pt0) / n0;
+    if var <= 0.0 {
+        return if (p1 - theta * p0).abs() > 0.0 {
+            f64::INFINITY
+        } else {
+            0.0
+        };
+    }
+    (p1 - theta * p0).powi(2) / var
+}
+
+/// Ratio `p1/p0` with Koopman's score interval: every `θ` whose score statistic is below the
+/// chi-square critical value, found by bisection on `ln θ` to 1e-13.
+///
+/// Reference: Koopman (1984); `confint_proportions_2indep(compare="ratio", method="score",
+/// correction=False)`. Lower bound 0 when `x1 = 0`; undefined when a denominator or the
+/// reference rate is zero (the upper bound is infinite).
+pub fn koopman_ratio(x1: u64, n1: u64, x0: u64, n0: u64, level: f64) -> Result<RatioCi, Undefined> {
+    if n1 == 0 || n0 == 0 {
+        return Err(Undefined("denominator is zero"));
+    }
+    if x0 == 0 {
+        return Err(Undefined("reference rate is zero"));
+    }
+    let crit = dist::z_for_level(level).powi(2);
+    let (a, m, c, k) = (x1 as f64, n1 as f64, x0 as f64, n0 as f64);
+    let ratio = (a / m) / (c / k);
+    let stat = |t: f64| ratio_score_stat(a, m, c, k, t);
+    // Find the edge between ln θ = inside (stat ≤ crit) and outside by bisection.
+    let edge = |mut inside: f64, mut outside: f64| {
+        for _ in 0..200 {
+            let mid = 0.5 * (inside + outside);
+            if stat(mid.exp()) <= crit {
+                inside = mid;
+            } else {
+                outside = mid;
+            }
+            if (outside - inside).abs() < 1e-13 {
+                break;
+            }
+        }
+        (0.5 * (inside + outside)).exp()
+    };
+    let centre = if x1 == 0 {
+        f64::NEG_INFINITY
+    } else {
+        ratio.ln()
+    };
+    let low = if x1 == 0 {
+        0.0
+    } else {
+        let mut out = centre - 1.0;
+        while stat(out.exp()) <= crit {
+            out -= 1.0;
+        }
+        edge(centre, out)
+    };
+    let start = if x1 == 0 {
+        (0.5 / m / (c / k)).ln()
+    } else {
+        centre
+    };
+    let mut out = start + 1.0;
+    while stat(out.exp()) <= crit && out < 700.0 {
+        out += 1.0;
+    }
+    let high = edge(start, out);
+    Ok(RatioCi {
+        ratio,
+        ci: Ci { low, high },
+        corrected: false,
+    })
+}
+
+/// Odds ratio `(a·d)/(b·c)` of the table `[[x1, n1 − x1], [x0, n0 − x0]]` with Woolf's logit
+/// interval `exp(ln OR ± z·√(1/a + 1/b + 1/c + 1/d))`. With a zero cell, 0.5 is added to every
+/// cell for the whole computation (Haldane–Anscombe) and `corrected` is true.
+///
+/// Reference: Woolf (1955); `statsmodels.stats.contingency_tables.Table2x2.oddsratio_confint()`.
+/// Undefined for an empty denominator.
+pub fn odds_ratio(x1: u64, n1: u64, x0: u64, n0: u64, level: f64) -> Result<RatioCi, Undefined> {
+    if n1 == 0 || n0 == 0 {
+        return Err(Undefined("denominator is zero"));
+    }
+    let cells = [x1, n1 - x1, x0, n0 - x0];
+    let corrected = cells.contains(&0);
+    let [a, b, c, d] = cells.map(|v| v as f64 + if corrected { 0.5 } else { 0.0 });
+    let or = (a * d) / (b * c);
+    let se = (1.0 / a + 1.0 / b + 1.0 / c + 1.0 / d).sqrt();
+    let z = dist::z_for_level(level);
+    Ok(RatioCi {
+        ratio: or,
+        ci: Ci {
+            low: (or.ln() - z * se).exp(),
+            high: (or.ln() + z * se).exp(),
+        },
+        corrected,
+    })
 }

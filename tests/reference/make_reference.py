@@ -16,10 +16,16 @@ import pathlib
 import numpy as np
 import scipy
 import statsmodels
+from fractions import Fraction
+from math import comb
+
 from scipy import stats
+from scipy.optimize import brentq
+from statsmodels.stats.contingency_tables import Table2x2
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
+    score_test_proportions_2indep,
     proportion_confint,
     proportions_ztest,
 )
@@ -36,6 +42,105 @@ def counts(k):
         n = int(10 ** rng.uniform(0, 7))
         p = rng.choice([rng.uniform(0, 1), rng.uniform(0, 0.05), rng.uniform(0.95, 1)])
         out.append((int(rng.binomial(n, p)), n))
+    return out
+
+
+def interval_cases(method):
+    out = []
+    for i, (x, n) in enumerate(counts(220)):
+        level = LEVELS[i % 3]
+        lo, hi = proportion_confint(x, n, alpha=1 - level, method=method)
+        lo, hi = float(lo), float(hi)
+        if method == "jeffreys":
+            # Brown, Cai & DasGupta's boundary rule, which s1557 applies (statsmodels does not).
+            lo = 0.0 if x == 0 else lo
+            hi = 1.0 if x == n else hi
+        out.append({"x": x, "n": n, "level": level, "low": lo, "high": hi})
+    return out
+
+
+def agresti_caffo_cases():
+    out = []
+    for i, ((x1, n1), (x0, n0)) in enumerate(pairs(220)):
+        level = LEVELS[i % 3]
+        lo, hi = confint_proportions_2indep(x1, n1, x0, n0, method="agresti-caffo", compare="diff", alpha=1 - level)
+        out.append({"x1": x1, "n1": n1, "x0": x0, "n0": n0, "level": level,
+                    "diff": x1 / n1 - x0 / n0, "low": max(float(lo), -1.0), "high": min(float(hi), 1.0)})
+    return out
+
+
+def koopman_cases():
+    out = []
+    for i, ((x1, n1), (x0, n0)) in enumerate(pairs(300)):
+        # statsmodels' root search fails (complex bounds, or an interval without the estimate)
+        # when a rate is 0 or 1; s1557's own tests check those cases by their invariants.
+        if x0 in (0, n0) or x1 in (0, n1) or n1 > 10**8 or n0 > 10**8:
+            continue
+        level = LEVELS[i % 3]
+        lo, hi = confint_proportions_2indep(x1, n1, x0, n0, method="score", compare="ratio",
+                                            alpha=1 - level, correction=False)
+        # statsmodels inverts the test on the p-value scale with a loose tolerance (about 1e-7
+        # relative); refine each bound with brentq on statsmodels' own score statistic.
+        crit = stats.chi2.isf(1 - level, 1)
+
+        def excess(v):
+            r = score_test_proportions_2indep(x1, n1, x0, n0, value=v, compare="ratio",
+                                              correction=False, return_results=True)
+            return r.statistic ** 2 - crit
+
+        def refine(b):
+            b = float(np.real(b))
+            for w in (1e-6, 1e-4, 1e-2):
+                a, c = b * (1 - w), b * (1 + w)
+                if excess(a) * excess(c) < 0:
+                    return brentq(excess, a, c, xtol=1e-16, rtol=1e-15, maxiter=500)
+            return b
+
+        lo, hi = refine(lo), refine(hi)
+        ratio = (x1 / n1) / (x0 / n0)
+        # Skip the cases where statsmodels' search did not land on a root (it can return a
+        # negative lower bound when the reference rate is near 1).
+        if not (0 < lo <= ratio <= hi) or max(abs(excess(lo)), abs(excess(hi))) > 1e-6 * crit:
+            continue
+        out.append({"x1": x1, "n1": n1, "x0": x0, "n0": n0, "level": level,
+                    "ratio": (x1 / n1) / (x0 / n0), "low": float(lo), "high": float(hi)})
+    return out
+
+
+def odds_ratio_cases():
+    out = []
+    for i, ((x1, n1), (x0, n0)) in enumerate(pairs(220)):
+        level = LEVELS[i % 3]
+        cells = np.array([[x1, n1 - x1], [x0, n0 - x0]], dtype=float)
+        corrected = bool((cells == 0).any())
+        if corrected:
+            cells = cells + 0.5
+        t = Table2x2(cells)
+        lo, hi = t.oddsratio_confint(alpha=1 - level)
+        out.append({"x1": x1, "n1": n1, "x0": x0, "n0": n0, "level": level, "or": float(t.oddsratio),
+                    "low": float(lo), "high": float(hi), "corrected": corrected})
+    return out
+
+
+def trend_cases():
+    """Cochran-Armitage trend test, from its formula with numpy and scipy's normal."""
+    out = []
+    while len(out) < 200:
+        k = int(rng.integers(2, 8))
+        rows = []
+        for _ in range(k):
+            n = int(10 ** rng.uniform(0.5, 5))
+            rows.append((int(rng.binomial(n, rng.uniform(0.05, 0.5))), n))
+        x = np.array([r[0] for r in rows], dtype=float)
+        n = np.array([r[1] for r in rows], dtype=float)
+        s = np.arange(k, dtype=float)
+        pbar = x.sum() / n.sum()
+        if pbar in (0.0, 1.0):
+            continue
+        t = (s * (x - n * pbar)).sum()
+        var = pbar * (1 - pbar) * ((s * s * n).sum() - (s * n).sum() ** 2 / n.sum())
+        z = t / np.sqrt(var)
+        out.append({"rows": rows, "z": float(z), "p": float(2 * stats.norm.sf(abs(z)))})
     return out
 
 
@@ -95,7 +200,9 @@ def ztest_cases():
 
 def fisher_cases():
     tables = [(0, 0, 0, 0), (0, 5, 0, 5), (3, 0, 0, 3), (1, 9, 11, 3), (8, 2, 1, 5), (0, 10, 10, 0),
-              (5, 5, 5, 5), (2, 7, 8, 2), (0, 1, 1, 0), (1, 0, 0, 1), (7, 12, 0, 15), (20, 980, 2, 998)]
+              (5, 5, 5, 5), (2, 7, 8, 2), (0, 1, 1, 0), (1, 0, 0, 1), (7, 12, 0, 15), (20, 980, 2, 998),
+              (17, 24, 12, 15), (3, 999_999_997, 0, 1_000_000_000), (1, 10**9, 4, 10**9 - 3),
+              (2, 400_000_000, 9, 600_000_000)]
     while len(tables) < 220:
         kind = len(tables) % 3
         if kind == 0:
@@ -113,8 +220,21 @@ def fisher_cases():
         tables.append(t)
     out = []
     for a, b, c, d in tables:
-        p = stats.fisher_exact([[a, b], [c, d]]).pvalue
-        out.append({"a": a, "b": b, "c": c, "d": d, "p": float(p)})
+        n1, n2, n = a + b, c + d, a + c
+        lo, hi = max(0, n - n2), min(n, n1)
+        if 0 < n1 and 0 < n2 and 0 < n < n1 + n2 and hi - lo <= 60:
+            # Small support: the exact rational p-value (same definition: every table at most
+            # (1 + 1e-7) times as likely as the observed one). scipy's hypergeometric loses about
+            # 1e-7 relative at 10^9 per cell.
+            pmf = {k: comb(n1, k) * comb(n2, n - k) for k in range(lo, hi + 1)}
+            cut = Fraction(pmf[a]) * (1 + Fraction(1, 10**7))
+            p = float(Fraction(sum(v for v in pmf.values() if v <= cut), comb(n1 + n2, n)))
+            p = min(p, 1.0)
+            source = "exact"
+        else:
+            p = float(stats.fisher_exact([[a, b], [c, d]]).pvalue)
+            source = "scipy"
+        out.append({"a": a, "b": b, "c": c, "d": d, "p": p, "source": source})
     return out
 
 
@@ -186,6 +306,12 @@ def main():
         "generated_by": "tests/reference/make_reference.py",
         "versions": {"numpy": np.__version__, "scipy": scipy.__version__, "statsmodels": statsmodels.__version__},
         "wilson": wilson_cases(),
+        "clopper_pearson": interval_cases("beta"),
+        "jeffreys": interval_cases("jeffreys"),
+        "agresti_caffo_diff": agresti_caffo_cases(),
+        "koopman_ratio": koopman_cases(),
+        "odds_ratio": odds_ratio_cases(),
+        "cochran_armitage": trend_cases(),
         "katz_ratio": katz_cases(),
         "newcombe_diff": newcombe_cases(),
         "pooled_z": ztest_cases(),
