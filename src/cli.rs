@@ -161,6 +161,12 @@ fn run(
     as_of: Option<&str>,
 ) -> Result<u8, Failure> {
     let protocol = load_protocol(protocol_path)?;
+    if protocol.triggers.is_empty() {
+        eprintln!(
+            "warning: `{}` has no [[triggers]]: every finding will be `not_assessed`",
+            protocol_path.display()
+        );
+    }
     let as_of = match as_of {
         Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
             Failure::input(format!("--as-of `{s}` is not a date; expected YYYY-MM-DD"))

@@ -90,7 +90,7 @@ pub fn write_rows<W: Write>(w: &mut W, rows: u64, seed: u64) -> std::io::Result<
             ],
         );
         let ethnicity = pick(&mut rng, &[("H", 0.18), ("N", 0.78), ("", 0.04)]);
-        let sex = pick(&mut rng, &[("F", 0.53), ("M", 0.465), ("U", 0.005)]);
+        let sex = pick(&mut rng, &[("F", 0.53), ("M", 0.47)]);
         let z: f64 = StandardNormal.sample(&mut rng);
         let age_draw = 62.0 + 16.0 * z;
         let age = age_draw.round().clamp(18.0, 104.0) as i64;
@@ -99,7 +99,7 @@ pub fn write_rows<W: Write>(w: &mut W, rows: u64, seed: u64) -> std::io::Result<
         let p_out = logistic(-1.9 + 0.01 * (age as f64 - 60.0) + 0.3 * dis);
         let outcome = rng.random::<f64>() < p_out;
         let noise: f64 = StandardNormal.sample(&mut rng);
-        let mut logit = -1.6 + 2.4 * f64::from(u8::from(outcome)) + 0.9 * noise;
+        let mut logit = -1.2 + 2.4 * f64::from(u8::from(outcome)) + 0.9 * noise;
         if race == "B" {
             logit -= 0.9;
         }

@@ -10,7 +10,9 @@
 //!    (`remediate` or `monitor`); the trigger fires and its action is recorded.
 //! 3. `beyond_threshold_not_significant`: outside the band but not significant → `monitor`.
 //! 4. `underpowered`: the power to detect a disparity at the band's edge (given both group sizes
-//!    and the reference rate) is under the protocol's target → `insufficient_data`.
+//!    and the reference rate, at alpha divided by the size of the correction family) is under
+//!    the protocol's target → `insufficient_data`. Edges outside [0, 1] are unreachable and
+//!    skipped.
 //! 5. `equivalence`: the whole confidence interval lies inside the band → `pass`.
 //! 6. `inconclusive`: otherwise (the interval straddles an edge) → `monitor`.
 //!
@@ -93,7 +95,8 @@ fn edge_rates(t: &Trigger, p0: f64) -> Vec<f64> {
     if let Some(d) = t.difference {
         out.extend([d.min, d.max].into_iter().flatten().map(|k| p0 + k));
     }
-    out.retain(|p| (0.0..=1.0).contains(p));
+    // An edge that lies outside [0, 1], or at the reference rate itself, cannot be reached.
+    out.retain(|p| (0.0..=1.0).contains(p) && *p != p0);
     out
 }
 
@@ -123,7 +126,13 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
     }
     let ratio = c.ratio.value();
     let diff = c.difference.value();
-    let beyond_ratio = matches!((t.ratio, ratio), (Some(b), Some(v)) if outside(&b, v));
+    // A zero reference rate with events in the group is an infinite ratio: beyond any upper edge.
+    let infinite_ratio = c.reference_numerator == 0 && c.numerator > 0;
+    let beyond_ratio = match (t.ratio, ratio) {
+        (Some(b), Some(v)) => outside(&b, v),
+        (Some(b), None) => infinite_ratio && b.max.is_some(),
+        _ => false,
+    };
     let beyond_diff = matches!((t.difference, diff), (Some(b), Some(v)) if outside(&b, v));
     let p0 = if c.reference_denominator > 0 {
         c.reference_numerator as f64 / c.reference_denominator as f64
@@ -190,13 +199,21 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
             )
         };
     }
-    match power_at_threshold {
-        Some(pw) if pw >= analysis.power => {}
-        other => {
-            let text = other.map_or("no disparity at the band's edge is possible at this reference rate".to_string(), |pw| {
-                format!("power to detect a disparity at the band's edge is {pw:.2}, under the target {}", analysis.power)
-            });
-            return verdict(Status::InsufficientData, "underpowered", text, other, false);
+    // No reachable edge (outside [0, 1], or a zero reference rate on a ratio band): the power
+    // rule does not apply, and only an interval inside the band can pass.
+    if let Some(pw) = power_at_threshold {
+        if pw < analysis.power {
+            let text = format!(
+                "power to detect a disparity at the band's edge is {pw:.2} (at alpha {:.2e}, the corrected level), under the target {}",
+                c.detectable.alpha, analysis.power
+            );
+            return verdict(
+                Status::InsufficientData,
+                "underpowered",
+                text,
+                Some(pw),
+                false,
+            );
         }
     }
     let ratio_ok = t.ratio.map(|b| ci_inside(&b, &c.ratio));
@@ -383,5 +400,95 @@ mod tests {
         assert_eq!(a.verdicts.len(), 2);
         let none = assess(&c, &[], &analysis());
         assert_eq!(none.status, Status::NotAssessed);
+    }
+}
+
+#[cfg(test)]
+mod regressions {
+    use super::*;
+    use crate::metrics::compare;
+    use crate::protocol::Correction;
+    use crate::suffstats::Confusion;
+
+    fn analysis() -> Analysis {
+        Analysis {
+            metrics: vec![Metric::Tpr],
+            confidence_level: 0.95,
+            alpha: 0.05,
+            correction: Correction::Holm,
+            power: 0.8,
+            min_cell_size: 11,
+            seed: 1,
+        }
+    }
+
+    fn ratio_trigger() -> Trigger {
+        Trigger {
+            id: "r".into(),
+            metric: Metric::Tpr,
+            attributes: vec![],
+            ratio: Some(Band {
+                min: Some(0.8),
+                max: Some(1.25),
+            }),
+            difference: None,
+            severity: Severity::Remediate,
+            action: "act".into(),
+        }
+    }
+
+    fn tpr(tp: u64, pos: u64, rtp: u64, rpos: u64) -> Comparison {
+        let g = Confusion {
+            tp,
+            fp: 0,
+            fn_: pos - tp,
+            tn: 0,
+        };
+        let r = Confusion {
+            tp: rtp,
+            fp: 0,
+            fn_: rpos - rtp,
+            tn: 0,
+        };
+        let mut c = compare("race", "B", "W", Metric::Tpr, &g, &r, &analysis());
+        c.p_adjusted = c.test.p_value();
+        c
+    }
+
+    #[test]
+    fn katz_collapse_at_100_percent_does_not_pass_a_12_person_group() {
+        // Katz's log interval for 12/12 against 200/200 is [1, 1]; a true ratio of 0.76 fits the
+        // data (Wilson's lower bound for 12/12 is 0.758), so this must not be a pass.
+        let c = tpr(12, 12, 200, 200);
+        let ci = c.ratio.ci().expect("defined");
+        assert!(ci.low < 0.8, "interval {ci:?} must reach below the band");
+        assert_ne!(
+            evaluate(&ratio_trigger(), &c, &analysis()).status,
+            Status::Pass
+        );
+    }
+
+    #[test]
+    fn zero_reference_rate_with_events_is_beyond_any_upper_edge() {
+        // FPR-like: 30/100 against 0/500. The ratio is infinite, not "underpowered".
+        let c = tpr(30, 100, 0, 500);
+        let v = evaluate(&ratio_trigger(), &c, &analysis());
+        assert_eq!(
+            (v.status, v.rule.as_str()),
+            (Status::Remediate, "beyond_threshold_significant")
+        );
+    }
+
+    #[test]
+    fn one_sided_band_with_an_unreachable_edge_can_pass() {
+        // Reference rate 0.9 and a band of ratio ≤ 1.25: the edge (1.125) is above 1, so the
+        // power rule cannot apply; equal rates in large groups pass.
+        let mut t = ratio_trigger();
+        t.ratio = Some(Band {
+            min: None,
+            max: Some(1.25),
+        });
+        let c = tpr(90_000, 100_000, 90_000, 100_000);
+        assert_eq!(evaluate(&t, &c, &analysis()).status, Status::Pass);
     }
 }

@@ -767,3 +767,166 @@ fn published_schema_is_current() {
     let published = std::fs::read(root().join("docs/artifact.schema.json")).unwrap_or_default();
     assert!(out == published, "docs/artifact.schema.json is stale: run `cargo run --quiet -- schema > docs/artifact.schema.json`");
 }
+
+// ---- regressions found in review ----
+
+#[test]
+fn suppression_withholds_the_whole_group_not_single_metrics() {
+    // B: tp=3 fn=2 fp=40 tn=455. Withholding only TPR and PPV would let FPR (40/495) and the
+    // selection rate (43/500) give away the 3 true positives.
+    let cells = [
+        ("W", 1, 1, 400),
+        ("W", 0, 1, 100),
+        ("W", 1, 0, 300),
+        ("W", 0, 0, 4200),
+        ("B", 1, 1, 3),
+        ("B", 0, 1, 2),
+        ("B", 1, 0, 40),
+        ("B", 0, 0, 455),
+        ("", 1, 1, 20),
+        ("", 0, 1, 20),
+        ("", 1, 0, 20),
+        ("", 0, 0, 140),
+    ];
+    let dir = setup(&protocol_text(""), &rows(&cells));
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .arg("--as-of")
+        .arg("2026-01-01")
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(dir.path().join("out/metrics.csv")).unwrap();
+    for line in csv
+        .lines()
+        .filter(|l| l.starts_with("race,Black or African American,"))
+    {
+        let fields: Vec<&str> = line.split(',').collect();
+        assert!(
+            fields[3..8].iter().all(|f| f.is_empty()),
+            "B's numbers must all be withheld: {line}"
+        );
+    }
+    let md = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(
+        !md.contains("40/495") && !md.contains("43/500"),
+        "report leaks B's counts"
+    );
+    // With one small group in the attribute, a second is withheld so B's size cannot be had by
+    // subtraction from the total.
+    assert!(
+        csv.lines()
+            .filter(|l| l.starts_with("race,Unknown,"))
+            .all(|l| l.split(',').nth(3) == Some("")),
+        "{csv}"
+    );
+}
+
+#[test]
+fn counts_that_are_nan_or_infinite_are_refused() {
+    let text =
+        protocol_text("").replace("outcome = \"event\"", "outcome = \"event\"\ncount = \"n\"");
+    let dir = setup(
+        &text,
+        "race,flag,event,n\nW,1,1,5\nW,1,1,NaN\nB,0,0,inf\nB,1,0,3\n",
+    );
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "column `n` has counts that are missing, negative or not whole numbers (2 rows)",
+        ));
+}
+
+#[test]
+fn a_mapped_code_that_is_also_a_null_value_is_an_error() {
+    let text = protocol_text("").replace(
+        "\"B\" = \"Black or African American\"",
+        "\"B\" = \"Black or African American\", \"NA\" = \"Asian\"",
+    );
+    let dir = setup(&text, "race,flag,event\n");
+    s1557()
+        .arg("validate")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "code `NA` of attribute `race` is read as missing before the map applies",
+        ));
+}
+
+#[test]
+fn score_threshold_works_with_custom_outcome_values() {
+    let text = protocol_text("\n[values]\npositive = [\"Readmitted\"]\nnegative = [\"Home\"]\n")
+        .replace(
+            "decision_type = \"binary\"",
+            "decision_type = \"score_threshold\"",
+        )
+        .replace("decision = \"flag\"", "score = \"flag\"\nthreshold = 0.5");
+    let dir = setup(
+        &text,
+        "race,flag,event\nW,0.7,Readmitted\nW,0.2,Home\nB,0.9,Home\nB,0.1,Readmitted\n",
+    );
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .arg("--as-of")
+        .arg("2026-01-01")
+        .assert()
+        .success();
+}
+
+#[test]
+fn score_threshold_with_a_decision_column_is_an_error() {
+    let text = protocol_text("")
+        .replace(
+            "decision_type = \"binary\"",
+            "decision_type = \"score_threshold\"",
+        )
+        .replace(
+            "decision = \"flag\"",
+            "decision = \"flag\"\nscore = \"s\"\nthreshold = 0.5",
+        );
+    let dir = setup(&text, "race,flag,event,s\n");
+    s1557()
+        .arg("validate")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "`columns.decision` would be ignored",
+        ));
+}
+
+#[test]
+fn a_nan_band_edge_is_an_error() {
+    let dir = setup(&protocol_text("\n[[triggers]]\nid = \"t\"\nmetric = \"tpr\"\nratio = { min = 0.8, max = nan }\nseverity = \"remediate\"\naction = \"a\"\n"), "race,flag,event\n");
+    s1557()
+        .arg("validate")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains("bounds must be finite numbers"));
+}
+
+#[test]
+fn empty_metrics_and_weak_intervals_are_errors() {
+    let dir = setup(
+        &protocol_text("\n[analysis]\nmetrics = []\nconfidence_level = 0.6\n"),
+        "race,flag,event\n",
+    );
+    s1557()
+        .arg("validate")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains("`analysis.metrics` is empty").and(
+            predicate::str::contains("`confidence_level` 0.6 is below 1 − 2·alpha"),
+        ));
+}

@@ -305,7 +305,7 @@ pub fn build(protocol: &Protocol, loaded: &Loaded, results: Results, ctx: &RunCo
         suppression: Suppression {
             min_cell_size: a.min_cell_size,
             rule: format!(
-                "in shared outputs, a group-metric row whose numerator, denominator or their difference is between 1 and {} is suppressed: its counts, rate, interval and comparison are withheld; the status is kept",
+                "in shared outputs a group is withheld (its counts, rates, intervals, comparisons and detectable differences) when any of its four confusion counts is between 1 and {}; when that leaves one group of an attribute withheld, the smallest other group is withheld too; omnibus details are withheld for an attribute with a withheld group; statuses are kept",
                 a.min_cell_size.saturating_sub(1)
             ),
             applies_to: vec!["report.md".into(), "metrics.csv".into()],
@@ -313,7 +313,7 @@ pub fn build(protocol: &Protocol, loaded: &Loaded, results: Results, ctx: &RunCo
         },
         methods: Methods {
             rate_interval: "Wilson score".into(),
-            ratio_interval: "Katz log (0.5 added to every cell when the group's numerator is 0)".into(),
+            ratio_interval: "Katz log (0.5 added to every cell when a cell of the 2×2 table is empty)".into(),
             difference_interval: "Newcombe hybrid score (method 10)".into(),
             test: "Fisher's exact (two-sided, as scipy) when an expected cell is under 5, else the pooled two-proportion z-test".into(),
             omnibus: "Pearson chi-square on the k×2 table of groups (no continuity correction)".into(),

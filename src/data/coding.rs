@@ -64,7 +64,13 @@ fn code_value(
                     Some("list codes for missing ages in `missing`".into()),
                 ));
             };
-            if !years.is_finite() || years < bounds[0] as f64 {
+            if !years.is_finite() {
+                return Err((
+                    format!("age `{v}` is not a number of years"),
+                    Some("list codes for missing ages in `missing`".into()),
+                ));
+            }
+            if years < bounds[0] as f64 {
                 return Err((
                     format!(
                         "age `{v}` is below the first band, which starts at {}",
@@ -157,7 +163,8 @@ pub fn code(
                 false,
             );
         }
-        if cell.score_missing > 0 {
+        // A missing score only matters when the decision is formed from it.
+        if cell.score_missing > 0 && protocol.columns.decision.is_none() {
             let c = protocol.columns.score.as_deref().unwrap_or("score");
             note(
                 c,
@@ -180,11 +187,20 @@ pub fn code(
                 }
             }
         }
-        let d = binary(
-            cell.decision.as_deref(),
-            &protocol.positive_values,
-            &protocol.negative_values,
-        );
+        let d = if protocol.columns.decision.is_some() {
+            binary(
+                cell.decision.as_deref(),
+                &protocol.positive_values,
+                &protocol.negative_values,
+            )
+        } else {
+            // Formed from the score by the scan (`score >= threshold`), as a boolean's text.
+            match cell.decision.as_deref() {
+                Some("true") => Some(true),
+                Some("false") => Some(false),
+                _ => None,
+            }
+        };
         let o = binary(
             cell.outcome.as_deref(),
             &protocol.positive_values,
@@ -230,7 +246,7 @@ pub fn code(
         }
         if ok {
             if let (Some(d), Some(o)) = (d, o) {
-                cases += count;
+                cases = cases.saturating_add(count);
                 coded.push((idx, d, o, count));
             }
         }

@@ -131,12 +131,17 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
         Some(c) => {
             let v = col(c.as_str()).cast(DataType::Float64);
             aggs.push(v.clone().fill_null(lit(0.0)).sum().alias("__n"));
+            // Missing, negative, not whole, NaN, infinite or beyond 2^53 (where f64 stops counting
+            // exactly). NaN and infinities cast to a null whole part, so the test is null for
+            // them: null counts as bad.
             let whole = v.clone().cast(DataType::Int64).cast(DataType::Float64);
             let bad = v
                 .clone()
                 .is_null()
                 .or(v.clone().lt(lit(0.0)))
-                .or(v.neq(whole));
+                .or(v.clone().gt(lit(9_007_199_254_740_992.0)))
+                .or(v.clone().neq(whole))
+                .fill_null(lit(true));
             aggs.push(bad.cast(DataType::UInt64).sum().alias("__bad_counts"));
         }
         None => {

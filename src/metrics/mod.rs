@@ -159,6 +159,8 @@ impl TestResult {
 /// What size of disparity the group sizes could detect at the run's alpha and target power.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Detectable {
+    /// The level power is judged at: the protocol's alpha divided by the number of comparisons
+    /// in the correction family (the strictest step of Holm, Bonferroni and Benjamini–Hochberg).
     pub alpha: f64,
     pub power: f64,
     /// Smallest detectable rise of the group's rate above the reference rate (absolute), if any.
@@ -285,21 +287,7 @@ pub fn compare(
     let level = analysis.confidence_level;
     let (x1, n1) = fraction(metric, g);
     let (x0, n0) = fraction(metric, r);
-    let ratio = match two_sample::katz_ratio(x1, n1, x0, n0, level) {
-        Ok(rc) => Estimate::Value {
-            value: rc.ratio,
-            ci: interval(
-                rc.ci,
-                level,
-                if rc.corrected {
-                    "katz_log_haldane"
-                } else {
-                    "katz_log"
-                },
-            ),
-        },
-        Err(u) => Estimate::undefined(u),
-    };
+    let ratio = ratio_estimate(x1, n1, x0, n0, level);
     let difference = match two_sample::newcombe_diff(x1, n1, x0, n0, level) {
         Ok((d, ci)) => Estimate::Value {
             value: d,
@@ -317,24 +305,6 @@ pub fn compare(
             reason: u.0.to_string(),
         },
     };
-    let p0 = if n0 > 0 { x0 as f64 / n0 as f64 } else { 0.0 };
-    let up = if n0 > 0 {
-        power::minimum_detectable_difference(p0, n1, n0, analysis.alpha, analysis.power, true)
-    } else {
-        None
-    };
-    let down = if n0 > 0 {
-        power::minimum_detectable_difference(p0, n1, n0, analysis.alpha, analysis.power, false)
-    } else {
-        None
-    };
-    let as_ratio = |d: Option<f64>, sign: f64| {
-        if p0 > 0.0 {
-            d.map(|d| (p0 + sign * d) / p0)
-        } else {
-            None
-        }
-    };
     Comparison {
         id: format!("{attribute}/{group}/{}", metric.name()),
         attribute: attribute.to_string(),
@@ -349,14 +319,57 @@ pub fn compare(
         difference,
         test,
         p_adjusted: None,
-        detectable: Detectable {
-            alpha: analysis.alpha,
-            power: analysis.power,
-            difference_up: up,
-            difference_down: down,
-            ratio_up: as_ratio(up, 1.0),
-            ratio_down: as_ratio(down, -1.0),
+        detectable: detectable(x0, n0, n1, analysis.alpha, analysis.power),
+    }
+}
+
+/// The ratio with its interval: Katz's log interval, or Koopman's score interval where a cell
+/// of the 2×2 table is empty (a rate of 0 or 100%), where the log interval collapses (12/12
+/// against 200/200 would give [1, 1]).
+pub fn ratio_estimate(x1: u64, n1: u64, x0: u64, n0: u64, level: f64) -> Estimate {
+    let empty_cell = x1 == 0 || x1 == n1 || x0 == n0;
+    let (result, method) = if empty_cell {
+        (
+            two_sample::koopman_ratio(x1, n1, x0, n0, level),
+            "koopman_score",
+        )
+    } else {
+        (two_sample::katz_ratio(x1, n1, x0, n0, level), "katz_log")
+    };
+    match result {
+        Ok(rc) => Estimate::Value {
+            value: rc.ratio,
+            ci: interval(rc.ci, level, method),
         },
+        Err(u) => Estimate::undefined(u),
+    }
+}
+
+/// The smallest disparities the group sizes could detect at `alpha` with `power`.
+pub fn detectable(x0: u64, n0: u64, n1: u64, alpha: f64, target: f64) -> Detectable {
+    let p0 = if n0 > 0 { x0 as f64 / n0 as f64 } else { 0.0 };
+    let mdd = |upward| {
+        if n0 > 0 {
+            power::minimum_detectable_difference(p0, n1, n0, alpha, target, upward)
+        } else {
+            None
+        }
+    };
+    let (up, down) = (mdd(true), mdd(false));
+    let as_ratio = |d: Option<f64>, sign: f64| {
+        if p0 > 0.0 {
+            d.map(|d| (p0 + sign * d) / p0)
+        } else {
+            None
+        }
+    };
+    Detectable {
+        alpha,
+        power: target,
+        difference_up: up,
+        difference_down: down,
+        ratio_up: as_ratio(up, 1.0),
+        ratio_down: as_ratio(down, -1.0),
     }
 }
 
@@ -416,6 +429,18 @@ pub fn compute(stats: &SufficientStats, analysis: &Analysis) -> Results {
         .filter_map(|&i| comparisons[i].test.p_value())
         .collect();
     let adjusted = adjust(&raw, analysis.correction);
+    // Power is judged at the level the correction demands of the strictest comparison,
+    // alpha / m: a disparity counts as detectable only if it would survive the correction.
+    let alpha_power = analysis.alpha / with_p.len().max(1) as f64;
+    for c in &mut comparisons {
+        c.detectable = detectable(
+            c.reference_numerator,
+            c.reference_denominator,
+            c.denominator,
+            alpha_power,
+            analysis.power,
+        );
+    }
     for (&i, p) in with_p.iter().zip(adjusted) {
         comparisons[i].p_adjusted = Some(p);
     }

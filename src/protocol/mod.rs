@@ -455,7 +455,7 @@ impl Validator<'_> {
                 );
                 continue;
             }
-            if let Some(attr) = self.attribute(a) {
+            if let Some(attr) = self.attribute(a, &data.null_values) {
                 attributes.push(attr);
             }
         }
@@ -561,6 +561,20 @@ impl Validator<'_> {
                 ),
             _ => {}
         }
+        if let (DecisionType::ScoreThreshold, Some(d)) = (decision_type, &raw.decision) {
+            self.error(
+                d,
+                "decision type `score_threshold` forms the decision from the score; `columns.decision` would be ignored",
+                Some("remove `columns.decision`, or set `decision_type = \"binary\"`".into()),
+            );
+        }
+        if let (DecisionType::Binary, Some(t)) = (decision_type, &raw.threshold) {
+            self.error(
+                t,
+                "`columns.threshold` only applies to decision type `score_threshold`",
+                None,
+            );
+        }
         Columns {
             decision: raw.decision.map(Spanned::into_inner),
             score: raw.score.map(Spanned::into_inner),
@@ -570,7 +584,7 @@ impl Validator<'_> {
         }
     }
 
-    fn attribute(&mut self, a: raw::RawAttribute) -> Option<Attribute> {
+    fn attribute(&mut self, a: raw::RawAttribute, null_values: &[String]) -> Option<Attribute> {
         let Some(standard) = Standard::parse(a.standard.get_ref()) else {
             self.error(
                 &a.standard,
@@ -584,6 +598,25 @@ impl Validator<'_> {
             return None;
         };
         let missing: BTreeSet<String> = a.missing.iter().cloned().collect();
+        for (code, target) in &a.map {
+            if null_values.contains(code) {
+                self.error(
+                    target,
+                    format!("code `{code}` of attribute `{}` is read as missing before the map applies (it is in `data.null_values`)", a.name.get_ref()),
+                    Some("remove it from `data.null_values`, or from `map`".into()),
+                );
+            }
+            if missing.contains(code) {
+                self.error(
+                    target,
+                    format!(
+                        "code `{code}` of attribute `{}` is both mapped and listed in `missing`",
+                        a.name.get_ref()
+                    ),
+                    None,
+                );
+            }
+        }
         let (coding, mut groups) = if standard == Standard::AgeYears {
             let Some(bands) = &a.bands else {
                 self.error(
@@ -784,7 +817,7 @@ impl Validator<'_> {
                     return None;
                 }
                 for (label, &i) in r_list.iter().zip(&idx) {
-                    if !attributes[i].groups.contains(label) {
+                    if !attributes[i].groups.contains(label) || label == UNKNOWN {
                         self.error(
                             r,
                             format!(
@@ -836,6 +869,12 @@ impl Validator<'_> {
                         )),
                     ),
                 }
+            }
+            if ms.is_empty() {
+                self.error_nowhere(
+                    "`analysis.metrics` is empty: nothing would be compared",
+                    Some("e.g. metrics = [\"selection_rate\", \"tpr\"]".into()),
+                );
             }
             a.metrics = metrics;
         }
@@ -911,6 +950,12 @@ impl Validator<'_> {
             } else {
                 a.seed = v as u64;
             }
+        }
+        if a.confidence_level < 1.0 - 2.0 * a.alpha - 1e-12 {
+            self.error_nowhere(
+                format!("`confidence_level` {} is below 1 − 2·alpha = {}: a pass would rest on too weak an interval", a.confidence_level, 1.0 - 2.0 * a.alpha),
+                Some("use confidence_level = 0.95 with alpha = 0.05".into()),
+            );
         }
         a
     }
@@ -1027,6 +1072,10 @@ impl Validator<'_> {
                 format!("the `{what}` band needs `min`, `max` or both"),
                 None,
             );
+            return None;
+        }
+        if r.min.is_some_and(|v| !v.is_finite()) || r.max.is_some_and(|v| !v.is_finite()) {
+            self.error(b, format!("the `{what}` band's bounds must be finite numbers; leave a side out to leave it open"), None);
             return None;
         }
         if let (Some(lo), Some(hi)) = (r.min, r.max) {

@@ -42,7 +42,7 @@ fn est(e: &Estimate) -> [String; 3] {
     }
 }
 
-/// Render `metrics.csv`. Suppressed cells (see [`super::suppressed`]) have their counts, values
+/// Render `metrics.csv`. Withheld groups (see [`super::Suppression`]) have their counts, values
 /// and comparison fields left empty; the status stays.
 pub fn metrics_csv(a: &Artifact) -> String {
     let findings: BTreeMap<&str, &Finding> = a
@@ -50,7 +50,7 @@ pub fn metrics_csv(a: &Artifact) -> String {
         .iter()
         .map(|f| (f.comparison.id.as_str(), f))
         .collect();
-    let min = a.suppression.min_cell_size;
+    let sup = super::Suppression::from_artifact(a);
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
@@ -60,12 +60,8 @@ pub fn metrics_csv(a: &Artifact) -> String {
             for m in &g.metrics {
                 let id = format!("{}/{}/{}", attr.attribute, g.group, m.metric);
                 let finding = findings.get(id.as_str());
-                let mut hidden = super::suppressed(m.numerator, m.denominator, min);
-                if let Some(f) = finding {
-                    let c = &f.comparison;
-                    hidden |=
-                        super::suppressed(c.reference_numerator, c.reference_denominator, min);
-                }
+                let hidden = sup.group(&attr.attribute, &g.group)
+                    || finding.is_some_and(|f| sup.comparison(&f.comparison));
                 let mut row: Vec<String> =
                     vec![attr.attribute.clone(), g.group.clone(), m.metric.clone()];
                 if hidden {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::csv_out::STATUS_ORDER;
-use super::suppressed;
+use super::Suppression;
 use crate::artifact::{Artifact, Finding};
 use crate::metrics::{Estimate, OmnibusResult};
 use crate::protocol::Metric;
@@ -69,15 +69,13 @@ fn esc(s: &str) -> String {
     s.replace('|', "\\|")
 }
 
-/// Whether a finding's numbers are withheld in shared outputs.
-fn hidden(f: &Finding, min: u64) -> bool {
-    let c = &f.comparison;
-    suppressed(c.numerator, c.denominator, min)
-        || suppressed(c.reference_numerator, c.reference_denominator, min)
-}
-
-fn findings_table(out: &mut String, findings: &[&Finding], a: &Artifact, with_action: bool) {
-    let min = a.suppression.min_cell_size;
+fn findings_table(
+    out: &mut String,
+    findings: &[&Finding],
+    a: &Artifact,
+    sup: &Suppression,
+    with_action: bool,
+) {
     let actions: BTreeMap<(&str, &str), &str> = a
         .triggers_fired
         .iter()
@@ -107,7 +105,7 @@ fn findings_table(out: &mut String, findings: &[&Finding], a: &Artifact, with_ac
             .iter()
             .filter(|v| v.status == f.assessment.status)
             .map(|v| {
-                if hidden(f, min) {
+                if sup.comparison(&f.comparison) {
                     format!("{}: {}", v.trigger, v.rule.replace('_', " "))
                 } else {
                     format!("{}: {}", v.trigger, v.explanation)
@@ -115,8 +113,8 @@ fn findings_table(out: &mut String, findings: &[&Finding], a: &Artifact, with_ac
             })
             .collect::<Vec<_>>()
             .join("; ");
-        let (g, r, ratio, diff, p) = if hidden(f, min) {
-            let s = format!("suppressed (<{min})");
+        let (g, r, ratio, diff, p) = if sup.comparison(&f.comparison) {
+            let s = "suppressed".to_string();
             (s.clone(), s.clone(), s.clone(), s, "—".to_string())
         } else {
             let g = if c.denominator > 0 {
@@ -180,6 +178,7 @@ fn findings_table(out: &mut String, findings: &[&Finding], a: &Artifact, with_ac
 pub fn markdown(a: &Artifact) -> String {
     let mut o = String::new();
     let min = a.suppression.min_cell_size;
+    let sup = Suppression::from_artifact(a);
     let _ = writeln!(o, "# Bias test: {} {}\n", a.tool.name, a.tool.version);
     let _ = writeln!(
         o,
@@ -282,21 +281,21 @@ pub fn markdown(a: &Artifact) -> String {
     }
     if !remediate.is_empty() {
         o.push_str("### Remediate\n\n");
-        findings_table(&mut o, &remediate, a, true);
+        findings_table(&mut o, &remediate, a, &sup, true);
     }
     if !monitor.is_empty() {
         o.push_str("### Monitor\n\n");
-        findings_table(&mut o, &monitor, a, true);
+        findings_table(&mut o, &monitor, a, &sup, true);
     }
     let insufficient = by(Status::InsufficientData);
     if !insufficient.is_empty() {
         o.push_str("## Insufficient data\n\nThe data could not have shown a disparity of the threshold's size here, so these are not passes.\n\n");
-        findings_table(&mut o, &insufficient, a, false);
+        findings_table(&mut o, &insufficient, a, &sup, false);
     }
     let pass = by(Status::Pass);
     if !pass.is_empty() {
         o.push_str("## Passed\n\nThe interval lies inside the tolerance band.\n\n");
-        findings_table(&mut o, &pass, a, false);
+        findings_table(&mut o, &pass, a, &sup, false);
     }
 
     o.push_str("## Groups by attribute\n\n");
@@ -329,15 +328,16 @@ pub fn markdown(a: &Artifact) -> String {
         o.push('\n');
         for g in &attr.groups {
             let mark = if g.is_reference { " (reference)" } else { "" };
-            let n = if suppressed(g.n, g.n, min) {
-                format!("<{min}")
+            let hidden = sup.group(&attr.attribute, &g.group);
+            let n = if hidden {
+                "withheld".to_string()
             } else {
                 g.n.to_string()
             };
             let _ = write!(o, "| {}{mark} | {n} |", esc(&g.group));
             for m in &shown {
                 match g.metrics.iter().find(|v| v.metric == *m) {
-                    Some(v) if suppressed(v.numerator, v.denominator, min) => {
+                    Some(_) if hidden => {
                         let _ = write!(o, " suppressed |");
                     }
                     Some(v) => {
@@ -368,10 +368,21 @@ pub fn markdown(a: &Artifact) -> String {
                         t if t.starts_with('<') => format!("p {t}"),
                         t => format!("p = {t}"),
                     };
-                    lines.push(format!(
-                        "- {}: χ² = {statistic:.2}, df = {df}, {p} across {groups} groups{w}",
-                        metric_label(&om.metric),
-                    ));
+                    // The statistic and the smallest expected count could give away a withheld
+                    // group's size: with one withheld, only the conclusion is shown.
+                    if sup.attribute(&attr.attribute) {
+                        let verdict = if *p_value < a.run.alpha {
+                            "differ"
+                        } else {
+                            "no evidence the groups differ"
+                        };
+                        lines.push(format!("- {}: {verdict} (p {} {}; details withheld with the suppressed groups)", metric_label(&om.metric), if *p_value < a.run.alpha { "<" } else { "≥" }, a.run.alpha));
+                    } else {
+                        lines.push(format!(
+                            "- {}: χ² = {statistic:.2}, df = {df}, {p} across {groups} groups{w}",
+                            metric_label(&om.metric),
+                        ));
+                    }
                 }
                 OmnibusResult::Undefined { reason } => lines.push(format!(
                     "- {}: not computed ({reason})",
@@ -397,14 +408,13 @@ pub fn markdown(a: &Artifact) -> String {
                 (None, Some(u)) => format!("+{:.1} pts", u * 100.0),
                 (None, None) => "none".into(),
             };
-            if hidden(f, min) {
+            if sup.comparison(&f.comparison) {
                 let _ = writeln!(
                     o,
-                    "| {} | {} | {} | suppressed | suppressed | {} | — | — | {detect} | {} |",
+                    "| {} | {} | {} | suppressed | suppressed | — | — | — | withheld | {} |",
                     esc(&c.attribute),
                     esc(&c.group),
                     c.metric,
-                    c.test.name(),
                     s.name()
                 );
             } else {

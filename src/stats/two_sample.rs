@@ -10,9 +10,10 @@ use super::{dist, proportion, special, Ci, Undefined};
 /// compare="ratio", method="log")`.
 ///
 /// Edge cases: undefined when either denominator is zero or when the reference rate is zero
-/// (the ratio is infinite or 0/0). When the group's numerator is zero the ratio is 0 and the
-/// log interval does not exist; the interval is then computed with 0.5 added to every cell of the
-/// 2×2 table (Haldane–Anscombe), and `corrected` is true.
+/// (the ratio is infinite or 0/0). When a cell of the 2×2 table is empty (`x1 = 0`, `x1 = n1`
+/// or `x0 = n0`) the log interval collapses or does not exist: a rate of 100% contributes no
+/// variance, so 12/12 against 200/200 would give the interval [1, 1]. The interval is then
+/// computed with 0.5 added to every cell (Haldane–Anscombe), and `corrected` is true.
 pub fn katz_ratio(x1: u64, n1: u64, x0: u64, n0: u64, level: f64) -> Result<RatioCi, Undefined> {
     if n1 == 0 || n0 == 0 {
         return Err(Undefined("denominator is zero"));
@@ -22,7 +23,7 @@ pub fn katz_ratio(x1: u64, n1: u64, x0: u64, n0: u64, level: f64) -> Result<Rati
     }
     let ratio = (x1 as f64 / n1 as f64) / (x0 as f64 / n0 as f64);
     let z = dist::z_for_level(level);
-    let corrected = x1 == 0;
+    let corrected = x1 == 0 || x1 == n1 || x0 == n0;
     let (a, m, c, k) = if corrected {
         (
             x1 as f64 + 0.5,

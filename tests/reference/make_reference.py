@@ -167,9 +167,9 @@ def katz_cases():
             continue
         level = LEVELS[i % 3]
         ratio = (x1 / n1) / (x0 / n0)
-        corrected = x1 == 0
-        # s1557 adds 0.5 to every cell of the 2x2 table when the group's numerator is 0
-        # (Haldane-Anscombe); statsmodels' "log" method is then applied to the corrected cells.
+        corrected = x1 == 0 or x1 == n1 or x0 == n0
+        # s1557 adds 0.5 to every cell of the 2x2 table when one is empty (Haldane-Anscombe);
+        # statsmodels' "log" method is then applied to the corrected cells.
         c1, m1, c0, m0 = (x1 + 0.5, n1 + 1, x0 + 0.5, n0 + 1) if corrected else (x1, n1, x0, n0)
         lo, hi = confint_proportions_2indep(c1, m1, c0, m0, method="log", compare="ratio", alpha=1 - level)
         out.append({"x1": x1, "n1": n1, "x0": x0, "n0": n0, "level": level, "ratio": ratio,
