@@ -930,3 +930,87 @@ fn empty_metrics_and_weak_intervals_are_errors() {
             predicate::str::contains("`confidence_level` 0.6 is below 1 − 2·alpha"),
         ));
 }
+
+#[test]
+fn interval_methods_are_chosen_by_the_protocol() {
+    let cells = [
+        ("W", 1, 1, 40),
+        ("W", 0, 1, 10),
+        ("W", 1, 0, 15),
+        ("W", 0, 0, 135),
+        ("B", 1, 1, 20),
+        ("B", 0, 1, 20),
+        ("B", 1, 0, 16),
+        ("B", 0, 0, 54),
+    ];
+    let extra = "\n[analysis]\nmetrics = [\"tpr\"]\nrate_interval = \"clopper_pearson\"\nratio_interval = \"koopman\"\ndifference_interval = \"agresti_caffo\"\n";
+    let dir = setup(&protocol_text(extra), &rows(&cells));
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .arg("--as-of")
+        .arg("2026-01-01")
+        .assert()
+        .success();
+    let a = read_json(&dir.path().join("out/artifact.json"));
+    let g = &a["attributes"][0]["groups"][0];
+    assert_eq!(
+        g["metrics"][0]["estimate"]["ci"]["method"],
+        "clopper_pearson"
+    );
+    let c = finding(&a, "race/Black or African American/tpr");
+    assert_eq!(c["ratio"]["ci"]["method"], "koopman_score");
+    assert_eq!(c["difference"]["ci"]["method"], "agresti_caffo");
+    assert_eq!(c["odds_ratio"]["ci"]["method"], "woolf_logit");
+    let bad = setup(
+        &protocol_text("\n[analysis]\nrate_interval = \"wald\"\n"),
+        "race,flag,event\n",
+    );
+    s1557()
+        .arg("validate")
+        .arg(bad.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(
+            predicate::str::contains("unknown rate interval `wald`")
+                .and(predicate::str::contains("`clopper_pearson`")),
+        );
+}
+
+#[test]
+fn ordered_attributes_get_a_trend_test() {
+    let out = tempfile::tempdir().unwrap();
+    s1557()
+        .args(["run", "protocols/example.toml", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(EXIT_REMEDIATE);
+    let a = read_json(&out.path().join("artifact.json"));
+    let age = a["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["attribute"] == "age")
+        .unwrap();
+    let trend = age["omnibus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["test"] == "cochran_armitage_trend" && o["metric"] == "tpr")
+        .expect("trend test on age");
+    assert_eq!(trend["result"]["kind"], "trend");
+    assert_eq!(trend["result"]["groups"], 5);
+    let race = a["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["attribute"] == "race")
+        .unwrap();
+    assert!(race["omnibus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["test"] != "cochran_armitage_trend"));
+}

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Loaded;
 use crate::metrics::{AttributeResult, Comparison, Results};
-use crate::protocol::{DecisionType, Format, Protocol};
+use crate::protocol::{
+    DecisionType, DifferenceInterval, Format, Protocol, RateInterval, RatioInterval,
+};
 use crate::suffstats::AttributeCounts;
 use crate::triggers::{self, Assessment, Status};
 
@@ -312,13 +314,26 @@ pub fn build(protocol: &Protocol, loaded: &Loaded, results: Results, ctx: &RunCo
             note: "artifact.json keeps every count so the numbers can be verified; share it only under the data's own agreement".into(),
         },
         methods: Methods {
-            rate_interval: "Wilson score".into(),
-            ratio_interval: "Katz log (0.5 added to every cell when a cell of the 2×2 table is empty)".into(),
-            difference_interval: "Newcombe hybrid score (method 10)".into(),
+            rate_interval: match a.rate_interval {
+                RateInterval::Wilson => "Wilson score",
+                RateInterval::ClopperPearson => "Clopper–Pearson (exact, central)",
+                RateInterval::Jeffreys => "Jeffreys (Brown, Cai & DasGupta boundary rule)",
+            }
+            .into(),
+            ratio_interval: match a.ratio_interval {
+                RatioInterval::Katz => "Katz log; Koopman score where a cell of the 2×2 table is empty",
+                RatioInterval::Koopman => "Koopman score",
+            }
+            .into(),
+            difference_interval: match a.difference_interval {
+                DifferenceInterval::Newcombe => "Newcombe hybrid score (method 10)",
+                DifferenceInterval::AgrestiCaffo => "Agresti–Caffo (one success and one failure added per group)",
+            }
+            .into(),
             test: "Fisher's exact (two-sided, as scipy) when an expected cell is under 5, else the pooled two-proportion z-test".into(),
-            omnibus: "Pearson chi-square on the k×2 table of groups (no continuity correction)".into(),
+            omnibus: "Pearson chi-square on the k×2 table of groups (no continuity correction); for ordered attributes also the Cochran–Armitage trend test".into(),
             correction: format!("{} across all comparisons of the run", a.correction.name()),
-            power: "normal approximation, pooled null and unpooled alternative variance (Fleiss, Levin & Paik 2003)".into(),
+            power: "normal approximation, pooled null and unpooled alternative variance (Fleiss, Levin & Paik 2003), at alpha divided by the number of comparisons".into(),
         },
         attestation: Attestation {
             statement: "I have reviewed these findings and the actions they call for under 45 CFR 92.210.".into(),

@@ -6,7 +6,9 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{Analysis, Correction, Metric};
+use crate::protocol::{
+    Analysis, Correction, DifferenceInterval, Metric, RateInterval, RatioInterval,
+};
 use crate::stats::{self, contingency, multiplicity, power, proportion, two_sample, Undefined};
 use crate::suffstats::{AttributeCounts, Confusion, SufficientStats};
 
@@ -103,6 +105,13 @@ pub enum OmnibusResult {
         /// Present when an expected count is under 5 and the chi-square approximation is doubtful.
         warning: Option<String>,
     },
+    /// Cochran–Armitage trend test across ordered groups (scores 0, 1, … in their order).
+    Trend {
+        /// z statistic: positive when the rate rises along the order.
+        statistic: f64,
+        p_value: f64,
+        groups: usize,
+    },
     Undefined {
         reason: String,
     },
@@ -187,6 +196,8 @@ pub struct Comparison {
     pub reference_denominator: u64,
     pub ratio: Estimate,
     pub difference: Estimate,
+    /// Odds ratio with Woolf's logit interval (0.5 added to every cell when one is empty).
+    pub odds_ratio: Estimate,
     pub test: TestResult,
     /// Adjusted for multiple comparisons across the run's family (`correction`); `None` when the
     /// test is undefined.
@@ -212,18 +223,31 @@ fn interval(ci: stats::Ci, level: f64, method: &str) -> Interval {
     }
 }
 
-/// A rate with its Wilson interval.
-pub fn rate(num: u64, den: u64, level: f64) -> Estimate {
-    match proportion::wilson(num, den, level) {
+/// A rate with its interval by the chosen method.
+pub fn rate(num: u64, den: u64, level: f64, method: RateInterval) -> Estimate {
+    let (result, name) = match method {
+        RateInterval::Wilson => (proportion::wilson(num, den, level), "wilson"),
+        RateInterval::ClopperPearson => (
+            proportion::clopper_pearson(num, den, level),
+            "clopper_pearson",
+        ),
+        RateInterval::Jeffreys => (proportion::jeffreys(num, den, level), "jeffreys"),
+    };
+    match result {
         Ok(ci) => Estimate::Value {
             value: num as f64 / den as f64,
-            ci: interval(ci, level, "wilson"),
+            ci: interval(ci, level, name),
         },
         Err(u) => Estimate::undefined(u),
     }
 }
 
-fn group_result(g: &crate::suffstats::GroupCounts, reference: &str, level: f64) -> GroupResult {
+fn group_result(
+    g: &crate::suffstats::GroupCounts,
+    reference: &str,
+    level: f64,
+    method: RateInterval,
+) -> GroupResult {
     GroupResult {
         group: g.group.clone(),
         n: g.counts.n(),
@@ -236,7 +260,7 @@ fn group_result(g: &crate::suffstats::GroupCounts, reference: &str, level: f64) 
                     metric: m.name().to_string(),
                     numerator: num,
                     denominator: den,
-                    estimate: rate(num, den, level),
+                    estimate: rate(num, den, level, method),
                 }
             })
             .collect(),
@@ -274,6 +298,31 @@ fn omnibus(a: &AttributeCounts, metric: Metric) -> Omnibus {
     }
 }
 
+/// Cochran–Armitage trend test for an ordered attribute (age bands), Unknown left out.
+fn trend(a: &AttributeCounts, metric: Metric) -> Omnibus {
+    let rows: Vec<(u64, u64)> = a
+        .groups
+        .iter()
+        .filter(|g| g.group != crate::protocol::UNKNOWN)
+        .map(|g| fraction(metric, &g.counts))
+        .collect();
+    let result = match contingency::cochran_armitage(&rows) {
+        Ok(t) => OmnibusResult::Trend {
+            statistic: t.statistic,
+            p_value: t.p_value,
+            groups: rows.iter().filter(|r| r.1 > 0).count(),
+        },
+        Err(u) => OmnibusResult::Undefined {
+            reason: u.0.to_string(),
+        },
+    };
+    Omnibus {
+        metric: metric.name().to_string(),
+        test: "cochran_armitage_trend".into(),
+        result,
+    }
+}
+
 /// Compare one group with the reference on one metric (without the multiplicity correction).
 pub fn compare(
     attribute: &str,
@@ -287,11 +336,36 @@ pub fn compare(
     let level = analysis.confidence_level;
     let (x1, n1) = fraction(metric, g);
     let (x0, n0) = fraction(metric, r);
-    let ratio = ratio_estimate(x1, n1, x0, n0, level);
-    let difference = match two_sample::newcombe_diff(x1, n1, x0, n0, level) {
+    let ratio = ratio_estimate(x1, n1, x0, n0, level, analysis.ratio_interval);
+    let (diff_result, diff_name) = match analysis.difference_interval {
+        DifferenceInterval::Newcombe => (
+            two_sample::newcombe_diff(x1, n1, x0, n0, level),
+            "newcombe_hybrid_score",
+        ),
+        DifferenceInterval::AgrestiCaffo => (
+            two_sample::agresti_caffo_diff(x1, n1, x0, n0, level),
+            "agresti_caffo",
+        ),
+    };
+    let difference = match diff_result {
         Ok((d, ci)) => Estimate::Value {
             value: d,
-            ci: interval(ci, level, "newcombe_hybrid_score"),
+            ci: interval(ci, level, diff_name),
+        },
+        Err(u) => Estimate::undefined(u),
+    };
+    let odds_ratio = match two_sample::odds_ratio(x1, n1, x0, n0, level) {
+        Ok(r) => Estimate::Value {
+            value: r.ratio,
+            ci: interval(
+                r.ci,
+                level,
+                if r.corrected {
+                    "woolf_logit_haldane"
+                } else {
+                    "woolf_logit"
+                },
+            ),
         },
         Err(u) => Estimate::undefined(u),
     };
@@ -317,6 +391,7 @@ pub fn compare(
         reference_denominator: n0,
         ratio,
         difference,
+        odds_ratio,
         test,
         p_adjusted: None,
         detectable: detectable(x0, n0, n1, analysis.alpha, analysis.power),
@@ -326,9 +401,16 @@ pub fn compare(
 /// The ratio with its interval: Katz's log interval, or Koopman's score interval where a cell
 /// of the 2×2 table is empty (a rate of 0 or 100%), where the log interval collapses (12/12
 /// against 200/200 would give [1, 1]).
-pub fn ratio_estimate(x1: u64, n1: u64, x0: u64, n0: u64, level: f64) -> Estimate {
+pub fn ratio_estimate(
+    x1: u64,
+    n1: u64,
+    x0: u64,
+    n0: u64,
+    level: f64,
+    method: RatioInterval,
+) -> Estimate {
     let empty_cell = x1 == 0 || x1 == n1 || x0 == n0;
-    let (result, method) = if empty_cell {
+    let (result, method) = if empty_cell || method == RatioInterval::Koopman {
         (
             two_sample::koopman_ratio(x1, n1, x0, n0, level),
             "koopman_score",
@@ -390,9 +472,19 @@ pub fn compute(stats: &SufficientStats, analysis: &Analysis) -> Results {
         let groups = a
             .groups
             .iter()
-            .map(|g| group_result(g, &a.reference_group, analysis.confidence_level))
+            .map(|g| {
+                group_result(
+                    g,
+                    &a.reference_group,
+                    analysis.confidence_level,
+                    analysis.rate_interval,
+                )
+            })
             .collect();
-        let omni = analysis.metrics.iter().map(|&m| omnibus(a, m)).collect();
+        let mut omni: Vec<Omnibus> = analysis.metrics.iter().map(|&m| omnibus(a, m)).collect();
+        if a.ordered {
+            omni.extend(analysis.metrics.iter().map(|&m| trend(a, m)));
+        }
         let reference = a
             .groups
             .iter()

@@ -154,6 +154,29 @@ impl Correction {
     }
 }
 
+/// Interval for a single rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateInterval {
+    Wilson,
+    ClopperPearson,
+    Jeffreys,
+}
+
+/// Interval for the ratio of a group's rate to the reference's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RatioInterval {
+    /// Katz log interval; Koopman's score interval where a cell is empty.
+    Katz,
+    Koopman,
+}
+
+/// Interval for the difference of a group's rate and the reference's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DifferenceInterval {
+    Newcombe,
+    AgrestiCaffo,
+}
+
 /// Severity of a trigger when it fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -253,6 +276,9 @@ pub struct Analysis {
     pub confidence_level: f64,
     pub alpha: f64,
     pub correction: Correction,
+    pub rate_interval: RateInterval,
+    pub ratio_interval: RatioInterval,
+    pub difference_interval: DifferenceInterval,
     /// Target power: below it a comparison is `insufficient_data`.
     pub power: f64,
     pub min_cell_size: u64,
@@ -847,11 +873,48 @@ impl Validator<'_> {
             confidence_level: 0.95,
             alpha: 0.05,
             correction: Correction::Holm,
+            rate_interval: RateInterval::Wilson,
+            ratio_interval: RatioInterval::Katz,
+            difference_interval: DifferenceInterval::Newcombe,
             power: 0.8,
             min_cell_size: 11,
             seed: 1557,
         };
         let Some(raw) = raw else { return a };
+        if let Some(m) = &raw.rate_interval {
+            match m.get_ref().as_str() {
+                "wilson" => a.rate_interval = RateInterval::Wilson,
+                "clopper_pearson" => a.rate_interval = RateInterval::ClopperPearson,
+                "jeffreys" => a.rate_interval = RateInterval::Jeffreys,
+                other => self.error(
+                    m,
+                    format!("unknown rate interval `{other}`"),
+                    Some("expected one of `wilson`, `clopper_pearson`, `jeffreys`".into()),
+                ),
+            }
+        }
+        if let Some(m) = &raw.ratio_interval {
+            match m.get_ref().as_str() {
+                "katz" => a.ratio_interval = RatioInterval::Katz,
+                "koopman" => a.ratio_interval = RatioInterval::Koopman,
+                other => self.error(
+                    m,
+                    format!("unknown ratio interval `{other}`"),
+                    Some("expected one of `katz`, `koopman`".into()),
+                ),
+            }
+        }
+        if let Some(m) = &raw.difference_interval {
+            match m.get_ref().as_str() {
+                "newcombe" => a.difference_interval = DifferenceInterval::Newcombe,
+                "agresti_caffo" => a.difference_interval = DifferenceInterval::AgrestiCaffo,
+                other => self.error(
+                    m,
+                    format!("unknown difference interval `{other}`"),
+                    Some("expected one of `newcombe`, `agresti_caffo`".into()),
+                ),
+            }
+        }
         if let Some(ms) = raw.metrics {
             let mut metrics = Vec::new();
             for m in &ms {

@@ -46,7 +46,7 @@ fn diff_ci(e: &Estimate) -> String {
 fn p_text(p: Option<f64>) -> String {
     match p {
         None => "—".into(),
-        Some(p) if p < 0.0001 => "<0.0001".into(),
+        Some(p) if p < 0.0001 => "< 0.0001".into(),
         Some(p) => format!("{p:.4}"),
     }
 }
@@ -384,6 +384,34 @@ pub fn markdown(a: &Artifact) -> String {
                         ));
                     }
                 }
+                OmnibusResult::Trend {
+                    statistic,
+                    p_value,
+                    groups,
+                } => {
+                    let p = match p_text(Some(*p_value)) {
+                        t if t.starts_with('<') => format!("p {t}"),
+                        t => format!("p = {t}"),
+                    };
+                    let direction = if *statistic > 0.0 {
+                        "rising"
+                    } else {
+                        "falling"
+                    };
+                    if sup.attribute(&attr.attribute) {
+                        let verdict = if *p_value < a.run.alpha {
+                            "a trend"
+                        } else {
+                            "no evidence of a trend"
+                        };
+                        lines.push(format!("- {} along the order: {verdict} (details withheld with the suppressed groups)", metric_label(&om.metric)));
+                        continue;
+                    }
+                    lines.push(format!(
+                        "- {} trend along the order ({direction}): Cochran–Armitage z = {statistic:.2}, {p} across {groups} groups",
+                        metric_label(&om.metric)
+                    ));
+                }
                 OmnibusResult::Undefined { reason } => lines.push(format!(
                     "- {}: not computed ({reason})",
                     metric_label(&om.metric)
@@ -391,7 +419,7 @@ pub fn markdown(a: &Artifact) -> String {
             }
         }
         if !lines.is_empty() {
-            o.push_str("Any difference across all groups (Pearson chi-square, unadjusted):\n\n");
+            o.push_str("Across all groups (Pearson chi-square; for ordered groups also the trend test; unadjusted):\n\n");
             o.push_str(&lines.join("\n"));
             o.push_str("\n\n");
         }
