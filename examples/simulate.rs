@@ -1,0 +1,113 @@
+//! Simulation checks of the statistics (not part of `cargo test`; they take a minute):
+//!
+//! ```sh
+//! cargo run --release --example simulate
+//! ```
+//!
+//! - Wilson 95% interval coverage over a grid of n and p;
+//! - Holm's family-wise error rate under the null (every group equal to the reference);
+//! - the power function against simulated power of the test the harness uses.
+//!
+//! Seeded (ChaCha8), so the figures are the same on every run.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Binomial, Distribution};
+use s1557::stats::{multiplicity, power, proportion, two_sample};
+
+fn draw(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
+    Binomial::new(n, p).expect("valid binomial").sample(rng)
+}
+
+fn main() {
+    let mut rng = ChaCha8Rng::seed_from_u64(1557);
+
+    println!("## Wilson 95% coverage (20,000 draws a cell)\n");
+    let ps = [0.02, 0.05, 0.1, 0.3, 0.5];
+    print!("| n |");
+    for p in ps {
+        print!(" p = {p} |");
+    }
+    println!("\n|---|---|---|---|---|---|");
+    let mut all = Vec::new();
+    for n in [20u64, 50, 100, 300, 1000, 5000] {
+        print!("| {n} |");
+        for p in ps {
+            let reps = 20_000;
+            let hits = (0..reps)
+                .filter(|_| {
+                    let x = draw(&mut rng, n, p);
+                    let ci = proportion::wilson(x, n, 0.95).expect("n > 0");
+                    ci.low <= p && p <= ci.high
+                })
+                .count();
+            let cov = hits as f64 / reps as f64;
+            all.push(cov);
+            print!(" {:.2}% |", cov * 100.0);
+        }
+        println!();
+    }
+    let mean = all.iter().sum::<f64>() / all.len() as f64;
+    let min = all.iter().cloned().fold(1.0, f64::min);
+    println!(
+        "\nmean coverage {:.2}%, lowest cell {:.2}%\n",
+        mean * 100.0,
+        min * 100.0
+    );
+
+    println!("## Holm family-wise error under the null (alpha 0.05, 4,000 families each)\n");
+    println!("| groups | n per group | rate | FWER |\n|---|---|---|---|");
+    for (m, n, p) in [
+        (4usize, 200u64, 0.1),
+        (8, 500, 0.3),
+        (20, 100, 0.2),
+        (40, 1000, 0.05),
+    ] {
+        let reps = 4_000;
+        let mut errors = 0;
+        for _ in 0..reps {
+            let x0 = draw(&mut rng, n, p);
+            let pv: Vec<f64> = (0..m)
+                .filter_map(|_| {
+                    let x1 = draw(&mut rng, n, p);
+                    two_sample::compare_test(x1, n, x0, n).ok().map(|t| t.2)
+                })
+                .collect();
+            if multiplicity::holm(&pv).iter().any(|&q| q < 0.05) {
+                errors += 1;
+            }
+        }
+        println!(
+            "| {m} | {n} | {p} | {:.2}% |",
+            errors as f64 / reps as f64 * 100.0
+        );
+    }
+
+    println!("\n## Power: formula against simulation (alpha 0.05, 10,000 draws each)\n");
+    println!(
+        "| p0 | p1 | n1 | n0 | formula | simulated | gap (points) |\n|---|---|---|---|---|---|---|"
+    );
+    for (p0, p1, n1, n0) in [
+        (0.8, 0.7, 300u64, 3000u64),
+        (0.2, 0.14, 800, 8000),
+        (0.5, 0.45, 1500, 1500),
+        (0.1, 0.15, 1000, 5000),
+        (0.3, 0.2, 200, 400),
+    ] {
+        let reps = 10_000;
+        let hits = (0..reps)
+            .filter(|_| {
+                let (x1, x0) = (draw(&mut rng, n1, p1), draw(&mut rng, n0, p0));
+                two_sample::compare_test(x1, n1, x0, n0).is_ok_and(|t| t.2 < 0.05)
+            })
+            .count();
+        let sim = hits as f64 / reps as f64;
+        let formula = power::two_proportion_power(p1, p0, n1, n0, 0.05);
+        println!(
+            "| {p0} | {p1} | {n1} | {n0} | {:.1}% | {:.1}% | {:+.1} |",
+            formula * 100.0,
+            sim * 100.0,
+            (formula - sim) * 100.0
+        );
+    }
+}
