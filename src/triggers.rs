@@ -274,7 +274,7 @@ mod tests {
     use crate::protocol::Correction;
     use crate::suffstats::Confusion;
 
-    fn analysis() -> Analysis {
+    pub(super) fn analysis() -> Analysis {
         Analysis {
             metrics: vec![Metric::Tpr],
             confidence_level: 0.95,
@@ -305,7 +305,7 @@ mod tests {
     }
 
     /// A TPR comparison: `tp` of `pos` positives in the group, `rtp` of `rpos` in the reference.
-    fn tpr(tp: u64, pos: u64, rtp: u64, rpos: u64) -> Comparison {
+    pub(super) fn tpr(tp: u64, pos: u64, rtp: u64, rpos: u64) -> Comparison {
         let g = Confusion {
             tp,
             fp: 0,
@@ -408,25 +408,8 @@ mod tests {
 
 #[cfg(test)]
 mod regressions {
+    use super::tests::{analysis, tpr};
     use super::*;
-    use crate::metrics::compare;
-    use crate::protocol::Correction;
-    use crate::suffstats::Confusion;
-
-    fn analysis() -> Analysis {
-        Analysis {
-            metrics: vec![Metric::Tpr],
-            confidence_level: 0.95,
-            alpha: 0.05,
-            correction: Correction::Holm,
-            rate_interval: crate::protocol::RateInterval::Wilson,
-            ratio_interval: crate::protocol::RatioInterval::Katz,
-            difference_interval: crate::protocol::DifferenceInterval::Newcombe,
-            power: 0.8,
-            min_cell_size: 11,
-            seed: 1,
-        }
-    }
 
     fn ratio_trigger() -> Trigger {
         Trigger {
@@ -441,24 +424,6 @@ mod regressions {
             severity: Severity::Remediate,
             action: "act".into(),
         }
-    }
-
-    fn tpr(tp: u64, pos: u64, rtp: u64, rpos: u64) -> Comparison {
-        let g = Confusion {
-            tp,
-            fp: 0,
-            fn_: pos - tp,
-            tn: 0,
-        };
-        let r = Confusion {
-            tp: rtp,
-            fp: 0,
-            fn_: rpos - rtp,
-            tn: 0,
-        };
-        let mut c = compare("race", "B", "W", Metric::Tpr, &g, &r, &analysis());
-        c.p_adjusted = c.test.p_value();
-        c
     }
 
     #[test]
