@@ -306,3 +306,35 @@ fn cochran_armitage_matches_formula() {
         close(t.p_value, f(&c, "p"), &format!("trend p {c}"));
     }
 }
+
+#[test]
+fn cochran_mantel_haenszel_matches_statsmodels() {
+    for c in cases("cochran_mantel_haenszel") {
+        let tables: Vec<[u64; 4]> = c["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let v: Vec<u64> = t
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_u64().unwrap())
+                    .collect();
+                [v[0], v[1], v[2], v[3]]
+            })
+            .collect();
+        let r = contingency::cochran_mantel_haenszel(&tables, f(&c, "level")).expect("defined");
+        close(r.statistic, f(&c, "statistic"), &format!("cmh {c}"));
+        close(r.p_value, f(&c, "p"), &format!("cmh p {c}"));
+        match (r.odds_ratio, c.get("or")) {
+            (Ok((or, ci)), Some(_)) => {
+                close(or, f(&c, "or"), "mh odds ratio");
+                close(ci.low, f(&c, "or_low"), &format!("rbg low {c}"));
+                close(ci.high, f(&c, "or_high"), &format!("rbg high {c}"));
+            }
+            (Err(_), None) => {}
+            (ours, _) => panic!("odds ratio defined differently: {ours:?} for {c}"),
+        }
+    }
+}

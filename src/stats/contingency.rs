@@ -97,3 +97,75 @@ pub struct Trend {
     pub statistic: f64,
     pub p_value: f64,
 }
+
+/// Cochran–Mantel–Haenszel test of no association in K 2×2 tables `[a, b, c, d]` (rows: group,
+/// reference; columns: event, no event), without continuity correction, and the Mantel–Haenszel
+/// pooled odds ratio with the Robins–Breslow–Greenland interval. Strata with fewer than two
+/// cases carry no information and are left out.
+///
+/// `χ² = (Σ(a − E[a]))² / Σ Var(a)`, `E[a] = (a+b)(a+c)/n`,
+/// `Var(a) = (a+b)(c+d)(a+c)(b+d) / (n²(n−1))`; `OR_MH = Σ(ad/n) / Σ(bc/n)`.
+///
+/// Reference: `statsmodels.stats.contingency_tables.StratifiedTable(tables).test_null_odds(
+/// correction=False)`, `.oddsratio_pooled` and `.oddsratio_pooled_confint()`.
+/// Undefined when no stratum has variance; the odds ratio is undefined when `Σ bc/n` or
+/// `Σ ad/n` is zero.
+pub fn cochran_mantel_haenszel(tables: &[[u64; 4]], level: f64) -> Result<Cmh, Undefined> {
+    let (mut dev, mut var) = (0.0, 0.0);
+    let (mut r_sum, mut s_sum) = (0.0, 0.0);
+    let (mut pr, mut ps_qr, mut qs) = (0.0, 0.0, 0.0);
+    let mut used = 0;
+    for t in tables {
+        let [a, b, c, d] = t.map(|v| v as f64);
+        let n = a + b + c + d;
+        if n < 2.0 {
+            continue;
+        }
+        used += 1;
+        dev += a - (a + b) * (a + c) / n;
+        var += (a + b) * (c + d) * (a + c) * (b + d) / (n * n * (n - 1.0));
+        let (r, s) = (a * d / n, b * c / n);
+        let (p, q) = ((a + d) / n, (b + c) / n);
+        r_sum += r;
+        s_sum += s;
+        pr += p * r;
+        ps_qr += p * s + q * r;
+        qs += q * s;
+    }
+    if var <= 0.0 {
+        return Err(Undefined("no stratum has both groups and both outcomes"));
+    }
+    let statistic = dev * dev / var;
+    let odds_ratio = if r_sum > 0.0 && s_sum > 0.0 {
+        let or = r_sum / s_sum;
+        let v =
+            pr / (2.0 * r_sum * r_sum) + ps_qr / (2.0 * r_sum * s_sum) + qs / (2.0 * s_sum * s_sum);
+        let z = dist::z_for_level(level);
+        let half = z * v.sqrt();
+        Ok((
+            or,
+            super::Ci {
+                low: (or.ln() - half).exp(),
+                high: (or.ln() + half).exp(),
+            },
+        ))
+    } else {
+        Err(Undefined("a pooled cross-product is zero"))
+    };
+    Ok(Cmh {
+        statistic,
+        p_value: dist::chi2_sf(statistic, 1.0),
+        strata: used,
+        odds_ratio,
+    })
+}
+
+/// Result of a Cochran–Mantel–Haenszel analysis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cmh {
+    pub statistic: f64,
+    pub p_value: f64,
+    /// Strata that entered (two or more cases).
+    pub strata: usize,
+    pub odds_ratio: Result<(f64, super::Ci), Undefined>,
+}

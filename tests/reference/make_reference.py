@@ -21,7 +21,7 @@ from math import comb
 
 from scipy import stats
 from scipy.optimize import brentq
-from statsmodels.stats.contingency_tables import Table2x2
+from statsmodels.stats.contingency_tables import StratifiedTable, Table2x2
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
@@ -141,6 +141,33 @@ def trend_cases():
         var = pbar * (1 - pbar) * ((s * s * n).sum() - (s * n).sum() ** 2 / n.sum())
         z = t / np.sqrt(var)
         out.append({"rows": rows, "z": float(z), "p": float(2 * stats.norm.sf(abs(z)))})
+    return out
+
+
+def cmh_cases():
+    out = []
+    while len(out) < 200:
+        k = int(rng.integers(1, 7))
+        tables = []
+        for _ in range(k):
+            n1, n0 = (int(10 ** rng.uniform(0.5, 4)) for _ in range(2))
+            p = rng.uniform(0.05, 0.6)
+            a, c = int(rng.binomial(n1, p * rng.uniform(0.6, 1.4))), int(rng.binomial(n0, p))
+            a = min(a, n1)
+            tables.append([a, n1 - a, c, n0 - c])
+        used = [t for t in tables if sum(t) >= 2]
+        arr = np.array(used, dtype=float).reshape(-1, 2, 2).transpose(1, 2, 0)
+        st = StratifiedTable(arr)
+        r = st.test_null_odds(correction=False)
+        if not np.isfinite(r.statistic):
+            continue
+        case = {"tables": tables, "statistic": float(r.statistic), "p": float(r.pvalue), "level": 0.95}
+        rs = sum(t[0] * t[3] / sum(t) for t in used)
+        ss = sum(t[1] * t[2] / sum(t) for t in used)
+        if rs > 0 and ss > 0:
+            lo, hi = st.oddsratio_pooled_confint(alpha=0.05)
+            case.update({"or": float(st.oddsratio_pooled), "or_low": float(lo), "or_high": float(hi)})
+        out.append(case)
     return out
 
 
@@ -312,6 +339,7 @@ def main():
         "koopman_ratio": koopman_cases(),
         "odds_ratio": odds_ratio_cases(),
         "cochran_armitage": trend_cases(),
+        "cochran_mantel_haenszel": cmh_cases(),
         "katz_ratio": katz_cases(),
         "newcombe_diff": newcombe_cases(),
         "pooled_z": ztest_cases(),
