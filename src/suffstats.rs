@@ -57,10 +57,28 @@ pub struct AttributeCounts {
     pub groups: Vec<GroupCounts>,
 }
 
+/// One group's counts within one stratum of a second attribute.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StratumCounts {
+    pub group: String,
+    pub stratum: String,
+    pub counts: Confusion,
+}
+
+/// An attribute's groups split by the strata of a second attribute (race by age band).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StratifiedCounts {
+    pub attribute: String,
+    pub by: String,
+    pub reference_group: String,
+    pub cells: Vec<StratumCounts>,
+}
+
 /// Everything the statistics need from the data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SufficientStats {
     /// Cases represented (the sum of the counts when the input is a counts submission).
     pub cases: u64,
     pub attributes: Vec<AttributeCounts>,
+    pub stratified: Vec<StratifiedCounts>,
 }

@@ -1014,3 +1014,51 @@ fn ordered_attributes_get_a_trend_test() {
         .iter()
         .all(|o| o["test"] != "cochran_armitage_trend"));
 }
+
+#[test]
+fn stratified_comparisons_adjust_for_a_second_attribute() {
+    let out = tempfile::tempdir().unwrap();
+    s1557()
+        .args(["run", "protocols/example.toml", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(EXIT_REMEDIATE);
+    let a = read_json(&out.path().join("artifact.json"));
+    let x = a["stratified"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "race/Black or African American/tpr|age")
+        .expect("race by age");
+    assert_eq!(x["strata"], 5);
+    assert_eq!(x["test"]["kind"], "cochran_mantel_haenszel");
+    assert!(
+        x["test"]["p_value"].as_f64().unwrap() < 1e-6,
+        "the injected gap holds within age bands"
+    );
+    assert!(x["odds_ratio"]["value"].as_f64().unwrap() < 0.5);
+    // The counts behind it are in the artifact, so anyone can recompute it.
+    let cells = a["stratified_statistics"][0]["cells"].as_array().unwrap();
+    let total: u64 = cells
+        .iter()
+        .map(|c| {
+            ["tp", "fp", "fn", "tn"]
+                .iter()
+                .map(|k| c["counts"][k].as_u64().unwrap())
+                .sum::<u64>()
+        })
+        .sum();
+    assert_eq!(total, 30000);
+    let bad = setup(
+        &protocol_text("\n[[stratified]]\nattribute = \"race\"\nby = \"age\"\n"),
+        "race,flag,event\n",
+    );
+    s1557()
+        .arg("validate")
+        .arg(bad.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "`stratified` names unknown attribute `age`",
+        ));
+}

@@ -10,11 +10,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Loaded;
-use crate::metrics::{AttributeResult, Comparison, Results};
+use crate::metrics::{AttributeResult, Comparison, Results, StratifiedComparison};
 use crate::protocol::{
     DecisionType, DifferenceInterval, Format, Protocol, RateInterval, RatioInterval,
 };
-use crate::suffstats::AttributeCounts;
+use crate::suffstats::{AttributeCounts, StratifiedCounts};
 use crate::triggers::{self, Assessment, Status};
 
 /// Version of the artifact's layout; bumped on any change to the schema.
@@ -31,9 +31,14 @@ pub struct Artifact {
     pub summary: Summary,
     pub attributes: Vec<AttributeResult>,
     pub comparisons: Vec<Finding>,
+    /// Comparisons adjusted for a second attribute (protocol `[[stratified]]`); supporting
+    /// analyses with raw p-values, outside the correction family and the triggers.
+    pub stratified: Vec<StratifiedComparison>,
     pub triggers: Vec<TriggerInfo>,
     pub triggers_fired: Vec<Fired>,
     pub sufficient_statistics: Vec<AttributeCounts>,
+    /// Counts by group and stratum behind `stratified`.
+    pub stratified_statistics: Vec<StratifiedCounts>,
     pub suppression: Suppression,
     pub methods: Methods,
     pub attestation: Attestation,
@@ -289,6 +294,7 @@ pub fn build(protocol: &Protocol, loaded: &Loaded, results: Results, ctx: &RunCo
         summary,
         attributes: results.attributes,
         comparisons,
+        stratified: results.stratified,
         triggers: protocol
             .triggers
             .iter()
@@ -304,6 +310,7 @@ pub fn build(protocol: &Protocol, loaded: &Loaded, results: Results, ctx: &RunCo
             .collect(),
         triggers_fired,
         sufficient_statistics: loaded.stats.attributes.clone(),
+        stratified_statistics: loaded.stats.stratified.clone(),
         suppression: Suppression {
             min_cell_size: a.min_cell_size,
             rule: format!(

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use super::scan::RawCell;
 use crate::protocol::{Attribute, Coding, Protocol, UNKNOWN};
-use crate::suffstats::{AttributeCounts, Confusion, GroupCounts, SufficientStats};
+use crate::suffstats::{
+    AttributeCounts, Confusion, GroupCounts, StratifiedCounts, StratumCounts, SufficientStats,
+};
 
 /// A value that could not be coded: which column, which text (`None`: missing), how many rows,
 /// and what was expected.
@@ -326,5 +328,36 @@ pub fn code(
                 .collect(),
         });
     }
-    Ok(SufficientStats { cases, attributes })
+    let mut stratified = Vec::new();
+    for x in &protocol.stratified {
+        let (a, b) = (
+            &protocol.attributes[x.attribute],
+            &protocol.attributes[x.by],
+        );
+        let mut cells: BTreeMap<(usize, usize), Confusion> = BTreeMap::new();
+        for (idx, d, o, n) in &coded {
+            cells
+                .entry((idx[x.attribute], idx[x.by]))
+                .or_default()
+                .add(*d, *o, *n);
+        }
+        stratified.push(StratifiedCounts {
+            attribute: a.name.clone(),
+            by: b.name.clone(),
+            reference_group: a.reference.clone(),
+            cells: cells
+                .into_iter()
+                .map(|((g, k), counts)| StratumCounts {
+                    group: a.groups[g].clone(),
+                    stratum: b.groups[k].clone(),
+                    counts,
+                })
+                .collect(),
+        });
+    }
+    Ok(SufficientStats {
+        cases,
+        attributes,
+        stratified,
+    })
 }

@@ -10,7 +10,7 @@ use crate::protocol::{
     Analysis, Correction, DifferenceInterval, Metric, RateInterval, RatioInterval,
 };
 use crate::stats::{self, contingency, multiplicity, power, proportion, two_sample, Undefined};
-use crate::suffstats::{AttributeCounts, Confusion, SufficientStats};
+use crate::suffstats::{AttributeCounts, Confusion, StratifiedCounts, SufficientStats};
 
 /// A two-sided confidence interval and the method that made it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -205,11 +205,38 @@ pub struct Comparison {
     pub detectable: Detectable,
 }
 
+/// A group compared with its reference on one metric, adjusted for the strata of a second
+/// attribute: the Cochran–Mantel–Haenszel test and the Mantel–Haenszel odds ratio. A supporting
+/// analysis: reported with its raw p-value, outside the correction family and the triggers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StratifiedComparison {
+    /// `attribute/group/metric|by`, unique in the run.
+    pub id: String,
+    pub attribute: String,
+    pub by: String,
+    pub group: String,
+    pub reference_group: String,
+    pub metric: String,
+    /// Strata with two or more cases in the group and reference together.
+    pub strata: usize,
+    pub odds_ratio: Estimate,
+    pub test: StratifiedTest,
+}
+
+/// The Cochran–Mantel–Haenszel test (no continuity correction).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StratifiedTest {
+    CochranMantelHaenszel { statistic: f64, p_value: f64 },
+    Undefined { reason: String },
+}
+
 /// Everything computed from the sufficient statistics.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Results {
     pub attributes: Vec<AttributeResult>,
     pub comparisons: Vec<Comparison>,
+    pub stratified: Vec<StratifiedComparison>,
     /// How many comparisons had a p-value and entered the correction.
     pub family_size: usize,
 }
@@ -464,6 +491,76 @@ pub fn adjust(p: &[f64], correction: Correction) -> Vec<f64> {
     }
 }
 
+/// Every group against the reference on every compared metric, adjusted for the strata.
+fn stratified(x: &StratifiedCounts, analysis: &Analysis) -> Vec<StratifiedComparison> {
+    let mut groups: Vec<&str> = Vec::new();
+    let mut strata: Vec<&str> = Vec::new();
+    for c in &x.cells {
+        if !groups.contains(&c.group.as_str()) {
+            groups.push(&c.group);
+        }
+        if !strata.contains(&c.stratum.as_str()) {
+            strata.push(&c.stratum);
+        }
+    }
+    let counts = |g: &str, k: &str| {
+        x.cells
+            .iter()
+            .find(|c| c.group == g && c.stratum == k)
+            .map(|c| c.counts)
+            .unwrap_or_default()
+    };
+    let mut out = Vec::new();
+    for &m in &analysis.metrics {
+        for &g in groups.iter().filter(|g| **g != x.reference_group) {
+            let tables: Vec<[u64; 4]> = strata
+                .iter()
+                .map(|&k| {
+                    let (x1, n1) = fraction(m, &counts(g, k));
+                    let (x0, n0) = fraction(m, &counts(&x.reference_group, k));
+                    [x1, n1 - x1, x0, n0 - x0]
+                })
+                .collect();
+            let (strata_used, odds_ratio, test) =
+                match contingency::cochran_mantel_haenszel(&tables, analysis.confidence_level) {
+                    Ok(r) => (
+                        r.strata,
+                        match r.odds_ratio {
+                            Ok((or, ci)) => Estimate::Value {
+                                value: or,
+                                ci: interval(ci, analysis.confidence_level, "mantel_haenszel_rbg"),
+                            },
+                            Err(u) => Estimate::undefined(u),
+                        },
+                        StratifiedTest::CochranMantelHaenszel {
+                            statistic: r.statistic,
+                            p_value: r.p_value,
+                        },
+                    ),
+                    Err(u) => (
+                        0,
+                        Estimate::undefined(u),
+                        StratifiedTest::Undefined {
+                            reason: u.0.to_string(),
+                        },
+                    ),
+                };
+            out.push(StratifiedComparison {
+                id: format!("{}/{g}/{}|{}", x.attribute, m.name(), x.by),
+                attribute: x.attribute.clone(),
+                by: x.by.clone(),
+                group: g.to_string(),
+                reference_group: x.reference_group.clone(),
+                metric: m.name().to_string(),
+                strata: strata_used,
+                odds_ratio,
+                test,
+            });
+        }
+    }
+    out
+}
+
 /// Compute every group metric, comparison and omnibus test.
 pub fn compute(stats: &SufficientStats, analysis: &Analysis) -> Results {
     let mut attributes = Vec::new();
@@ -539,6 +636,11 @@ pub fn compute(stats: &SufficientStats, analysis: &Analysis) -> Results {
     Results {
         attributes,
         comparisons,
+        stratified: stats
+            .stratified
+            .iter()
+            .flat_map(|x| stratified(x, analysis))
+            .collect(),
         family_size: with_p.len(),
     }
 }

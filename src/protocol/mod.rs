@@ -269,6 +269,15 @@ pub struct Crossed {
     pub reference: Vec<String>,
 }
 
+/// A comparison of an attribute's groups adjusted for a second attribute (Cochran–Mantel–Haenszel
+/// across its strata): race adjusted for age band, say.
+#[derive(Debug, Clone)]
+pub struct Stratified {
+    /// Indices into [`Protocol::attributes`].
+    pub attribute: usize,
+    pub by: usize,
+}
+
 #[derive(Debug, Clone)]
 pub struct Analysis {
     /// Metrics compared with the reference group (every metric is reported per group).
@@ -331,6 +340,7 @@ pub struct Protocol {
     pub negative_values: Vec<String>,
     pub attributes: Vec<Attribute>,
     pub crossed: Vec<Crossed>,
+    pub stratified: Vec<Stratified>,
     pub analysis: Analysis,
     pub triggers: Vec<Trigger>,
 }
@@ -490,6 +500,11 @@ impl Validator<'_> {
             .into_iter()
             .filter_map(|c| self.crossed(c, &attributes, &mut seen))
             .collect();
+        let stratified = raw
+            .stratified
+            .iter()
+            .filter_map(|x| self.stratified(x, &attributes))
+            .collect();
         let analysis = self.analysis(raw.analysis);
         let triggers = self.triggers(raw.triggers, &analysis, &seen);
         Protocol {
@@ -504,9 +519,43 @@ impl Validator<'_> {
             negative_values,
             attributes,
             crossed,
+            stratified,
             analysis,
             triggers,
         }
+    }
+
+    fn stratified(
+        &mut self,
+        x: &raw::RawStratified,
+        attributes: &[Attribute],
+    ) -> Option<Stratified> {
+        let find = |v: &mut Self, name: &Spanned<String>| {
+            let i = attributes.iter().position(|a| &a.name == name.get_ref());
+            if i.is_none() {
+                v.error(
+                    name,
+                    format!("`stratified` names unknown attribute `{}`", name.get_ref()),
+                    Some(format!(
+                        "expected one of {}",
+                        backticked(
+                            &attributes
+                                .iter()
+                                .map(|a| a.name.as_str())
+                                .collect::<Vec<_>>()
+                        )
+                    )),
+                );
+            }
+            i
+        };
+        let (a, b) = (find(self, &x.attribute), find(self, &x.by));
+        let (attribute, by) = (a?, b?);
+        if attribute == by {
+            self.error(&x.by, "an attribute cannot be stratified by itself", None);
+            return None;
+        }
+        Some(Stratified { attribute, by })
     }
 
     fn date(&mut self, s: Option<Spanned<String>>, key: &str) -> Option<chrono::NaiveDate> {

@@ -22,6 +22,8 @@ pub struct RawProtocol {
     #[serde(default)]
     pub crossed: Vec<RawCrossed>,
     #[serde(default)]
+    pub stratified: Vec<RawStratified>,
+    #[serde(default)]
     pub analysis: Option<RawAnalysis>,
     #[serde(default)]
     pub triggers: Vec<RawTrigger>,
@@ -120,4 +122,11 @@ pub struct RawTrigger {
 pub struct RawBand {
     pub min: Option<f64>,
     pub max: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStratified {
+    pub attribute: Spanned<String>,
+    pub by: Spanned<String>,
 }

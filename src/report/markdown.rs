@@ -464,6 +464,37 @@ pub fn markdown(a: &Artifact) -> String {
     }
     o.push('\n');
 
+    if !a.stratified.is_empty() {
+        o.push_str("## Adjusted comparisons\n\nEach group against its reference within the strata of a second attribute (Cochran–Mantel–Haenszel; Mantel–Haenszel odds ratio). Supporting evidence: raw p-values, no trigger applies.\n\n");
+        o.push_str("| attribute | group (vs reference) | adjusted for | metric | strata | odds ratio (CI) | p |\n|---|---|---|---|---|---|---|\n");
+        for x in &a.stratified {
+            let withheld =
+                sup.group(&x.attribute, &x.group) || sup.group(&x.attribute, &x.reference_group);
+            let (or, p) = if withheld {
+                ("suppressed".to_string(), "—".to_string())
+            } else {
+                let p = match &x.test {
+                    crate::metrics::StratifiedTest::CochranMantelHaenszel { p_value, .. } => {
+                        p_text(Some(*p_value))
+                    }
+                    crate::metrics::StratifiedTest::Undefined { reason } => format!("— ({reason})"),
+                };
+                (ratio_ci(&x.odds_ratio), p)
+            };
+            let _ = writeln!(
+                o,
+                "| {} | {} (vs {}) | {} | {} | {} | {or} | {p} |",
+                esc(&x.attribute),
+                esc(&x.group),
+                esc(&x.reference_group),
+                esc(&x.by),
+                x.metric,
+                x.strata
+            );
+        }
+        o.push('\n');
+    }
+
     o.push_str("## Triggers\n\n| id | metric | attributes | ratio band | difference band | severity | action |\n|---|---|---|---|---|---|---|\n");
     let band = |b: &Option<crate::artifact::BandInfo>| match b {
         None => "—".to_string(),
