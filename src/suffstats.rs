@@ -27,6 +27,18 @@ impl Confusion {
         self.tp + self.fp + self.fn_ + self.tn
     }
 
+    /// Whether any of the four counts is small: between 1 and `min_cell − 1`.
+    pub fn has_small_cell(&self, min_cell: u64) -> bool {
+        [self.tp, self.fp, self.fn_, self.tn]
+            .into_iter()
+            .any(|x| x > 0 && x < min_cell)
+    }
+
+    /// The counts as `[tp, fp, fn, tn]`.
+    pub fn cells(&self) -> [u64; 4] {
+        [self.tp, self.fp, self.fn_, self.tn]
+    }
+
     /// Add `count` cases with the given decision and outcome.
     pub fn add(&mut self, decision: bool, outcome: bool, count: u64) {
         match (decision, outcome) {

@@ -204,7 +204,7 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
     if let Some(pw) = power_at_threshold {
         if pw < analysis.power {
             let text = format!(
-                "power to detect a disparity at the band's edge is {pw:.2} (at alpha {:.2e}, the corrected level), under the target {}",
+                "power to detect a disparity at the band's edge is {pw:.3} (at alpha {:.2e}, the corrected level), under the target {}",
                 c.detectable.alpha, analysis.power
             );
             return verdict(
@@ -286,6 +286,7 @@ mod tests {
             power: 0.8,
             min_cell_size: 11,
             seed: 1,
+            bootstrap_replicates: 200,
         }
     }
 

@@ -1062,3 +1062,61 @@ fn stratified_comparisons_adjust_for_a_second_attribute() {
             "`stratified` names unknown attribute `age`",
         ));
 }
+
+#[test]
+fn composite_gaps_come_with_seeded_bootstrap_intervals() {
+    let out = tempfile::tempdir().unwrap();
+    s1557()
+        .args(["run", "protocols/example.toml", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(EXIT_REMEDIATE);
+    let a = read_json(&out.path().join("artifact.json"));
+    let race = a["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["attribute"] == "race")
+        .unwrap();
+    let gap = race["composite"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["gap"] == "equal_opportunity_difference")
+        .unwrap();
+    // The point estimate is the TPR range over the groups it names (no Unknown, no small cells).
+    let names: Vec<&str> = gap["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        !names.contains(&"Unknown")
+            && !names.contains(&"Native Hawaiian or Other Pacific Islander")
+    );
+    let tpr: Vec<f64> = race["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| names.contains(&g["group"].as_str().unwrap()))
+        .map(|g| {
+            g["metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["metric"] == "tpr")
+                .unwrap()["estimate"]["value"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    let range =
+        tpr.iter().cloned().fold(f64::MIN, f64::max) - tpr.iter().cloned().fold(f64::MAX, f64::min);
+    assert!((gap["estimate"]["value"].as_f64().unwrap() - range).abs() < 1e-15);
+    let ci = &gap["estimate"]["ci"];
+    assert_eq!(ci["method"], "bootstrap_percentile");
+    assert!(ci["low"].as_f64().unwrap() < range && range < ci["high"].as_f64().unwrap());
+    assert_eq!(gap["bca"]["method"], "bootstrap_bca");
+    assert_eq!(gap["replicates"], 2000);
+}

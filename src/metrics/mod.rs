@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::protocol::{
     Analysis, Correction, DifferenceInterval, Metric, RateInterval, RatioInterval,
 };
-use crate::stats::{self, contingency, multiplicity, power, proportion, two_sample, Undefined};
+use crate::stats::{
+    self, bootstrap, contingency, multiplicity, power, proportion, two_sample, Undefined,
+};
 use crate::suffstats::{AttributeCounts, Confusion, StratifiedCounts, SufficientStats};
 
 /// A two-sided confidence interval and the method that made it.
@@ -117,6 +119,22 @@ pub enum OmnibusResult {
     },
 }
 
+/// A gap across all the groups of an attribute, with seeded bootstrap intervals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CompositeGap {
+    /// `demographic_parity_difference` (selection rate, max − min), `demographic_parity_ratio`
+    /// (min ÷ max), `equal_opportunity_difference` (TPR), `equalized_odds_difference` (the
+    /// larger of the TPR and FPR ranges), `predictive_parity_difference` (PPV).
+    pub gap: String,
+    /// The groups it spans: all but Unknown and those with a cell under the minimum size.
+    pub groups: Vec<String>,
+    /// The gap with its bootstrap percentile interval.
+    pub estimate: Estimate,
+    /// The bias-corrected and accelerated bootstrap interval, where it exists.
+    pub bca: Option<Interval>,
+    pub replicates: usize,
+}
+
 /// An attribute's groups and omnibus tests.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AttributeResult {
@@ -126,6 +144,7 @@ pub struct AttributeResult {
     pub ordered: bool,
     pub groups: Vec<GroupResult>,
     pub omnibus: Vec<Omnibus>,
+    pub composite: Vec<CompositeGap>,
 }
 
 /// The test comparing a group with its reference.
@@ -491,6 +510,102 @@ pub fn adjust(p: &[f64], correction: Correction) -> Vec<f64> {
     }
 }
 
+fn rates(g: &[[u64; 4]], num: fn(&[u64; 4]) -> u64, den: fn(&[u64; 4]) -> u64) -> Option<Vec<f64>> {
+    g.iter()
+        .map(|c| {
+            let d = den(c);
+            (d > 0).then(|| num(c) as f64 / d as f64)
+        })
+        .collect()
+}
+
+fn range(v: &[f64]) -> f64 {
+    v.iter().cloned().fold(f64::MIN, f64::max) - v.iter().cloned().fold(f64::MAX, f64::min)
+}
+
+fn selection(g: &[[u64; 4]]) -> Option<Vec<f64>> {
+    rates(g, |c| c[0] + c[1], |c| c.iter().sum())
+}
+fn tprs(g: &[[u64; 4]]) -> Option<Vec<f64>> {
+    rates(g, |c| c[0], |c| c[0] + c[2])
+}
+fn fprs(g: &[[u64; 4]]) -> Option<Vec<f64>> {
+    rates(g, |c| c[1], |c| c[1] + c[3])
+}
+fn ppvs(g: &[[u64; 4]]) -> Option<Vec<f64>> {
+    rates(g, |c| c[0], |c| c[0] + c[1])
+}
+
+/// The composite gaps of an attribute, each with bootstrap intervals.
+fn composite(a: &AttributeCounts, analysis: &Analysis, seed: u64) -> Vec<CompositeGap> {
+    let kept: Vec<&crate::suffstats::GroupCounts> = a
+        .groups
+        .iter()
+        .filter(|g| {
+            g.group != crate::protocol::UNKNOWN
+                && g.counts.n() > 0
+                && !g.counts.has_small_cell(analysis.min_cell_size)
+        })
+        .collect();
+    let cells: Vec<[u64; 4]> = kept.iter().map(|g| g.counts.cells()).collect();
+    type Gap = fn(&[[u64; 4]]) -> Option<f64>;
+    let gaps: [(&str, Gap); 5] = [
+        ("demographic_parity_difference", |g| {
+            selection(g).map(|r| range(&r))
+        }),
+        ("demographic_parity_ratio", |g| {
+            selection(g).and_then(|r| {
+                let max = r.iter().cloned().fold(f64::MIN, f64::max);
+                (max > 0.0).then(|| r.iter().cloned().fold(f64::MAX, f64::min) / max)
+            })
+        }),
+        ("equal_opportunity_difference", |g| {
+            tprs(g).map(|r| range(&r))
+        }),
+        ("equalized_odds_difference", |g| {
+            Some(range(&tprs(g)?).max(range(&fprs(g)?)))
+        }),
+        ("predictive_parity_difference", |g| {
+            ppvs(g).map(|r| range(&r))
+        }),
+    ];
+    let level = analysis.confidence_level;
+    gaps.iter()
+        .enumerate()
+        .map(|(i, (name, f))| {
+            let result = if cells.len() < 2 {
+                Err(Undefined("fewer than two groups without small cells"))
+            } else {
+                bootstrap::bootstrap(
+                    &cells,
+                    f,
+                    analysis.bootstrap_replicates,
+                    seed.wrapping_add(i as u64),
+                    level,
+                )
+            };
+            let (estimate, bca, replicates) = match result {
+                Ok(b) => (
+                    Estimate::Value {
+                        value: b.estimate,
+                        ci: interval(b.percentile, level, "bootstrap_percentile"),
+                    },
+                    b.bca.map(|ci| interval(ci, level, "bootstrap_bca")),
+                    b.replicates,
+                ),
+                Err(u) => (Estimate::undefined(u), None, 0),
+            };
+            CompositeGap {
+                gap: name.to_string(),
+                groups: kept.iter().map(|g| g.group.clone()).collect(),
+                estimate,
+                bca,
+                replicates,
+            }
+        })
+        .collect()
+}
+
 /// Every group against the reference on every compared metric, adjusted for the strata.
 fn stratified(x: &StratifiedCounts, analysis: &Analysis) -> Vec<StratifiedComparison> {
     let mut groups: Vec<&str> = Vec::new();
@@ -565,7 +680,16 @@ fn stratified(x: &StratifiedCounts, analysis: &Analysis) -> Vec<StratifiedCompar
 pub fn compute(stats: &SufficientStats, analysis: &Analysis) -> Results {
     let mut attributes = Vec::new();
     let mut comparisons = Vec::new();
-    for a in &stats.attributes {
+    for (ai, a) in stats.attributes.iter().enumerate() {
+        // One seed stream per attribute and gap, derived from the protocol's seed.
+        let composite = composite(
+            a,
+            analysis,
+            analysis
+                .seed
+                .wrapping_mul(1_000_003)
+                .wrapping_add(16 * ai as u64),
+        );
         let groups = a
             .groups
             .iter()
@@ -608,6 +732,7 @@ pub fn compute(stats: &SufficientStats, analysis: &Analysis) -> Results {
             ordered: a.ordered,
             groups,
             omnibus: omni,
+            composite,
         });
     }
     let with_p: Vec<usize> = (0..comparisons.len())

@@ -292,6 +292,8 @@ pub struct Analysis {
     pub power: f64,
     pub min_cell_size: u64,
     pub seed: u64,
+    /// Resamples for the bootstrap intervals of the composite gaps.
+    pub bootstrap_replicates: usize,
 }
 
 /// A band on a ratio or a difference; a missing side is unbounded.
@@ -928,8 +930,23 @@ impl Validator<'_> {
             power: 0.8,
             min_cell_size: 11,
             seed: 1557,
+            bootstrap_replicates: 2000,
         };
         let Some(raw) = raw else { return a };
+        if let Some(b) = &raw.bootstrap_replicates {
+            let v = *b.get_ref();
+            if !(200..=1_000_000).contains(&v) {
+                self.error(
+                    b,
+                    format!(
+                        "`bootstrap_replicates` is {v}; expected 200 to 1,000,000 (2,000 is usual)"
+                    ),
+                    None,
+                );
+            } else {
+                a.bootstrap_replicates = v as usize;
+            }
+        }
         if let Some(m) = &raw.rate_interval {
             match m.get_ref().as_str() {
                 "wilson" => a.rate_interval = RateInterval::Wilson,

@@ -102,6 +102,7 @@ pub struct RawAnalysis {
     pub power: Option<Spanned<f64>>,
     pub min_cell_size: Option<Spanned<i64>>,
     pub seed: Option<Spanned<i64>>,
+    pub bootstrap_replicates: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -418,8 +418,27 @@ pub fn markdown(a: &Artifact) -> String {
                 )),
             }
         }
+        for gap in &attr.composite {
+            let text = match (&gap.estimate, &gap.bca) {
+                (Estimate::Value { value, ci }, bca) => {
+                    let b = bca
+                        .as_ref()
+                        .map(|b| format!("; BCa {:.3} to {:.3}", b.low, b.high))
+                        .unwrap_or_default();
+                    format!(
+                        "{value:.3} (bootstrap {:.3} to {:.3}{b}; {} resamples, {} groups)",
+                        ci.low,
+                        ci.high,
+                        gap.replicates,
+                        gap.groups.len()
+                    )
+                }
+                (Estimate::Undefined { reason }, _) => format!("not computed ({reason})"),
+            };
+            lines.push(format!("- {}: {text}", gap.gap.replace('_', " ")));
+        }
         if !lines.is_empty() {
-            o.push_str("Across all groups (Pearson chi-square; for ordered groups also the trend test; unadjusted):\n\n");
+            o.push_str("Across all groups (Pearson chi-square; for ordered groups the trend test; unadjusted; and the gaps between the groups without small cells):\n\n");
             o.push_str(&lines.join("\n"));
             o.push_str("\n\n");
         }
