@@ -6,7 +6,8 @@
 //!
 //! - Wilson 95% interval coverage over a grid of n and p;
 //! - Holm's family-wise error rate under the null (every group equal to the reference);
-//! - the power function against simulated power of the test the harness uses.
+//! - the power function against simulated power of the test the harness uses;
+//! - coverage of the bootstrap percentile and BCa intervals of a gap with a known true value.
 //!
 //! Seeded (ChaCha8), so the figures are the same on every run.
 

@@ -1120,3 +1120,72 @@ fn composite_gaps_come_with_seeded_bootstrap_intervals() {
     assert_eq!(gap["bca"]["method"], "bootstrap_bca");
     assert_eq!(gap["replicates"], 2000);
 }
+
+fn walk<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a Value)>) {
+    match v {
+        Value::Object(m) => m
+            .iter()
+            .for_each(|(k, x)| walk(x, format!("{path}.{k}"), out)),
+        Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, x)| walk(x, format!("{path}[{i}]"), out)),
+        _ => out.push((path, v)),
+    }
+}
+
+#[test]
+fn degenerate_groups_give_defined_results_never_nan() {
+    // W: ordinary. B: one person. A: every case an event and flagged. M: no events, none flagged.
+    let cells = [
+        ("W", 1, 1, 40),
+        ("W", 0, 1, 10),
+        ("W", 1, 0, 15),
+        ("W", 0, 0, 135),
+        ("B", 1, 0, 1),
+        ("A", 1, 1, 12),
+        ("M", 0, 0, 30),
+    ];
+    let text = protocol_text("\n[[triggers]]\nid = \"t\"\nmetric = \"tpr\"\nratio = { min = 0.8, max = 1.25 }\ndifference = { min = -0.1, max = 0.1 }\nseverity = \"remediate\"\naction = \"a\"\n")
+        .replace("map = { \"W\" = \"White\", \"B\" = \"Black or African American\" }", "map = { \"W\" = \"White\", \"B\" = \"Black or African American\", \"A\" = \"Asian\", \"M\" = \"More than one race\" }");
+    let dir = setup(&text, &rows(&cells));
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .arg("--as-of")
+        .arg("2026-01-01")
+        .assert()
+        .success();
+    let a = read_json(&dir.path().join("out/artifact.json"));
+    let mut leaves = Vec::new();
+    walk(&a, String::new(), &mut leaves);
+    for (path, v) in &leaves {
+        let key = path.rsplit('.').next().unwrap_or("");
+        if ["value", "low", "high", "p_value", "statistic"].contains(&key) {
+            assert!(v.is_number(), "{path} is {v}, not a number");
+        }
+    }
+    // Every undefined value says why.
+    for (path, v) in &leaves {
+        if path.ends_with(".kind") && *v == "undefined" {
+            let reason_path = format!("{}.reason", path.trim_end_matches(".kind"));
+            assert!(
+                leaves
+                    .iter()
+                    .any(|(p, r)| *p == reason_path && r.as_str().is_some_and(|s| !s.is_empty())),
+                "{path} has no reason"
+            );
+        }
+    }
+    // The 1-person group is judged insufficient, never a pass.
+    assert_eq!(
+        finding(&a, "race/Black or African American/tpr")["assessment"]["status"],
+        "insufficient_data"
+    );
+    assert_eq!(
+        finding(&a, "race/More than one race/tpr")["ratio"]["reason"],
+        "denominator is zero"
+    );
+}
