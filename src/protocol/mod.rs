@@ -918,6 +918,28 @@ impl Validator<'_> {
         })
     }
 
+    /// The option named by a key's value, or an error listing the choices.
+    fn choose<T: Copy>(
+        &mut self,
+        value: &Option<Spanned<String>>,
+        what: &str,
+        options: &[(&str, T)],
+    ) -> Option<T> {
+        let v = value.as_ref()?;
+        match options.iter().find(|(name, _)| name == v.get_ref()) {
+            Some((_, choice)) => Some(*choice),
+            None => {
+                let names: Vec<&str> = options.iter().map(|o| o.0).collect();
+                self.error(
+                    v,
+                    format!("unknown {what} `{}`", v.get_ref()),
+                    Some(format!("expected one of {}", backticked(&names))),
+                );
+                None
+            }
+        }
+    }
+
     fn analysis(&mut self, raw: Option<raw::RawAnalysis>) -> Analysis {
         let mut a = Analysis {
             metrics: vec![Metric::SelectionRate, Metric::Tpr, Metric::Fpr, Metric::Ppv],
@@ -947,39 +969,36 @@ impl Validator<'_> {
                 a.bootstrap_replicates = v as usize;
             }
         }
-        if let Some(m) = &raw.rate_interval {
-            match m.get_ref().as_str() {
-                "wilson" => a.rate_interval = RateInterval::Wilson,
-                "clopper_pearson" => a.rate_interval = RateInterval::ClopperPearson,
-                "jeffreys" => a.rate_interval = RateInterval::Jeffreys,
-                other => self.error(
-                    m,
-                    format!("unknown rate interval `{other}`"),
-                    Some("expected one of `wilson`, `clopper_pearson`, `jeffreys`".into()),
-                ),
-            }
+        if let Some(v) = self.choose(
+            &raw.rate_interval,
+            "rate interval",
+            &[
+                ("wilson", RateInterval::Wilson),
+                ("clopper_pearson", RateInterval::ClopperPearson),
+                ("jeffreys", RateInterval::Jeffreys),
+            ],
+        ) {
+            a.rate_interval = v;
         }
-        if let Some(m) = &raw.ratio_interval {
-            match m.get_ref().as_str() {
-                "katz" => a.ratio_interval = RatioInterval::Katz,
-                "koopman" => a.ratio_interval = RatioInterval::Koopman,
-                other => self.error(
-                    m,
-                    format!("unknown ratio interval `{other}`"),
-                    Some("expected one of `katz`, `koopman`".into()),
-                ),
-            }
+        if let Some(v) = self.choose(
+            &raw.ratio_interval,
+            "ratio interval",
+            &[
+                ("katz", RatioInterval::Katz),
+                ("koopman", RatioInterval::Koopman),
+            ],
+        ) {
+            a.ratio_interval = v;
         }
-        if let Some(m) = &raw.difference_interval {
-            match m.get_ref().as_str() {
-                "newcombe" => a.difference_interval = DifferenceInterval::Newcombe,
-                "agresti_caffo" => a.difference_interval = DifferenceInterval::AgrestiCaffo,
-                other => self.error(
-                    m,
-                    format!("unknown difference interval `{other}`"),
-                    Some("expected one of `newcombe`, `agresti_caffo`".into()),
-                ),
-            }
+        if let Some(v) = self.choose(
+            &raw.difference_interval,
+            "difference interval",
+            &[
+                ("newcombe", DifferenceInterval::Newcombe),
+                ("agresti_caffo", DifferenceInterval::AgrestiCaffo),
+            ],
+        ) {
+            a.difference_interval = v;
         }
         if let Some(ms) = raw.metrics {
             let mut metrics = Vec::new();
