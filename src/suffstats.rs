@@ -50,11 +50,36 @@ impl Confusion {
     }
 }
 
+/// Sums of survey weights per confusion cell, and of their squares (for Kish's effective
+/// sample size), in the order tp, fp, fn, tn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WeightSums {
+    pub sum: [f64; 4],
+    pub sum_sq: [f64; 4],
+}
+
+impl WeightSums {
+    /// Add the weights of cases with the given decision and outcome.
+    pub fn add(&mut self, decision: bool, outcome: bool, sum: f64, sum_sq: f64) {
+        let i = match (decision, outcome) {
+            (true, true) => 0,
+            (true, false) => 1,
+            (false, true) => 2,
+            (false, false) => 3,
+        };
+        self.sum[i] += sum;
+        self.sum_sq[i] += sum_sq;
+    }
+}
+
 /// One group's counts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct GroupCounts {
     pub group: String,
     pub counts: Confusion,
+    /// Survey-weight sums, when the protocol names a weight column.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub weights: Option<WeightSums>,
 }
 
 /// The groups of one attribute (or crossed attribute) with their counts.

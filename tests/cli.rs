@@ -726,6 +726,53 @@ fn real_data_nhanes_diabetes_counts_match_pandas() {
             assert_eq!(&g["counts"], want, "{name}/{}", g["group"]);
         }
     }
+    // Survey-weighted screening rates: equal to pandas' to 1e-9, and to SOURCE.md's published
+    // weighted figures (race-blind, 1.5% threshold) to their 0.1%.
+    let published = [
+        ("Asian", 0.755),
+        ("White", 0.844),
+        ("Black or African American", 0.827),
+        ("Hispanic or Latino", 0.826),
+    ];
+    let race = a["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["attribute"] == "race")
+        .unwrap();
+    for g in race["groups"].as_array().unwrap() {
+        let name = g["group"].as_str().unwrap();
+        let sel = g["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["metric"] == "selection_rate")
+            .unwrap();
+        let w = &sel["weighted"];
+        let want = &expected["weighted_race_selection"][name];
+        let (ours, theirs) = (
+            w["estimate"]["value"].as_f64().unwrap(),
+            want["selection_rate"].as_f64().unwrap(),
+        );
+        assert!(
+            (ours - theirs).abs() <= 1e-9 * theirs,
+            "{name}: {ours} vs pandas {theirs}"
+        );
+        let (n_ours, n_theirs) = (
+            w["effective_n"].as_f64().unwrap(),
+            want["effective_n"].as_f64().unwrap(),
+        );
+        assert!(
+            (n_ours - n_theirs).abs() <= 1e-9 * n_theirs,
+            "{name}: n_eff {n_ours} vs {n_theirs}"
+        );
+        if let Some((_, p)) = published.iter().find(|(n, _)| *n == name) {
+            assert!(
+                (ours - p).abs() <= 0.00051,
+                "{name}: {ours} vs published {p}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::suffstats::WeightSums;
+
 use super::scan::RawCell;
 use crate::protocol::{Attribute, Coding, Protocol, UNKNOWN};
 use crate::suffstats::{
@@ -138,7 +140,7 @@ pub fn code(
     let null_values = &protocol.data.null_values;
 
     // Per cell: the group index of each attribute, the decision and the outcome.
-    let mut coded: Vec<(Vec<usize>, bool, bool, u64)> = Vec::with_capacity(cells.len());
+    let mut coded: Vec<(Vec<usize>, bool, bool, u64, f64, f64)> = Vec::with_capacity(cells.len());
     let mut cases: u64 = 0;
     for cell in cells {
         let count = cell.count.max(0.0).round() as u64;
@@ -150,6 +152,17 @@ pub fn code(
                 None,
                 cell.bad_counts,
                 format!("column `{c}` has counts that are missing, negative or not whole numbers"),
+                None,
+                false,
+            );
+        }
+        if cell.bad_weights > 0 {
+            let c = protocol.columns.weight.as_deref().unwrap_or("weight");
+            note(
+                c,
+                None,
+                cell.bad_weights,
+                format!("column `{c}` has weights that are missing, negative or not finite"),
                 None,
                 false,
             );
@@ -249,7 +262,7 @@ pub fn code(
         if ok {
             if let (Some(d), Some(o)) = (d, o) {
                 cases = cases.saturating_add(count);
-                coded.push((idx, d, o, count));
+                coded.push((idx, d, o, count, cell.weight_sum, cell.weight_sq_sum));
             }
         }
     }
@@ -260,19 +273,23 @@ pub fn code(
     let mut attributes = Vec::new();
     for (ai, a) in protocol.attributes.iter().enumerate() {
         let mut counts = vec![Confusion::default(); a.groups.len()];
-        for (idx, d, o, n) in &coded {
+        let mut weights = vec![WeightSums::default(); a.groups.len()];
+        for (idx, d, o, n, w, w2) in &coded {
             counts[idx[ai]].add(*d, *o, *n);
+            weights[idx[ai]].add(*d, *o, *w, *w2);
         }
+        let weighted = protocol.columns.weight.is_some();
         let unknown = a.groups.len() - 1;
         let groups = a
             .groups
             .iter()
-            .zip(counts)
+            .zip(counts.into_iter().zip(weights))
             .enumerate()
-            .filter(|(i, (_, c))| *i != unknown || c.n() > 0)
-            .map(|(_, (g, c))| GroupCounts {
+            .filter(|(i, (_, (c, _)))| *i != unknown || c.n() > 0)
+            .map(|(_, (g, (c, w)))| GroupCounts {
                 group: g.clone(),
                 counts: c,
+                weights: weighted.then_some(w),
             })
             .collect();
         attributes.push(AttributeCounts {
@@ -298,10 +315,13 @@ pub fn code(
             })
             .collect();
         cells.entry(ref_idx.clone()).or_default();
-        for (idx, d, o, n) in &coded {
+        let mut weights: BTreeMap<Vec<usize>, WeightSums> = BTreeMap::new();
+        for (idx, d, o, n, w, w2) in &coded {
             let key: Vec<usize> = x.attributes.iter().map(|&ai| idx[ai]).collect();
-            cells.entry(key).or_default().add(*d, *o, *n);
+            cells.entry(key.clone()).or_default().add(*d, *o, *n);
+            weights.entry(key).or_default().add(*d, *o, *w, *w2);
         }
+        let weighted = protocol.columns.weight.is_some();
         let label = |key: &[usize]| -> String {
             key.iter()
                 .zip(&x.attributes)
@@ -324,6 +344,7 @@ pub fn code(
                 .map(|(k, c)| GroupCounts {
                     group: label(k),
                     counts: *c,
+                    weights: weighted.then(|| weights.get(k).copied().unwrap_or_default()),
                 })
                 .collect(),
         });
@@ -335,7 +356,7 @@ pub fn code(
             &protocol.attributes[x.by],
         );
         let mut cells: BTreeMap<(usize, usize), Confusion> = BTreeMap::new();
-        for (idx, d, o, n) in &coded {
+        for (idx, d, o, n, ..) in &coded {
             cells
                 .entry((idx[x.attribute], idx[x.by]))
                 .or_default()

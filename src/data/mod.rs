@@ -109,6 +109,9 @@ pub fn check_columns(
     if let Some(c) = &protocol.columns.count {
         wanted.push(("columns.count", c.clone()));
     }
+    if let Some(w) = &protocol.columns.weight {
+        wanted.push(("columns.weight", w.clone()));
+    }
     for a in &protocol.attributes {
         wanted.push(("attributes.column", a.column.clone()));
     }
@@ -178,6 +181,7 @@ pub fn load(protocol: &Protocol, data_override: Option<&Path>) -> Result<Loaded,
             .map(|s| (s, protocol.columns.threshold)),
         outcome: protocol.columns.outcome.clone(),
         count: protocol.columns.count.clone(),
+        weight: protocol.columns.weight.clone(),
     };
     // Hash the file on one thread while polars scans it on the others.
     let (hash, cells) = std::thread::scope(|s| {

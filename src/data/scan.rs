@@ -22,6 +22,7 @@ pub struct ScanSpec<'a> {
     pub score: Option<(String, Option<f64>)>,
     pub outcome: String,
     pub count: Option<String>,
+    pub weight: Option<String>,
 }
 
 /// One cell of the grouped table: the raw texts of the key columns and how many cases carry them.
@@ -37,6 +38,11 @@ pub struct RawCell {
     pub score_missing: u64,
     /// Rows whose count is negative, missing or not a whole number (counts submissions).
     pub bad_counts: u64,
+    /// Sum of the weights and of their squares (when a weight column is named).
+    pub weight_sum: f64,
+    pub weight_sq_sum: f64,
+    /// Rows whose weight is missing, negative or not finite.
+    pub bad_weights: u64,
 }
 
 /// The column names of a data file (after polars' header parsing).
@@ -149,6 +155,32 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
             aggs.push(lit(0u64).first().alias("__bad_counts"));
         }
     }
+    match &spec.weight {
+        Some(w) => {
+            let v = col(w.as_str()).cast(DataType::Float64);
+            aggs.push(v.clone().fill_null(lit(0.0)).sum().alias("__w"));
+            aggs.push(
+                (v.clone() * v.clone())
+                    .fill_null(lit(0.0))
+                    .sum()
+                    .alias("__w2"),
+            );
+            // NaN compares above every number in polars, so `v < 1e300` also rules out NaN.
+            let good = v.clone().gt_eq(lit(0.0)).and(v.lt(lit(1e300)));
+            aggs.push(
+                good.not()
+                    .fill_null(lit(true))
+                    .cast(DataType::UInt64)
+                    .sum()
+                    .alias("__bad_w"),
+            );
+        }
+        None => {
+            aggs.push(lit(0.0).first().alias("__w"));
+            aggs.push(lit(0.0).first().alias("__w2"));
+            aggs.push(lit(0u64).first().alias("__bad_w"));
+        }
+    }
     match score_col {
         Some(s) => {
             let v = col(s).cast(DataType::Float64);
@@ -197,6 +229,9 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     let bad_counts = float("__bad_counts")?;
     let score_bad = float("__score_bad")?;
     let score_null = float("__score_null")?;
+    let w = float("__w")?;
+    let w2 = float("__w2")?;
+    let bad_w = float("__bad_w")?;
 
     Ok((0..height)
         .map(|r| RawCell {
@@ -207,6 +242,9 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
             score_out_of_range: score_bad[r] as u64,
             score_missing: score_null[r] as u64,
             bad_counts: bad_counts[r] as u64,
+            weight_sum: w[r],
+            weight_sq_sum: w2[r],
+            bad_weights: bad_w[r] as u64,
         })
         .collect())
 }

@@ -76,6 +76,69 @@ pub struct MetricValue {
     pub numerator: u64,
     pub denominator: u64,
     pub estimate: Estimate,
+    /// The survey-weighted rate, when the protocol names a weight column.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub weighted: Option<WeightedRate>,
+}
+
+/// A survey-weighted rate `Σw(numerator) / Σw(denominator)` with Wilson's interval on Kish's
+/// effective sample size `n_eff = (Σw)² / Σw²` of the denominator's cases. The design effect of
+/// unequal weights is `n / n_eff`; clustering and stratification of the survey are not modelled,
+/// so the interval is narrower than a full design-based one where those matter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WeightedRate {
+    pub estimate: Estimate,
+    pub effective_n: f64,
+    pub design_effect: f64,
+}
+
+/// The confusion cells (tp, fp, fn, tn as 0–3) of a metric's numerator and denominator.
+pub fn metric_cells(metric: Metric) -> (&'static [usize], &'static [usize]) {
+    match metric {
+        Metric::Prevalence => (&[0, 2], &[0, 1, 2, 3]),
+        Metric::SelectionRate => (&[0, 1], &[0, 1, 2, 3]),
+        Metric::Tpr => (&[0], &[0, 2]),
+        Metric::Fpr => (&[1], &[1, 3]),
+        Metric::Fnr => (&[2], &[0, 2]),
+        Metric::Tnr => (&[3], &[1, 3]),
+        Metric::Ppv => (&[0], &[0, 1]),
+        Metric::Npv => (&[3], &[2, 3]),
+        Metric::Accuracy => (&[0, 3], &[0, 1, 2, 3]),
+    }
+}
+
+fn weighted_rate(
+    metric: Metric,
+    w: &crate::suffstats::WeightSums,
+    den_count: u64,
+    level: f64,
+) -> WeightedRate {
+    let (num, den) = metric_cells(metric);
+    let sum = |cells: &[usize], v: &[f64; 4]| cells.iter().map(|&i| v[i]).sum::<f64>();
+    let (wn, wd, wd2) = (sum(num, &w.sum), sum(den, &w.sum), sum(den, &w.sum_sq));
+    if wd <= 0.0 || wd2 <= 0.0 {
+        return WeightedRate {
+            estimate: Estimate::Undefined {
+                reason: "weighted denominator is zero".into(),
+            },
+            effective_n: 0.0,
+            design_effect: 0.0,
+        };
+    }
+    let p = wn / wd;
+    let n_eff = wd * wd / wd2;
+    let estimate = match proportion::wilson_real(p * n_eff, n_eff, level) {
+        Ok(ci) => Estimate::Value {
+            value: p,
+            ci: interval(ci, level, "wilson_kish"),
+        },
+        Err(u) => Estimate::undefined(u),
+    };
+    WeightedRate {
+        estimate,
+        effective_n: n_eff,
+        design_effect: den_count as f64 / n_eff,
+    }
 }
 
 /// One group's counts and metrics.
@@ -307,6 +370,7 @@ fn group_result(
                     numerator: num,
                     denominator: den,
                     estimate: rate(num, den, level, method),
+                    weighted: g.weights.as_ref().map(|w| weighted_rate(m, w, den, level)),
                 }
             })
             .collect(),

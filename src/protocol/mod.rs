@@ -230,6 +230,8 @@ pub struct Columns {
     pub outcome: String,
     /// A frequency column: each row stands for this many cases (a counts submission).
     pub count: Option<String>,
+    /// A survey-weight column: weighted rates are reported beside the counts.
+    pub weight: Option<String>,
 }
 
 /// How a column's values become groups.
@@ -658,6 +660,7 @@ impl Validator<'_> {
             threshold,
             outcome: raw.outcome.into_inner(),
             count: raw.count.map(Spanned::into_inner),
+            weight: raw.weight.map(Spanned::into_inner),
         }
     }
 

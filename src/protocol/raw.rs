@@ -58,6 +58,7 @@ pub struct RawColumns {
     pub threshold: Option<Spanned<f64>>,
     pub outcome: Spanned<String>,
     pub count: Option<Spanned<String>>,
+    pub weight: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -349,6 +349,44 @@ pub fn markdown(a: &Artifact) -> String {
             o.push('\n');
         }
         o.push('\n');
+        let weighted: Vec<&crate::metrics::GroupResult> = attr
+            .groups
+            .iter()
+            .filter(|g| g.metrics.iter().any(|m| m.weighted.is_some()))
+            .collect();
+        if !weighted.is_empty() {
+            o.push_str("Survey-weighted rates (Wilson interval on Kish's effective sample size; design effect of unequal weights in brackets):\n\n");
+            let _ = write!(o, "| group |");
+            for m in &shown {
+                let _ = write!(o, " {} |", metric_label(m));
+            }
+            o.push_str("\n|---|");
+            for _ in &shown {
+                o.push_str("---|");
+            }
+            o.push('\n');
+            for g in weighted {
+                let hidden = sup.group(&attr.attribute, &g.group);
+                let _ = write!(o, "| {} |", esc(&g.group));
+                for m in &shown {
+                    match g
+                        .metrics
+                        .iter()
+                        .find(|v| v.metric == *m)
+                        .and_then(|v| v.weighted.as_ref())
+                    {
+                        Some(_) if hidden => o.push_str(" suppressed |"),
+                        Some(w) => {
+                            let _ =
+                                write!(o, " {} [{:.2}] |", rate_ci(&w.estimate), w.design_effect);
+                        }
+                        None => o.push_str(" |"),
+                    }
+                }
+                o.push('\n');
+            }
+            o.push('\n');
+        }
         let mut lines = Vec::new();
         for om in &attr.omnibus {
             match &om.result {

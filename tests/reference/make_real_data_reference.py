@@ -31,6 +31,16 @@ for attr, col in (("race", "g_race"), ("sex", "g_sex"), ("age", "g_age")):
             "fn": int((~rows.decision & rows.outcome).sum()),
             "tn": int((~rows.decision & ~rows.outcome).sum()),
         }
+# Survey-weighted selection (screening) rate by race, and Kish's effective sample size.
+w = d["wtmec8yr"]
+weighted = {}
+for g, rows in d.groupby("g_race"):
+    ws = rows["wtmec8yr"]
+    weighted[g] = {
+        "selection_rate": float((ws * rows.decision).sum() / ws.sum()),
+        "effective_n": float(ws.sum() ** 2 / (ws ** 2).sum()),
+    }
+out["weighted_race_selection"] = weighted
 path = pathlib.Path(__file__).with_name("nhanes_diabetes_counts.json")
 path.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
 print(f"wrote {path}")
