@@ -53,6 +53,9 @@ enum Command {
         /// else today.
         #[arg(long)]
         as_of: Option<String>,
+        /// Show small cells in report.md and metrics.csv (an internal report, not to be shared).
+        #[arg(long)]
+        no_suppress: bool,
     },
     /// Check a protocol and the data it names; report every problem at once.
     Validate {
@@ -122,7 +125,14 @@ pub fn main() -> ExitCode {
             out,
             data,
             as_of,
-        } => run(&protocol, &out, data.as_deref(), as_of.as_deref()),
+            no_suppress,
+        } => run(
+            &protocol,
+            &out,
+            data.as_deref(),
+            as_of.as_deref(),
+            !no_suppress,
+        ),
         Command::Validate { protocol, data } => validate(&protocol, data.as_deref()),
         Command::Init { data, out } => init(&data, out.as_deref()),
         Command::Schema => {
@@ -159,6 +169,7 @@ fn run(
     out: &Path,
     data: Option<&Path>,
     as_of: Option<&str>,
+    suppress: bool,
 ) -> Result<u8, Failure> {
     let protocol = load_protocol(protocol_path)?;
     if protocol.triggers.is_empty() {
@@ -178,7 +189,12 @@ fn run(
     };
     let loaded = data::load(&protocol, data).map_err(Failure::input)?;
     let results = metrics::compute(&loaded.stats, &protocol.analysis);
-    let art = artifact::build(&protocol, &loaded, results, &artifact::RunContext { as_of });
+    let art = artifact::build(
+        &protocol,
+        &loaded,
+        results,
+        &artifact::RunContext { as_of, suppress },
+    );
     let json = artifact::to_json(&art);
     let csv = report::metrics_csv(&art);
     let md = report::markdown(&art);

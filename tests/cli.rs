@@ -1236,3 +1236,26 @@ fn degenerate_groups_give_defined_results_never_nan() {
         "denominator is zero"
     );
 }
+
+#[test]
+fn no_suppress_writes_an_internal_report_with_every_number() {
+    let out = tempfile::tempdir().unwrap();
+    s1557()
+        .args(["run", "protocols/example.toml", "--no-suppress", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(EXIT_REMEDIATE);
+    let a = read_json(&out.path().join("artifact.json"));
+    assert_eq!(a["suppression"]["applied"], false);
+    let csv = std::fs::read_to_string(out.path().join("metrics.csv")).unwrap();
+    let nhpi = csv
+        .lines()
+        .find(|l| l.starts_with("race,Native Hawaiian or Other Pacific Islander,tpr,"))
+        .unwrap();
+    assert!(
+        !nhpi.starts_with("race,Native Hawaiian or Other Pacific Islander,tpr,,"),
+        "{nhpi}"
+    );
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(md.contains("Do not share it outside the organisation"));
+}

@@ -144,6 +144,9 @@ pub struct Fired {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Suppression {
+    /// False for an internal run (`s1557 run --no-suppress`): report.md and metrics.csv then
+    /// show every number and must not be shared.
+    pub applied: bool,
     pub min_cell_size: u64,
     pub rule: String,
     pub applies_to: Vec<String>,
@@ -174,6 +177,8 @@ pub struct Attestation {
 /// Inputs of a run that are not in the protocol or the data.
 pub struct RunContext {
     pub as_of: chrono::NaiveDate,
+    /// Suppress small cells in report.md and metrics.csv (off only for internal use).
+    pub suppress: bool,
 }
 
 fn file_name(p: &std::path::Path) -> String {
@@ -312,6 +317,7 @@ pub fn build(protocol: &Protocol, loaded: &Loaded, results: Results, ctx: &RunCo
         sufficient_statistics: loaded.stats.attributes.clone(),
         stratified_statistics: loaded.stats.stratified.clone(),
         suppression: Suppression {
+            applied: ctx.suppress,
             min_cell_size: a.min_cell_size,
             rule: format!(
                 "in shared outputs a group is withheld (its counts, rates, intervals, comparisons and detectable differences) when any of its four confusion counts is between 1 and {}; when that leaves one group of an attribute withheld, the smallest other group is withheld too; omnibus details are withheld for an attribute with a withheld group; statuses are kept",

@@ -185,6 +185,9 @@ pub fn markdown(a: &Artifact) -> String {
         "Section 1557 (45 CFR 92.210) oversight report, produced by {} {}.\n",
         a.generator.name, a.generator.version
     );
+    if !a.suppression.applied {
+        o.push_str("**Internal: small cells are not suppressed in this report. Do not share it outside the organisation.**\n\n");
+    }
     o.push_str("| | |\n|---|---|\n");
     let _ = writeln!(
         o,
@@ -597,6 +600,9 @@ pub fn markdown(a: &Artifact) -> String {
     o.push_str("\nStatus rules, in order: too few cases → insufficient data; beyond the band and significant → the trigger's severity; beyond but not significant → monitor; too little power → insufficient data; interval inside the band → pass; otherwise monitor.\n\n");
 
     o.push_str("## Suppression\n\n");
+    if !a.suppression.applied {
+        o.push_str("Not applied: this is an internal report (`--no-suppress`).\n\n");
+    }
     let _ = writeln!(
         o,
         "Cells under {min} are withheld in this report and in metrics.csv: {}.\n",

@@ -43,6 +43,13 @@ impl Suppression {
         let min_cell = a.suppression.min_cell_size;
         let mut hidden = BTreeSet::new();
         let mut touched = BTreeSet::new();
+        if !a.suppression.applied {
+            return Suppression {
+                min_cell,
+                hidden,
+                touched,
+            };
+        }
         for attr in &a.sufficient_statistics {
             let small_groups: Vec<&str> = attr
                 .groups
