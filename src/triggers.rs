@@ -147,7 +147,7 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
                 p0,
                 c.denominator,
                 c.reference_denominator,
-                analysis.alpha,
+                c.detectable.alpha,
             )
         })
         .reduce(f64::min);
@@ -462,5 +462,30 @@ mod regressions {
         });
         let c = tpr(90_000, 100_000, 90_000, 100_000);
         assert_eq!(evaluate(&t, &c, &analysis()).status, Status::Pass);
+    }
+
+    #[test]
+    fn power_rule_uses_the_corrected_alpha() {
+        // Reference rate 0.2, 300 per group, band ±0.10: power 0.81 at alpha 0.05 but 0.34 at
+        // 0.05/40, so in a family of 40 comparisons this is insufficient data, not a pass.
+        let mut c = tpr(60, 300, 60, 300);
+        c.detectable = crate::metrics::detectable(60, 300, 300, 0.05 / 40.0, 0.8);
+        let t = Trigger {
+            id: "d".into(),
+            metric: Metric::Tpr,
+            attributes: vec![],
+            ratio: None,
+            difference: Some(Band {
+                min: Some(-0.1),
+                max: Some(0.1),
+            }),
+            severity: Severity::Remediate,
+            action: "act".into(),
+        };
+        let v = evaluate(&t, &c, &analysis());
+        assert_eq!(
+            (v.status, v.rule.as_str()),
+            (Status::InsufficientData, "underpowered")
+        );
     }
 }

@@ -1259,3 +1259,43 @@ fn no_suppress_writes_an_internal_report_with_every_number() {
     let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
     assert!(md.contains("Do not share it outside the organisation"));
 }
+
+#[test]
+fn weights_cannot_be_combined_with_counts() {
+    let text = protocol_text("").replace(
+        "outcome = \"event\"",
+        "outcome = \"event\"\ncount = \"n\"\nweight = \"w\"",
+    );
+    let dir = setup(&text, "race,flag,event,n,w\n");
+    s1557()
+        .arg("validate")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "`columns.weight` cannot be combined with `columns.count`",
+        ));
+}
+
+#[test]
+fn a_crossed_attribute_with_a_small_group_is_withheld_whole() {
+    // One withheld crossed cell would follow from its marginal groups by subtraction.
+    let out = tempfile::tempdir().unwrap();
+    s1557()
+        .args(["run", "protocols/example.toml", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(EXIT_REMEDIATE);
+    let csv = std::fs::read_to_string(out.path().join("metrics.csv")).unwrap();
+    let crossed: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.starts_with("race_x_sex,"))
+        .collect();
+    assert!(!crossed.is_empty());
+    assert!(
+        crossed.iter().all(|l| l.split(',').nth(3) == Some("")),
+        "crossed counts shown"
+    );
+    // Statuses stay.
+    assert!(crossed.iter().any(|l| l.ends_with(",remediate")));
+}

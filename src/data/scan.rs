@@ -47,7 +47,7 @@ pub struct RawCell {
 
 /// The column names of a data file (after polars' header parsing).
 pub fn header(path: &Path, format: Format, null_values: &[String]) -> PolarsResult<Vec<String>> {
-    let mut lf = frame(path, format, null_values, &[], None)?;
+    let mut lf = frame(path, format, null_values, &[], &[])?;
     let schema = lf.collect_schema()?;
     Ok(schema.iter_names().map(|n| n.to_string()).collect())
 }
@@ -57,7 +57,7 @@ fn frame(
     format: Format,
     null_values: &[String],
     text_columns: &[String],
-    float_column: Option<&str>,
+    float_columns: &[&str],
 ) -> PolarsResult<LazyFrame> {
     let p = PlRefPath::new(path.to_string_lossy().as_ref());
     match format {
@@ -66,8 +66,8 @@ fn frame(
             for c in text_columns {
                 overwrite.with_column(c.as_str().into(), DataType::String);
             }
-            if let Some(f) = float_column {
-                overwrite.with_column(f.into(), DataType::Float64);
+            for f in float_columns {
+                overwrite.with_column((*f).into(), DataType::Float64);
             }
             let nulls: Vec<PlSmallStr> = null_values.iter().map(|s| s.as_str().into()).collect();
             LazyCsvReader::new(p)
@@ -99,12 +99,17 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     text_columns.sort();
     text_columns.dedup();
     let score_col = spec.score.as_ref().map(|(c, _)| c.as_str());
+    // Numeric columns read as floats throughout (not as integers inferred from the first rows).
+    let floats: Vec<&str> = [score_col, spec.weight.as_deref(), spec.count.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
     let lf = frame(
         spec.path,
         spec.format,
         spec.null_values,
         &text_columns,
-        score_col,
+        &floats,
     )?;
 
     let mut keys: Vec<Expr> = spec
@@ -165,8 +170,9 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
                     .sum()
                     .alias("__w2"),
             );
-            // NaN compares above every number in polars, so `v < 1e300` also rules out NaN.
-            let good = v.clone().gt_eq(lit(0.0)).and(v.lt(lit(1e300)));
+            // NaN compares above every number in polars, so the upper bound also rules out NaN;
+            // 1e100 keeps the squares finite.
+            let good = v.clone().gt_eq(lit(0.0)).and(v.lt(lit(1e100)));
             aggs.push(
                 good.not()
                     .fill_null(lit(true))
@@ -258,7 +264,7 @@ pub fn first_line_with(
     column: &str,
     value: Option<&str>,
 ) -> Option<u64> {
-    let lf = frame(path, format, null_values, &[column.to_string()], None).ok()?;
+    let lf = frame(path, format, null_values, &[column.to_string()], &[]).ok()?;
     let c = col(column).cast(DataType::String);
     let cond = match value {
         Some(v) => c.eq(lit(v)),
@@ -294,7 +300,7 @@ pub fn profile(
     null_values: &[String],
     limit: usize,
 ) -> PolarsResult<Vec<ColumnProfile>> {
-    let df = frame(path, format, null_values, &[], None)?.collect()?;
+    let df = frame(path, format, null_values, &[], &[])?.collect()?;
     let mut out = Vec::new();
     for c in df.columns() {
         let name = c.name().to_string();
@@ -342,7 +348,7 @@ pub fn profile(
 
 /// Convert a CSV file to Parquet (for `s1557 generate --out FILE.parquet` and benchmarks).
 pub fn csv_to_parquet(csv: &Path, parquet: &Path) -> PolarsResult<()> {
-    let mut df = frame(csv, Format::Csv, &[], &[], None)?.collect()?;
+    let mut df = frame(csv, Format::Csv, &[], &[], &[])?.collect()?;
     let file = std::fs::File::create(parquet)?;
     ParquetWriter::new(file).finish(&mut df)?;
     Ok(())

@@ -127,6 +127,15 @@ fn weighted_rate(
     }
     let p = wn / wd;
     let n_eff = wd * wd / wd2;
+    if !(p.is_finite() && n_eff.is_finite() && n_eff > 0.0) {
+        return WeightedRate {
+            estimate: Estimate::Undefined {
+                reason: "weights out of numeric range".into(),
+            },
+            effective_n: 0.0,
+            design_effect: 0.0,
+        };
+    }
     let estimate = match proportion::wilson_real(p * n_eff, n_eff, level) {
         Ok(ci) => Estimate::Value {
             value: p,
@@ -574,13 +583,14 @@ pub fn adjust(p: &[f64], correction: Correction) -> Vec<f64> {
     }
 }
 
+/// The rates of the groups with a non-zero denominator; `None` with fewer than two.
 fn rates(g: &[[u64; 4]], num: fn(&[u64; 4]) -> u64, den: fn(&[u64; 4]) -> u64) -> Option<Vec<f64>> {
-    g.iter()
-        .map(|c| {
-            let d = den(c);
-            (d > 0).then(|| num(c) as f64 / d as f64)
-        })
-        .collect()
+    let r: Vec<f64> = g
+        .iter()
+        .filter(|c| den(c) > 0)
+        .map(|c| num(c) as f64 / den(c) as f64)
+        .collect();
+    (r.len() >= 2).then_some(r)
 }
 
 fn range(v: &[f64]) -> f64 {

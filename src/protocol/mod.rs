@@ -640,6 +640,13 @@ impl Validator<'_> {
                 ),
             _ => {}
         }
+        if let (Some(w), Some(_)) = (&raw.weight, &raw.count) {
+            self.error(
+                w,
+                "`columns.weight` cannot be combined with `columns.count` (a counts submission carries no per-case weights)",
+                None,
+            );
+        }
         if let (DecisionType::ScoreThreshold, Some(d)) = (decision_type, &raw.decision) {
             self.error(
                 d,

@@ -460,6 +460,16 @@ pub fn markdown(a: &Artifact) -> String {
             }
         }
         for gap in &attr.composite {
+            // A gap and its interval can give away a withheld group's rate.
+            if sup.attribute(&attr.attribute)
+                || gap.groups.iter().any(|g| sup.group(&attr.attribute, g))
+            {
+                lines.push(format!(
+                    "- {}: withheld with the suppressed groups",
+                    gap.gap.replace('_', " ")
+                ));
+                continue;
+            }
             let text = match (&gap.estimate, &gap.bca) {
                 (Estimate::Value { value, ci }, bca) => {
                     let b = bca

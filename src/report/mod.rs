@@ -51,6 +51,18 @@ impl Suppression {
             };
         }
         for attr in &a.sufficient_statistics {
+            // A crossed group is part of its marginal groups, which are shown: one withheld
+            // crossed cell could be had by subtraction (Black × Male = Black − Black × Female).
+            // So a crossed attribute with any small group is withheld whole.
+            if !attr.crossed.is_empty()
+                && attr.groups.iter().any(|g| group_small(&g.counts, min_cell))
+            {
+                touched.insert(attr.attribute.clone());
+                for g in &attr.groups {
+                    hidden.insert((attr.attribute.clone(), g.group.clone()));
+                }
+                continue;
+            }
             let small_groups: Vec<&str> = attr
                 .groups
                 .iter()

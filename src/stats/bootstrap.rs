@@ -114,14 +114,26 @@ where
     let num: f64 = jack.iter().map(|(t, k)| k * (mean - t).powi(3)).sum();
     let den: f64 = jack.iter().map(|(t, k)| k * (mean - t).powi(2)).sum();
     let a = num / (6.0 * den.powf(1.5));
-    let adjust = |z: f64| dist::normal_cdf(z0 + (z0 + z) / (1.0 - a * (z0 + z)));
     let za = dist::normal_quantile(tail);
-    let (q_lo, q_hi) = (adjust(za), adjust(-za));
-    let bca =
-        (z0.is_finite() && a.is_finite() && q_lo.is_finite() && q_hi.is_finite()).then(|| Ci {
+    let (d_lo, d_hi) = (1.0 - a * (z0 + za), 1.0 - a * (z0 - za));
+    let adjust = |z: f64, d: f64| dist::normal_cdf(z0 + (z0 + z) / d);
+    let (q_lo, q_hi) = (adjust(za, d_lo), adjust(-za, d_hi));
+    // BCa is withheld where its correction breaks down: the estimate in a tail of the bootstrap
+    // distribution (a gap near zero: max − min of rates is biased upwards), a non-positive
+    // denominator, inverted quantiles, or an interval that misses the estimate.
+    let bca = (z0.is_finite()
+        && a.is_finite()
+        && (tail..=1.0 - tail).contains(&below)
+        && d_lo > 0.0
+        && d_hi > 0.0
+        && q_lo.is_finite()
+        && q_hi.is_finite()
+        && q_lo < q_hi)
+        .then(|| Ci {
             low: quantile(&theta, q_lo),
             high: quantile(&theta, q_hi),
-        });
+        })
+        .filter(|ci| ci.low <= estimate && estimate <= ci.high);
     Ok(BootstrapCi {
         estimate,
         percentile,
