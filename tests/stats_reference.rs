@@ -338,3 +338,20 @@ fn cochran_mantel_haenszel_matches_statsmodels() {
         }
     }
 }
+
+#[test]
+fn auroc_matches_sklearn_and_delong_variance_its_definition() {
+    use s1557::stats::auroc;
+    for c in cases("auroc") {
+        let list = |k: &str| -> Vec<f64> {
+            c[k].as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect()
+        };
+        let a = auroc::auroc(&list("pos"), &list("neg")).expect("defined");
+        close(a.auc, f(&c, "auc"), "auroc");
+        close(a.variance, f(&c, "variance"), "delong variance");
+    }
+}

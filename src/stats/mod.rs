@@ -7,6 +7,7 @@
 //! tests in `tests/stats_reference.rs` compare them with values recorded from scipy and
 //! statsmodels by `tests/reference/make_reference.py`.
 
+pub mod auroc;
 pub mod bootstrap;
 pub mod contingency;
 pub mod dist;

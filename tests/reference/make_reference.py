@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    pip install scipy==1.14.1 statsmodels==0.14.4 numpy==2.1.3
+    pip install scipy==1.14.1 statsmodels==0.14.4 numpy==2.1.3 scikit-learn==1.5.2
     python3 tests/reference/make_reference.py
 
 It writes tests/reference/stats.json, which tests/stats_reference.rs reads; the tests never need
@@ -171,6 +171,31 @@ def cmh_cases():
     return out
 
 
+def auroc_cases():
+    """AUROC from scikit-learn; DeLong's variance from its definition (placement values from
+    all pairwise comparisons, O(mn)), independent of the midrank algorithm s1557 uses."""
+    from sklearn.metrics import roc_auc_score
+
+    out = []
+    while len(out) < 200:
+        m, n = (int(v) for v in rng.integers(2, 200, 2))
+        shift = rng.uniform(-0.5, 2.0)
+        if len(out) % 3 == 0:  # coarse scores: many ties
+            x = np.round(rng.normal(shift, 1, m), 1)
+            y = np.round(rng.normal(0, 1, n), 1)
+        else:
+            x = rng.normal(shift, 1, m)
+            y = rng.normal(0, 1, n)
+        x = 1 / (1 + np.exp(-x))
+        y = 1 / (1 + np.exp(-y))
+        auc = roc_auc_score(np.r_[np.ones(m), np.zeros(n)], np.r_[x, y])
+        psi = (x[:, None] > y[None, :]) + 0.5 * (x[:, None] == y[None, :])
+        v10, v01 = psi.mean(axis=1), psi.mean(axis=0)
+        var = v10.var(ddof=1) / m + v01.var(ddof=1) / n
+        out.append({"pos": [float(v) for v in x], "neg": [float(v) for v in y], "auc": float(auc), "variance": float(var)})
+    return out
+
+
 def wilson_cases():
     out = []
     for i, (x, n) in enumerate(counts(220)):
@@ -331,7 +356,8 @@ def power_cases():
 def main():
     ref = {
         "generated_by": "tests/reference/make_reference.py",
-        "versions": {"numpy": np.__version__, "scipy": scipy.__version__, "statsmodels": statsmodels.__version__},
+        "versions": {"numpy": np.__version__, "scipy": scipy.__version__, "statsmodels": statsmodels.__version__,
+                     "scikit-learn": __import__("sklearn").__version__},
         "wilson": wilson_cases(),
         "clopper_pearson": interval_cases("beta"),
         "jeffreys": interval_cases("jeffreys"),
@@ -340,6 +366,7 @@ def main():
         "odds_ratio": odds_ratio_cases(),
         "cochran_armitage": trend_cases(),
         "cochran_mantel_haenszel": cmh_cases(),
+        "auroc": auroc_cases(),
         "katz_ratio": katz_cases(),
         "newcombe_diff": newcombe_cases(),
         "pooled_z": ztest_cases(),
