@@ -355,3 +355,40 @@ fn auroc_matches_sklearn_and_delong_variance_its_definition() {
         close(a.variance, f(&c, "variance"), "delong variance");
     }
 }
+
+#[test]
+fn calibration_matches_statsmodels_and_sklearn() {
+    use s1557::stats::calibration;
+    for c in cases("calibration") {
+        let scores: Vec<f64> = c["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let outcomes: Vec<bool> = c["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_bool().unwrap())
+            .collect();
+        let r = calibration::logistic_recalibration(&scores, &outcomes).expect("converges");
+        close(r.intercept, f(&c, "intercept"), "intercept");
+        close(r.slope, f(&c, "slope"), "slope");
+        close(r.se_intercept, f(&c, "se_intercept"), "se intercept");
+        close(r.se_slope, f(&c, "se_slope"), "se slope");
+        let (a, se) = calibration::calibration_in_the_large(&scores, &outcomes).expect("converges");
+        close(a, f(&c, "citl"), "citl");
+        close(se, f(&c, "se_citl"), "se citl");
+        close(
+            calibration::brier(&scores, &outcomes).unwrap(),
+            f(&c, "brier"),
+            "brier",
+        );
+        close(
+            calibration::average_precision(&scores, &outcomes).unwrap(),
+            f(&c, "average_precision"),
+            "average precision",
+        );
+    }
+}

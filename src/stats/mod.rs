@@ -9,6 +9,7 @@
 
 pub mod auroc;
 pub mod bootstrap;
+pub mod calibration;
 pub mod contingency;
 pub mod dist;
 pub mod multiplicity;

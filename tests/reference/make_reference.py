@@ -196,6 +196,38 @@ def auroc_cases():
     return out
 
 
+def calibration_cases():
+    """Logistic recalibration and calibration-in-the-large from statsmodels' logistic regression
+    (Newton); Brier score and average precision from scikit-learn."""
+    import statsmodels.api as sm
+    from sklearn.metrics import average_precision_score, brier_score_loss
+
+    out = []
+    while len(out) < 200:
+        n = int(rng.integers(30, 400))
+        true_logit = rng.normal(-1.0, 1.2, n)
+        y = rng.uniform(size=n) < 1 / (1 + np.exp(-true_logit))
+        if y.all() or not y.any():
+            continue
+        # A miscalibrated score: shifted and stretched logit, sometimes rounded (ties).
+        s = 1 / (1 + np.exp(-(rng.uniform(-0.8, 0.8) + rng.uniform(0.5, 1.6) * true_logit + rng.normal(0, 0.5, n))))
+        if len(out) % 4 == 0:
+            s = np.clip(np.round(s, 2), 0.005, 0.995)
+        x = np.log(s / (1 - s))
+        # Newton's method on the parameters to 1e-15 (GLM's IRLS stops on the deviance, which
+        # leaves the parameters good to about 1e-7 only).
+        fit = sm.Logit(y.astype(float), sm.add_constant(x)).fit(method="newton", tol=1e-15, maxiter=200, disp=0)
+        citl = sm.Logit(y.astype(float), np.ones(n), offset=x).fit(method="newton", tol=1e-15, maxiter=200, disp=0)
+        out.append({
+            "scores": [float(v) for v in s], "outcomes": [bool(v) for v in y],
+            "intercept": float(fit.params[0]), "slope": float(fit.params[1]),
+            "se_intercept": float(fit.bse[0]), "se_slope": float(fit.bse[1]),
+            "citl": float(citl.params[0]), "se_citl": float(citl.bse[0]),
+            "brier": float(brier_score_loss(y, s)), "average_precision": float(average_precision_score(y, s)),
+        })
+    return out
+
+
 def wilson_cases():
     out = []
     for i, (x, n) in enumerate(counts(220)):
@@ -367,6 +399,7 @@ def main():
         "cochran_armitage": trend_cases(),
         "cochran_mantel_haenszel": cmh_cases(),
         "auroc": auroc_cases(),
+        "calibration": calibration_cases(),
         "katz_ratio": katz_cases(),
         "newcombe_diff": newcombe_cases(),
         "pooled_z": ztest_cases(),

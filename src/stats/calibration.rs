@@ -1,0 +1,188 @@
+//! Calibration and ranking summaries of a risk score against binary outcomes: logistic
+//! recalibration (calibration intercept and slope), calibration-in-the-large, the Brier score and
+//! average precision. Inputs are the scores and outcomes of one group.
+//!
+//! Scores of exactly 0 or 1 have no logit; they are clamped to [1e-12, 1 − 1e-12] first.
+
+use super::Undefined;
+
+fn logit(p: f64) -> f64 {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    (p / (1.0 - p)).ln()
+}
+
+fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// A fitted logistic recalibration `logit P(y) = intercept + slope · logit(score)`, with the
+/// standard errors from the inverse information.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recalibration {
+    pub intercept: f64,
+    pub slope: f64,
+    pub se_intercept: f64,
+    pub se_slope: f64,
+}
+
+/// Logistic recalibration by iteratively reweighted least squares (Newton–Raphson), to a step
+/// under 1e-13. A perfectly calibrated score gives intercept 0 and slope 1; a slope under 1 means
+/// predictions too extreme.
+///
+/// Reference: `statsmodels.api.GLM(y, add_constant(logit(p)), family=Binomial()).fit()`.
+/// Undefined without both outcomes, with constant scores, or when the fit does not converge
+/// (perfect separation).
+pub fn logistic_recalibration(
+    scores: &[f64],
+    outcomes: &[bool],
+) -> Result<Recalibration, Undefined> {
+    let x: Vec<f64> = scores.iter().map(|&p| logit(p)).collect();
+    let events = outcomes.iter().filter(|&&y| y).count();
+    if events == 0 || events == outcomes.len() {
+        return Err(Undefined("needs both outcomes"));
+    }
+    if x.iter().all(|&v| v == x[0]) {
+        return Err(Undefined("scores do not vary"));
+    }
+    let (mut a, mut b) = (0.0, 1.0);
+    for _ in 0..200 {
+        let (mut g0, mut g1, mut h00, mut h01, mut h11) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for (&xi, &yi) in x.iter().zip(outcomes) {
+            let mu = sigmoid(a + b * xi);
+            let w = mu * (1.0 - mu);
+            let r = f64::from(u8::from(yi)) - mu;
+            g0 += r;
+            g1 += r * xi;
+            h00 += w;
+            h01 += w * xi;
+            h11 += w * xi * xi;
+        }
+        let det = h00 * h11 - h01 * h01;
+        if det.is_nan() || det <= 0.0 {
+            return Err(Undefined("the recalibration fit is singular"));
+        }
+        let da = (h11 * g0 - h01 * g1) / det;
+        let db = (h00 * g1 - h01 * g0) / det;
+        a += da;
+        b += db;
+        if !(a.is_finite() && b.is_finite()) {
+            return Err(Undefined(
+                "the recalibration fit does not converge (separation)",
+            ));
+        }
+        if da.abs().max(db.abs()) < 1e-13 * (1.0 + a.abs().max(b.abs())) {
+            // Standard errors at the solution.
+            let (mut h00, mut h01, mut h11) = (0.0, 0.0, 0.0);
+            for &xi in &x {
+                let mu = sigmoid(a + b * xi);
+                let w = mu * (1.0 - mu);
+                h00 += w;
+                h01 += w * xi;
+                h11 += w * xi * xi;
+            }
+            let det = h00 * h11 - h01 * h01;
+            return Ok(Recalibration {
+                intercept: a,
+                slope: b,
+                se_intercept: (h11 / det).sqrt(),
+                se_slope: (h00 / det).sqrt(),
+            });
+        }
+    }
+    Err(Undefined(
+        "the recalibration fit does not converge (separation)",
+    ))
+}
+
+/// Calibration-in-the-large: the intercept `a` of `logit P(y) = a + logit(score)` (slope fixed at
+/// 1, the score as an offset), with its standard error. 0 when the mean prediction matches the
+/// event rate on the logit scale; positive when the score under-predicts.
+///
+/// Reference: `statsmodels.api.GLM(y, ones, offset=logit(p), family=Binomial()).fit()`.
+pub fn calibration_in_the_large(
+    scores: &[f64],
+    outcomes: &[bool],
+) -> Result<(f64, f64), Undefined> {
+    let x: Vec<f64> = scores.iter().map(|&p| logit(p)).collect();
+    let events = outcomes.iter().filter(|&&y| y).count();
+    if events == 0 || events == outcomes.len() {
+        return Err(Undefined("needs both outcomes"));
+    }
+    let mut a = 0.0;
+    for _ in 0..200 {
+        let (mut g, mut h) = (0.0, 0.0);
+        for (&xi, &yi) in x.iter().zip(outcomes) {
+            let mu = sigmoid(a + xi);
+            g += f64::from(u8::from(yi)) - mu;
+            h += mu * (1.0 - mu);
+        }
+        let d = g / h;
+        a += d;
+        if !a.is_finite() {
+            return Err(Undefined(
+                "the calibration-in-the-large fit does not converge",
+            ));
+        }
+        if d.abs() < 1e-13 * (1.0 + a.abs()) {
+            let h: f64 = x
+                .iter()
+                .map(|&xi| {
+                    let mu = sigmoid(a + xi);
+                    mu * (1.0 - mu)
+                })
+                .sum();
+            return Ok((a, 1.0 / h.sqrt()));
+        }
+    }
+    Err(Undefined(
+        "the calibration-in-the-large fit does not converge",
+    ))
+}
+
+/// Brier score `mean((score − y)²)`. Reference: `sklearn.metrics.brier_score_loss`.
+pub fn brier(scores: &[f64], outcomes: &[bool]) -> Result<f64, Undefined> {
+    if scores.is_empty() {
+        return Err(Undefined("no cases"));
+    }
+    Ok(scores
+        .iter()
+        .zip(outcomes)
+        .map(|(&p, &y)| (p - f64::from(u8::from(y))).powi(2))
+        .sum::<f64>()
+        / scores.len() as f64)
+}
+
+/// Average precision `Σ (Rₖ − Rₖ₋₁)·Pₖ` over the distinct score thresholds, highest first (ties
+/// enter together), as `sklearn.metrics.average_precision_score`. Undefined without positives.
+pub fn average_precision(scores: &[f64], outcomes: &[bool]) -> Result<f64, Undefined> {
+    let positives = outcomes.iter().filter(|&&y| y).count();
+    if positives == 0 {
+        return Err(Undefined("no positive cases"));
+    }
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&i, &j| scores[j].total_cmp(&scores[i]));
+    let (mut tp, mut fp) = (0usize, 0usize);
+    let (mut ap, mut last_recall) = (0.0, 0.0);
+    let mut k = 0;
+    while k < order.len() {
+        let s = scores[order[k]];
+        while k < order.len() && scores[order[k]] == s {
+            if outcomes[order[k]] {
+                tp += 1;
+            } else {
+                fp += 1;
+            }
+            k += 1;
+        }
+        let recall = tp as f64 / positives as f64;
+        let precision = tp as f64 / (tp + fp) as f64;
+        ap += (recall - last_recall) * precision;
+        last_recall = recall;
+    }
+    Ok(ap)
+}
