@@ -7,14 +7,17 @@
 //! - Wilson 95% interval coverage over a grid of n and p;
 //! - Holm's family-wise error rate under the null (every group equal to the reference);
 //! - the power function against simulated power of the test the harness uses;
-//! - coverage of the bootstrap percentile and BCa intervals of a gap with a known true value.
+//! - coverage of the bootstrap percentile and BCa intervals of a gap with a known true value;
+//! - DeLong's AUROC variance against the variance of a case bootstrap.
 //!
 //! Seeded (ChaCha8), so the figures are the same on every run.
 
+use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rand_distr::Normal;
 use rand_distr::{Binomial, Distribution};
-use s1557::stats::{bootstrap, multiplicity, power, proportion, two_sample};
+use s1557::stats::{auroc, bootstrap, multiplicity, power, proportion, two_sample};
 
 fn draw(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
     Binomial::new(n, p).expect("valid binomial").sample(rng)
@@ -137,6 +140,33 @@ fn main() {
             "| {n} | {:.1}% | {:.1}% |",
             pct as f64 / sims as f64 * 100.0,
             bca as f64 / sims as f64 * 100.0
+        );
+    }
+
+    println!("\n## DeLong variance of the AUROC against a case bootstrap (2,000 resamples)\n");
+    println!("| positives | negatives | AUROC | DeLong SE | bootstrap SE | ratio |\n|---|---|---|---|---|---|");
+    for (m, n, shift) in [(50usize, 200usize, 1.0), (200, 800, 0.5), (500, 500, 1.5)] {
+        let pos_dist = Normal::new(shift, 1.0).expect("valid");
+        let neg_dist = Normal::new(0.0, 1.0).expect("valid");
+        let pos: Vec<f64> = (0..m).map(|_| pos_dist.sample(&mut rng)).collect();
+        let neg: Vec<f64> = (0..n).map(|_| neg_dist.sample(&mut rng)).collect();
+        let a = auroc::auroc(&pos, &neg).expect("defined");
+        let reps: Vec<f64> = (0..2000)
+            .map(|_| {
+                let p: Vec<f64> = (0..m).map(|_| pos[rng.random_range(0..m)]).collect();
+                let q: Vec<f64> = (0..n).map(|_| neg[rng.random_range(0..n)]).collect();
+                auroc::auroc(&p, &q).expect("defined").auc
+            })
+            .collect();
+        let mean = reps.iter().sum::<f64>() / reps.len() as f64;
+        let sd =
+            (reps.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (reps.len() - 1) as f64).sqrt();
+        println!(
+            "| {m} | {n} | {:.3} | {:.4} | {:.4} | {:.2} |",
+            a.auc,
+            a.variance.sqrt(),
+            sd,
+            a.variance.sqrt() / sd
         );
     }
 }
