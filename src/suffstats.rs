@@ -94,6 +94,20 @@ pub struct AttributeCounts {
     pub groups: Vec<GroupCounts>,
 }
 
+#[cfg(test)]
+mod tests {
+    use super::Confusion;
+
+    #[test]
+    fn a_small_cell_is_one_to_min_minus_one() {
+        let c = |tp, fp, fn_, tn| Confusion { tp, fp, fn_, tn };
+        assert!(!c(0, 0, 0, 0).has_small_cell(11));
+        assert!(!c(0, 40, 0, 455).has_small_cell(11));
+        assert!(c(3, 40, 2, 455).has_small_cell(11));
+        assert!(!c(11, 12, 13, 14).has_small_cell(11));
+    }
+}
+
 /// One group's counts within one stratum of a second attribute.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StratumCounts {

@@ -1060,20 +1060,17 @@ impl Validator<'_> {
                 a.alpha = v;
             }
         }
-        if let Some(c) = raw.correction {
-            a.correction = match c.get_ref().as_str() {
-                "holm" => Correction::Holm,
-                "bonferroni" => Correction::Bonferroni,
-                "benjamini_hochberg" | "bh" => Correction::BenjaminiHochberg,
-                other => {
-                    self.error(
-                        &c,
-                        format!("unknown correction `{other}`"),
-                        Some("expected one of `holm`, `bonferroni`, `benjamini_hochberg`".into()),
-                    );
-                    Correction::Holm
-                }
-            };
+        if let Some(v) = self.choose(
+            &raw.correction,
+            "correction",
+            &[
+                ("holm", Correction::Holm),
+                ("bonferroni", Correction::Bonferroni),
+                ("benjamini_hochberg", Correction::BenjaminiHochberg),
+                ("bh", Correction::BenjaminiHochberg),
+            ],
+        ) {
+            a.correction = v;
         }
         if let Some(p) = raw.power {
             let v = *p.get_ref();

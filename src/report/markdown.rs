@@ -43,6 +43,14 @@ fn diff_ci(e: &Estimate) -> String {
     }
 }
 
+/// `12.3% (45/366)`, or `— (0/0)`.
+fn rate_of(num: u64, den: u64) -> String {
+    if den == 0 {
+        return "— (0/0)".into();
+    }
+    format!("{} ({num}/{den})", pct(num as f64 / den as f64))
+}
+
 fn p_text(p: Option<f64>) -> String {
     match p {
         None => "—".into(),
@@ -117,26 +125,8 @@ fn findings_table(
             let s = "suppressed".to_string();
             (s.clone(), s.clone(), s.clone(), s, "—".to_string())
         } else {
-            let g = if c.denominator > 0 {
-                format!(
-                    "{} ({}/{})",
-                    pct(c.numerator as f64 / c.denominator as f64),
-                    c.numerator,
-                    c.denominator
-                )
-            } else {
-                "— (0/0)".into()
-            };
-            let r = if c.reference_denominator > 0 {
-                format!(
-                    "{} ({}/{})",
-                    pct(c.reference_numerator as f64 / c.reference_denominator as f64),
-                    c.reference_numerator,
-                    c.reference_denominator
-                )
-            } else {
-                "— (0/0)".into()
-            };
+            let g = rate_of(c.numerator, c.denominator);
+            let r = rate_of(c.reference_numerator, c.reference_denominator);
             (
                 g,
                 r,

@@ -1,9 +1,7 @@
-//! Distribution helpers on top of `statrs`: the standard normal, chi-square tails and log
-//! binomial coefficients.
+//! Distribution helpers on top of `statrs`: the standard normal and chi-square tails.
 
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
 use statrs::function::erf::erfc;
-use statrs::function::gamma::ln_gamma;
 
 /// Standard normal quantile `Φ⁻¹(p)` for `p` in (0, 1).
 pub fn normal_quantile(p: f64) -> f64 {
@@ -35,16 +33,4 @@ pub fn chi2_sf(x: f64, df: f64) -> f64 {
         Ok(d) => d.sf(x),
         Err(_) => 1.0,
     }
-}
-
-/// `ln C(n, k)` through log-gamma, finite for counts up to 10^15 and beyond.
-pub fn ln_choose(n: u64, k: u64) -> f64 {
-    if k > n {
-        return f64::NEG_INFINITY;
-    }
-    if k == 0 || k == n {
-        return 0.0;
-    }
-    let (n, k) = (n as f64, k as f64);
-    ln_gamma(n + 1.0) - ln_gamma(k + 1.0) - ln_gamma(n - k + 1.0)
 }
