@@ -188,7 +188,7 @@ fn run(
             .unwrap_or_else(|| chrono::Utc::now().date_naive()),
     };
     let loaded = data::load(&protocol, data).map_err(Failure::input)?;
-    let results = metrics::compute(&loaded.stats, &protocol.analysis);
+    let results = metrics::compute(&loaded.stats, &protocol.analysis, protocol.scores.as_ref());
     let art = artifact::build(
         &protocol,
         &loaded,

@@ -132,4 +132,30 @@ pub struct SufficientStats {
     pub cases: u64,
     pub attributes: Vec<AttributeCounts>,
     pub stratified: Vec<StratifiedCounts>,
+    /// The rows' scores, when the protocol asks for score analyses.
+    pub scores: Option<ScoreSample>,
+}
+
+/// The rows' scores, kept per cell of the grouped table. Discrimination, calibration and need at
+/// equal score are not functions of counts: they take every case's score, so a counts submission
+/// cannot have them. The scores are held once; `membership` says which group of each attribute a
+/// cell belongs to, so each group's scores are gathered when its turn comes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScoreSample {
+    pub cells: Vec<ScoredCell>,
+    /// For each entry of [`SufficientStats::attributes`], in order: each cell's group, as an index
+    /// into that attribute's `groups`.
+    pub membership: Vec<Vec<usize>>,
+}
+
+/// The scores of one cell (one combination of attribute values, decision and outcome).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScoredCell {
+    pub outcome: bool,
+    /// Finite scores of the cell's rows, in no particular order.
+    pub scores: Vec<f64>,
+    /// The measure of need of the same rows (NaN where missing); empty without a need column.
+    pub needs: Vec<f64>,
+    /// Rows of the cell without a score, left out of the score analyses.
+    pub unscored: u64,
 }

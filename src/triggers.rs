@@ -23,9 +23,10 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::scores::ScoreComparison;
 use crate::metrics::{Comparison, Estimate};
-use crate::protocol::{Analysis, Band, Metric, Severity, Trigger};
-use crate::stats::power;
+use crate::protocol::{Analysis, Band, Severity, Trigger};
+use crate::stats::{dist, power};
 
 /// The status of a finding.
 #[derive(
@@ -247,12 +248,15 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
 
 /// Assess a comparison against every trigger that applies to it.
 pub fn assess(c: &Comparison, triggers: &[Trigger], analysis: &Analysis) -> Assessment {
-    let metric = Metric::parse(&c.metric);
     let verdicts: Vec<TriggerVerdict> = triggers
         .iter()
-        .filter(|t| metric.is_some_and(|m| t.applies_to(&c.attribute, m)))
+        .filter(|t| t.applies_to(&c.attribute, &c.metric))
         .map(|t| evaluate(t, c, analysis))
         .collect();
+    worst(verdicts)
+}
+
+fn worst(verdicts: Vec<TriggerVerdict>) -> Assessment {
     match verdicts.iter().max_by_key(|v| v.status) {
         None => Assessment {
             status: Status::NotAssessed,
@@ -267,11 +271,177 @@ pub fn assess(c: &Comparison, triggers: &[Trigger], analysis: &Analysis) -> Asse
     }
 }
 
+/// Power of a two-sided z-test at `alpha` to detect a true difference `d` with standard error `se`.
+fn z_power(d: f64, se: f64, alpha: f64) -> f64 {
+    let z = dist::normal_quantile(1.0 - alpha / 2.0);
+    let shift = d.abs() / se;
+    dist::normal_cdf(shift - z) + dist::normal_cdf(-shift - z)
+}
+
+/// Evaluate one trigger on a score comparison (AUROC, O/E, need at equal score), by the same
+/// rules as the rate comparisons. The power rule uses the comparison's standard error: the power
+/// of its z-test to detect a difference at the band's edge (on the log scale for a ratio band).
+pub fn evaluate_score(t: &Trigger, c: &ScoreComparison, analysis: &Analysis) -> TriggerVerdict {
+    let verdict =
+        |status, rule: &str, explanation: String, power_at_threshold, fired| TriggerVerdict {
+            trigger: t.id.clone(),
+            status,
+            rule: rule.to_string(),
+            explanation,
+            power_at_threshold,
+            fired,
+        };
+    let min = analysis.min_cell_size;
+    if c.n < min || c.reference_n < min {
+        return verdict(
+            Status::InsufficientData,
+            "min_cell_size",
+            format!(
+                "the comparison rests on {} (group) and {} (reference) cases; the minimum is {min}",
+                c.n, c.reference_n
+            ),
+            None,
+            false,
+        );
+    }
+    let (ratio, diff) = (c.ratio.value(), c.difference.value());
+    if ratio.is_none() && diff.is_none() {
+        return verdict(
+            Status::InsufficientData,
+            "undefined",
+            "the comparison has no estimate (see its test's reason)".into(),
+            None,
+            false,
+        );
+    }
+    let beyond_ratio = matches!((t.ratio, ratio), (Some(b), Some(v)) if outside(&b, v));
+    let beyond_diff = matches!((t.difference, diff), (Some(b), Some(v)) if outside(&b, v));
+    let alpha_power = c.detectable.alpha;
+    let mut powers = Vec::new();
+    if let (Some(b), Some(se)) = (t.ratio, c.se_log_ratio) {
+        powers.extend(
+            [b.min, b.max]
+                .into_iter()
+                .flatten()
+                .map(|k| z_power(k.ln(), se, alpha_power)),
+        );
+    }
+    if let (Some(b), Some(se)) = (t.difference, c.se_difference) {
+        powers.extend(
+            [b.min, b.max]
+                .into_iter()
+                .flatten()
+                .map(|d| z_power(d, se, alpha_power)),
+        );
+    }
+    let power_at_threshold = powers.into_iter().reduce(f64::min);
+    let describe = || {
+        let mut parts = Vec::new();
+        if let Some(v) = ratio {
+            parts.push(format!("ratio {v:.3}"));
+        }
+        if let Some(v) = diff {
+            parts.push(format!("difference {v:+.3}"));
+        }
+        parts.join(", ")
+    };
+    if beyond_ratio || beyond_diff {
+        let significant = c.p_adjusted.is_some_and(|p| p < analysis.alpha);
+        let p_text = c.p_adjusted.map_or("no p-value".to_string(), |p| {
+            if p < 1e-4 {
+                "adjusted p < 0.0001".to_string()
+            } else {
+                format!("adjusted p = {p:.4}")
+            }
+        });
+        return if significant {
+            let status = match t.severity {
+                Severity::Remediate => Status::Remediate,
+                Severity::Monitor => Status::Monitor,
+            };
+            verdict(
+                status,
+                "beyond_threshold_significant",
+                format!(
+                    "{} is outside the band and significant ({p_text}; alpha {})",
+                    describe(),
+                    analysis.alpha
+                ),
+                power_at_threshold,
+                true,
+            )
+        } else {
+            verdict(
+                Status::Monitor,
+                "beyond_threshold_not_significant",
+                format!(
+                    "{} is outside the band but not significant ({p_text})",
+                    describe()
+                ),
+                power_at_threshold,
+                false,
+            )
+        };
+    }
+    if let Some(pw) = power_at_threshold {
+        if pw < analysis.power {
+            return verdict(
+                Status::InsufficientData,
+                "underpowered",
+                format!(
+                    "power to detect a difference at the band's edge is {pw:.3} (at alpha {:.2e}, the corrected level), under the target {}",
+                    alpha_power, analysis.power
+                ),
+                Some(pw),
+                false,
+            );
+        }
+    }
+    let ratio_ok = t.ratio.map(|b| ci_inside(&b, &c.ratio));
+    let diff_ok = t.difference.map(|b| ci_inside(&b, &c.difference));
+    let all_inside = [ratio_ok, diff_ok]
+        .into_iter()
+        .flatten()
+        .all(|x| x == Some(true));
+    if all_inside {
+        verdict(
+            Status::Pass,
+            "equivalence",
+            format!(
+                "the {:.0}% interval lies inside the band ({})",
+                analysis.confidence_level * 100.0,
+                describe()
+            ),
+            power_at_threshold,
+            false,
+        )
+    } else {
+        verdict(
+            Status::Monitor,
+            "inconclusive",
+            format!("the interval crosses an edge of the band ({})", describe()),
+            power_at_threshold,
+            false,
+        )
+    }
+}
+
+/// Assess a score comparison against every trigger that applies to it.
+pub fn assess_score(c: &ScoreComparison, triggers: &[Trigger], analysis: &Analysis) -> Assessment {
+    worst(
+        triggers
+            .iter()
+            .filter(|t| t.applies_to(&c.attribute, &c.metric))
+            .map(|t| evaluate_score(t, c, analysis))
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::metrics::compare;
-    use crate::protocol::Correction;
+    use crate::protocol::{Correction, Metric, TriggerMetric};
     use crate::suffstats::Confusion;
 
     pub(super) fn analysis() -> Analysis {
@@ -293,7 +463,7 @@ mod tests {
     fn trigger(severity: Severity) -> Trigger {
         Trigger {
             id: "t".into(),
-            metric: Metric::Tpr,
+            metric: TriggerMetric::Rate(Metric::Tpr),
             attributes: vec![],
             ratio: None,
             difference: Some(Band {
@@ -411,11 +581,12 @@ mod tests {
 mod regressions {
     use super::tests::{analysis, tpr};
     use super::*;
+    use crate::protocol::{Metric, TriggerMetric};
 
     fn ratio_trigger() -> Trigger {
         Trigger {
             id: "r".into(),
-            metric: Metric::Tpr,
+            metric: TriggerMetric::Rate(Metric::Tpr),
             attributes: vec![],
             ratio: Some(Band {
                 min: Some(0.8),
@@ -472,7 +643,7 @@ mod regressions {
         c.detectable = crate::metrics::detectable(60, 300, 300, 0.05 / 40.0, 0.8);
         let t = Trigger {
             id: "d".into(),
-            metric: Metric::Tpr,
+            metric: TriggerMetric::Rate(Metric::Tpr),
             attributes: vec![],
             ratio: None,
             difference: Some(Band {

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Loaded;
+use crate::metrics::scores::{OperatingPoint, ScoreAttribute, ScoreComparison};
 use crate::metrics::{AttributeResult, Comparison, Results, StratifiedComparison};
 use crate::protocol::{
     DecisionType, DifferenceInterval, Format, Protocol, RateInterval, RatioInterval,
@@ -18,7 +19,7 @@ use crate::suffstats::{AttributeCounts, StratifiedCounts};
 use crate::triggers::{self, Assessment, Status};
 
 /// Version of the artifact's layout; bumped on any change to the schema.
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Artifact {
@@ -39,6 +40,9 @@ pub struct Artifact {
     pub sufficient_statistics: Vec<AttributeCounts>,
     /// Counts by group and stratum behind `stratified`.
     pub stratified_statistics: Vec<StratifiedCounts>,
+    /// Score metrics and their comparisons (protocol `[scores]`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub scores: Option<ScoreSection>,
     pub suppression: Suppression,
     pub methods: Methods,
     pub attestation: Attestation,
@@ -114,6 +118,28 @@ pub struct Finding {
     #[serde(flatten)]
     pub comparison: Comparison,
     pub assessment: Assessment,
+}
+
+/// A score comparison with its assessment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ScoreFinding {
+    #[serde(flatten)]
+    pub comparison: ScoreComparison,
+    pub assessment: Assessment,
+}
+
+/// The score analyses: per-group discrimination, calibration and need, operating points, and the
+/// score comparisons with their statuses (counted in `summary`, corrected with the rest).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ScoreSection {
+    /// `probability` or `arbitrary`.
+    pub scale: String,
+    pub scored: u64,
+    pub unscored: u64,
+    pub equal_score_bins: Vec<f64>,
+    pub attributes: Vec<ScoreAttribute>,
+    pub operating_points: Vec<OperatingPoint>,
+    pub comparisons: Vec<ScoreFinding>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -202,16 +228,36 @@ pub fn build(protocol: &Protocol, loaded: &Loaded, results: Results, ctx: &RunCo
             }
         })
         .collect();
-    let count = |s: Status| {
-        comparisons
-            .iter()
-            .filter(|f| f.assessment.status == s)
-            .count()
-    };
+    let scores = results.scores.map(|r| ScoreSection {
+        scale: r.scale,
+        scored: r.scored,
+        unscored: r.unscored,
+        equal_score_bins: r.equal_score_bins,
+        attributes: r.attributes,
+        operating_points: r.operating_points,
+        comparisons: r
+            .comparisons
+            .into_iter()
+            .map(|c| {
+                let assessment = triggers::assess_score(&c, &protocol.triggers, a);
+                ScoreFinding {
+                    comparison: c,
+                    assessment,
+                }
+            })
+            .collect(),
+    });
+    let score_findings: &[ScoreFinding] = scores.as_ref().map_or(&[], |s| &s.comparisons);
+    let statuses: Vec<Status> = comparisons
+        .iter()
+        .map(|f| f.assessment.status)
+        .chain(score_findings.iter().map(|f| f.assessment.status))
+        .collect();
+    let count = |s: Status| statuses.iter().filter(|&&x| x == s).count();
     let summary = Summary {
-        overall: comparisons
+        overall: statuses
             .iter()
-            .map(|f| f.assessment.status)
+            .copied()
             .max()
             .unwrap_or(Status::NotAssessed),
         remediate: count(Status::Remediate),
@@ -222,14 +268,20 @@ pub fn build(protocol: &Protocol, loaded: &Loaded, results: Results, ctx: &RunCo
     };
     let triggers_fired = comparisons
         .iter()
-        .flat_map(|f| {
-            f.assessment
+        .map(|f| (&f.assessment, &f.comparison.id))
+        .chain(
+            score_findings
+                .iter()
+                .map(|f| (&f.assessment, &f.comparison.id)),
+        )
+        .flat_map(|(assessment, id)| {
+            assessment
                 .verdicts
                 .iter()
                 .filter(|v| v.fired)
                 .map(move |v| Fired {
                     trigger: v.trigger.clone(),
-                    comparison: f.comparison.id.clone(),
+                    comparison: id.clone(),
                     status: v.status,
                     action: protocol
                         .triggers
@@ -316,6 +368,7 @@ pub fn build(protocol: &Protocol, loaded: &Loaded, results: Results, ctx: &RunCo
         triggers_fired,
         sufficient_statistics: loaded.stats.attributes.clone(),
         stratified_statistics: loaded.stats.stratified.clone(),
+        scores,
         suppression: Suppression {
             applied: ctx.suppress,
             min_cell_size: a.min_cell_size,

@@ -9,8 +9,13 @@ use crate::suffstats::WeightSums;
 use super::scan::RawCell;
 use crate::protocol::{Attribute, Coding, Protocol, UNKNOWN};
 use crate::suffstats::{
-    AttributeCounts, Confusion, GroupCounts, StratifiedCounts, StratumCounts, SufficientStats,
+    AttributeCounts, Confusion, GroupCounts, ScoreSample, ScoredCell, StratifiedCounts,
+    StratumCounts, SufficientStats,
 };
+
+/// One coded cell: each attribute's group index, the decision, the outcome, the count, and the
+/// sums of the weights and of their squares.
+type Coded = (Vec<usize>, bool, bool, u64, f64, f64);
 
 /// A value that could not be coded: which column, which text (`None`: missing), how many rows,
 /// and what was expected.
@@ -140,9 +145,11 @@ pub fn code(
     let null_values = &protocol.data.null_values;
 
     // Per cell: the group index of each attribute, the decision and the outcome.
-    let mut coded: Vec<(Vec<usize>, bool, bool, u64, f64, f64)> = Vec::with_capacity(cells.len());
+    let mut coded: Vec<Coded> = Vec::with_capacity(cells.len());
+    // The cell of `cells` behind each entry of `coded`.
+    let mut coded_cell: Vec<usize> = Vec::with_capacity(cells.len());
     let mut cases: u64 = 0;
-    for cell in cells {
+    for (ci, cell) in cells.iter().enumerate() {
         let count = cell.count.max(0.0).round() as u64;
         let rows = count.max(1);
         if cell.bad_counts > 0 {
@@ -173,8 +180,16 @@ pub fn code(
                 c,
                 None,
                 cell.score_out_of_range,
-                format!("column `{c}` has scores outside [0, 1]"),
-                Some("scores must be probabilities; rescale them before the run".into()),
+                if protocol
+                    .scores
+                    .as_ref()
+                    .is_some_and(|s| s.scale == crate::protocol::ScoreScale::Arbitrary)
+                {
+                    format!("column `{c}` has scores that are not finite numbers")
+                } else {
+                    format!("column `{c}` has scores outside [0, 1]")
+                },
+                Some("scores must be probabilities; rescale them, or set `scale = \"arbitrary\"` in [scores] for a ranking score".into()),
                 false,
             );
         }
@@ -216,11 +231,20 @@ pub fn code(
                 _ => None,
             }
         };
-        let o = binary(
-            cell.outcome.as_deref(),
-            &protocol.positive_values,
-            &protocol.negative_values,
-        );
+        let o = if protocol.columns.outcome_at_least.is_some() {
+            // Formed by the scan (`outcome >= outcome_at_least`), as a boolean's text.
+            match cell.outcome.as_deref() {
+                Some("true") => Some(true),
+                Some("false") => Some(false),
+                _ => None,
+            }
+        } else {
+            binary(
+                cell.outcome.as_deref(),
+                &protocol.positive_values,
+                &protocol.negative_values,
+            )
+        };
         let expected = format!(
             "expected one of {} (positive) or {} (negative)",
             protocol.positive_values.join(", "),
@@ -263,6 +287,7 @@ pub fn code(
             if let (Some(d), Some(o)) = (d, o) {
                 cases = cases.saturating_add(count);
                 coded.push((idx, d, o, count, cell.weight_sum, cell.weight_sq_sum));
+                coded_cell.push(ci);
             }
         }
     }
@@ -349,6 +374,10 @@ pub fn code(
                 .collect(),
         });
     }
+    let scores = protocol
+        .scores
+        .is_some()
+        .then(|| score_sample(protocol, cells, &coded, &coded_cell, &attributes));
     let mut stratified = Vec::new();
     for x in &protocol.stratified {
         let (a, b) = (
@@ -380,5 +409,79 @@ pub fn code(
         cases,
         attributes,
         stratified,
+        scores,
     })
+}
+
+/// Move the kept scores into a [`ScoreSample`]: finite scores only (with their needs), and each
+/// cell's group under every attribute and crossed attribute, in the order of `attributes`.
+fn score_sample(
+    protocol: &Protocol,
+    cells: &[RawCell],
+    coded: &[Coded],
+    coded_cell: &[usize],
+    attributes: &[AttributeCounts],
+) -> ScoreSample {
+    // The grouped table's cells, and the rows within a cell, come in no fixed order; sums over
+    // floats depend on order, so both are sorted (cells by their raw keys, rows by score then
+    // need) and the same input gives the same bytes.
+    let mut order: Vec<usize> = (0..coded.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&cells[coded_cell[a]], &cells[coded_cell[b]]);
+        (&x.keys, &x.decision, &x.outcome).cmp(&(&y.keys, &y.decision, &y.outcome))
+    });
+    let mut sample = ScoreSample::default();
+    for &k in &order {
+        let raw = &cells[coded_cell[k]];
+        let with_need = !raw.needs.is_empty();
+        let mut pairs: Vec<(f64, f64)> = Vec::with_capacity(raw.scores.len());
+        let mut unscored = 0;
+        for (i, &s) in raw.scores.iter().enumerate() {
+            if s.is_finite() {
+                pairs.push((s, if with_need { raw.needs[i] } else { 0.0 }));
+            } else {
+                unscored += 1;
+            }
+        }
+        pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        sample.cells.push(ScoredCell {
+            outcome: coded[k].2,
+            scores: pairs.iter().map(|p| p.0).collect(),
+            needs: if with_need {
+                pairs.iter().map(|p| p.1).collect()
+            } else {
+                vec![]
+            },
+            unscored,
+        });
+    }
+    let position = |a: &AttributeCounts, label: &str| {
+        a.groups
+            .iter()
+            .position(|g| g.group == label)
+            .unwrap_or(usize::MAX)
+    };
+    let n_plain = protocol.attributes.len();
+    for (ai, a) in attributes.iter().enumerate() {
+        let member = order
+            .iter()
+            .map(|&k| &coded[k].0)
+            .map(|idx| {
+                if ai < n_plain {
+                    position(a, &protocol.attributes[ai].groups[idx[ai]])
+                } else {
+                    let x = &protocol.crossed[ai - n_plain];
+                    let label = x
+                        .attributes
+                        .iter()
+                        .map(|&k| protocol.attributes[k].groups[idx[k]].as_str())
+                        .collect::<Vec<_>>()
+                        .join(" × ");
+                    position(a, &label)
+                }
+            })
+            .collect();
+        sample.membership.push(member);
+    }
+    sample
 }

@@ -112,6 +112,9 @@ pub fn check_columns(
     if let Some(w) = &protocol.columns.weight {
         wanted.push(("columns.weight", w.clone()));
     }
+    if let Some(n) = &protocol.columns.need {
+        wanted.push(("columns.need", n.clone()));
+    }
     for a in &protocol.attributes {
         wanted.push(("attributes.column", a.column.clone()));
     }
@@ -180,8 +183,15 @@ pub fn load(protocol: &Protocol, data_override: Option<&Path>) -> Result<Loaded,
             .clone()
             .map(|s| (s, protocol.columns.threshold)),
         outcome: protocol.columns.outcome.clone(),
+        outcome_at_least: protocol.columns.outcome_at_least,
         count: protocol.columns.count.clone(),
         weight: protocol.columns.weight.clone(),
+        score_probability: protocol
+            .scores
+            .as_ref()
+            .is_none_or(|s| s.scale == crate::protocol::ScoreScale::Probability),
+        keep_scores: protocol.scores.is_some(),
+        need: protocol.columns.need.clone(),
     };
     // Hash the file on one thread while polars scans it on the others.
     let (hash, cells) = std::thread::scope(|s| {

@@ -21,8 +21,16 @@ pub struct ScanSpec<'a> {
     /// `(column, threshold)`: the decision is `score >= threshold`.
     pub score: Option<(String, Option<f64>)>,
     pub outcome: String,
+    /// The outcome is `outcome >= t` of a numeric column.
+    pub outcome_at_least: Option<f64>,
     pub count: Option<String>,
     pub weight: Option<String>,
+    /// Whether the score must be a probability (checked in [0, 1]); else it must be finite.
+    pub score_probability: bool,
+    /// Keep every row's score in its cell (for discrimination and calibration).
+    pub keep_scores: bool,
+    /// Keep every row's value of this column beside its score (the measure of need).
+    pub need: Option<String>,
 }
 
 /// One cell of the grouped table: the raw texts of the key columns and how many cases carry them.
@@ -32,8 +40,12 @@ pub struct RawCell {
     pub decision: Option<String>,
     pub outcome: Option<String>,
     pub count: f64,
-    /// Rows in this cell whose score lies outside [0, 1].
+    /// Rows in this cell whose score lies outside [0, 1] (a probability) or is not finite.
     pub score_out_of_range: u64,
+    /// The scores of the cell's rows (NaN: missing), when kept; in no particular order.
+    pub scores: Vec<f64>,
+    /// The measure of need of the same rows, aligned with `scores` (NaN: missing), when kept.
+    pub needs: Vec<f64>,
     /// Rows in this cell with no score.
     pub score_missing: u64,
     /// Rows whose count is negative, missing or not a whole number (counts submissions).
@@ -95,15 +107,24 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     if let Some(d) = &spec.decision {
         text_columns.push(d.clone());
     }
-    text_columns.push(spec.outcome.clone());
+    if spec.outcome_at_least.is_none() {
+        text_columns.push(spec.outcome.clone());
+    }
     text_columns.sort();
     text_columns.dedup();
     let score_col = spec.score.as_ref().map(|(c, _)| c.as_str());
     // Numeric columns read as floats throughout (not as integers inferred from the first rows).
-    let floats: Vec<&str> = [score_col, spec.weight.as_deref(), spec.count.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let numeric_outcome = spec.outcome_at_least.map(|_| spec.outcome.as_str());
+    let floats: Vec<&str> = [
+        score_col,
+        spec.weight.as_deref(),
+        spec.count.as_deref(),
+        spec.need.as_deref(),
+        numeric_outcome,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let lf = frame(
         spec.path,
         spec.format,
@@ -131,11 +152,14 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
         _ => lit(NULL).cast(DataType::String),
     };
     keys.push(decision.alias("__decision"));
-    keys.push(
-        col(spec.outcome.as_str())
-            .cast(DataType::String)
-            .alias("__outcome"),
-    );
+    let outcome = match spec.outcome_at_least {
+        Some(t) => col(spec.outcome.as_str())
+            .cast(DataType::Float64)
+            .gt_eq(lit(t))
+            .cast(DataType::String),
+        None => col(spec.outcome.as_str()).cast(DataType::String),
+    };
+    keys.push(outcome.alias("__outcome"));
 
     let mut aggs = vec![];
     match &spec.count {
@@ -190,14 +214,38 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     match score_col {
         Some(s) => {
             let v = col(s).cast(DataType::Float64);
+            // NaN compares above every number in polars: both checks rule it out.
+            let (lo, hi) = if spec.score_probability {
+                (0.0, 1.0)
+            } else {
+                (f64::MIN, f64::MAX)
+            };
             aggs.push(
                 v.clone()
-                    .lt(lit(0.0))
-                    .or(v.clone().gt(lit(1.0)))
+                    .lt(lit(lo))
+                    .or(v.clone().gt(lit(hi)))
                     .cast(DataType::UInt64)
                     .sum()
                     .alias("__score_bad"),
             );
+            if spec.keep_scores {
+                let sv = v.clone().fill_null(lit(f64::NAN));
+                match &spec.need {
+                    // One list of (score, need) pairs, so the two stay aligned row by row.
+                    Some(n) => aggs.push(
+                        as_struct(vec![
+                            sv.alias("s"),
+                            col(n.as_str())
+                                .cast(DataType::Float64)
+                                .fill_null(lit(f64::NAN))
+                                .alias("v"),
+                        ])
+                        .implode(false)
+                        .alias("__scores"),
+                    ),
+                    None => aggs.push(sv.implode(false).alias("__scores")),
+                }
+            }
             aggs.push(
                 v.is_null()
                     .cast(DataType::UInt64)
@@ -238,6 +286,13 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     let w = float("__w")?;
     let w2 = float("__w2")?;
     let bad_w = float("__bad_w")?;
+    let (scores, needs) = if spec.keep_scores && score_col.is_some() {
+        kept_scores(&df, spec.need.is_some())?
+    } else {
+        (vec![vec![]; height], vec![vec![]; height])
+    };
+    let mut scores = scores.into_iter();
+    let mut needs = needs.into_iter();
 
     Ok((0..height)
         .map(|r| RawCell {
@@ -247,12 +302,46 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
             count: counts[r],
             score_out_of_range: score_bad[r] as u64,
             score_missing: score_null[r] as u64,
+            scores: scores.next().unwrap_or_default(),
+            needs: needs.next().unwrap_or_default(),
             bad_counts: bad_counts[r] as u64,
             weight_sum: w[r],
             weight_sq_sum: w2[r],
             bad_weights: bad_w[r] as u64,
         })
         .collect())
+}
+
+/// The kept scores (and needs) of each cell of the grouped table.
+type Kept = (Vec<Vec<f64>>, Vec<Vec<f64>>);
+
+fn kept_scores(df: &DataFrame, with_need: bool) -> PolarsResult<Kept> {
+    let lists = df
+        .column("__scores")?
+        .as_materialized_series()
+        .list()?
+        .clone();
+    let values = |s: &Series| -> PolarsResult<Vec<f64>> {
+        let f = s.cast(&DataType::Float64)?;
+        Ok(f.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+    };
+    let (mut scores, mut needs) = (Vec::with_capacity(lists.len()), Vec::new());
+    for cell in lists.series_iter() {
+        let Some(cell) = cell else {
+            scores.push(vec![]);
+            needs.push(vec![]);
+            continue;
+        };
+        if with_need {
+            let fields = cell.struct_()?.fields_as_series();
+            scores.push(values(&fields[0])?);
+            needs.push(values(&fields[1])?);
+        } else {
+            scores.push(values(&cell)?);
+            needs.push(vec![]);
+        }
+    }
+    Ok((scores, needs))
 }
 
 /// The 1-based data line (header = line 1) of the first row whose `column` holds `value`

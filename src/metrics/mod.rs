@@ -3,11 +3,13 @@
 //! omnibus test per attribute and metric, and the multiplicity correction across the run.
 //! Uses `stats` for every number; knows nothing of files or triggers.
 
+pub mod scores;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::{
-    Analysis, Correction, DifferenceInterval, Metric, RateInterval, RatioInterval,
+    Analysis, Correction, DifferenceInterval, Metric, RateInterval, RatioInterval, ScoreAnalysis,
 };
 use crate::stats::{
     self, bootstrap, contingency, multiplicity, power, proportion, two_sample, Undefined,
@@ -330,6 +332,8 @@ pub struct Results {
     pub stratified: Vec<StratifiedComparison>,
     /// How many comparisons had a p-value and entered the correction.
     pub family_size: usize,
+    /// Score metrics and comparisons, when the protocol asks for them.
+    pub scores: Option<scores::ScoreResults>,
 }
 
 fn interval(ci: stats::Ci, level: f64, method: &str) -> Interval {
@@ -751,7 +755,11 @@ fn stratified(x: &StratifiedCounts, analysis: &Analysis) -> Vec<StratifiedCompar
 }
 
 /// Compute every group metric, comparison and omnibus test.
-pub fn compute(stats: &SufficientStats, analysis: &Analysis) -> Results {
+pub fn compute(
+    stats: &SufficientStats,
+    analysis: &Analysis,
+    score_analysis: Option<&ScoreAnalysis>,
+) -> Results {
     let mut attributes = Vec::new();
     let mut comparisons = Vec::new();
     for (ai, a) in stats.attributes.iter().enumerate() {
@@ -809,17 +817,28 @@ pub fn compute(stats: &SufficientStats, analysis: &Analysis) -> Results {
             composite,
         });
     }
+    let mut score_results = match (score_analysis, &stats.scores) {
+        (Some(sa), Some(sample)) => Some(scores::compute(sample, &stats.attributes, sa, analysis)),
+        _ => None,
+    };
+    // One correction family: the rate comparisons, then the score comparisons.
+    let score_p: Vec<Option<f64>> = score_results
+        .as_ref()
+        .map(|s| s.comparisons.iter().map(|c| c.test.p_value()).collect())
+        .unwrap_or_default();
     let with_p: Vec<usize> = (0..comparisons.len())
         .filter(|&i| comparisons[i].test.p_value().is_some())
         .collect();
-    let raw: Vec<f64> = with_p
+    let mut raw: Vec<f64> = with_p
         .iter()
         .filter_map(|&i| comparisons[i].test.p_value())
         .collect();
+    raw.extend(score_p.iter().flatten());
+    let family = raw.len();
     let adjusted = adjust(&raw, analysis.correction);
     // Power is judged at the level the correction demands of the strictest comparison,
     // alpha / m: a disparity counts as detectable only if it would survive the correction.
-    let alpha_power = analysis.alpha / with_p.len().max(1) as f64;
+    let alpha_power = analysis.alpha / family.max(1) as f64;
     for c in &mut comparisons {
         c.detectable = detectable(
             c.reference_numerator,
@@ -829,8 +848,17 @@ pub fn compute(stats: &SufficientStats, analysis: &Analysis) -> Results {
             analysis.power,
         );
     }
-    for (&i, p) in with_p.iter().zip(adjusted) {
-        comparisons[i].p_adjusted = Some(p);
+    let mut adjusted = adjusted.into_iter();
+    for &i in &with_p {
+        comparisons[i].p_adjusted = adjusted.next();
+    }
+    if let Some(s) = score_results.as_mut() {
+        for c in &mut s.comparisons {
+            if c.test.p_value().is_some() {
+                c.p_adjusted = adjusted.next();
+            }
+            c.detectable = scores::detectable(c, alpha_power, analysis.power);
+        }
     }
     Results {
         attributes,
@@ -840,6 +868,7 @@ pub fn compute(stats: &SufficientStats, analysis: &Analysis) -> Results {
             .iter()
             .flat_map(|x| stratified(x, analysis))
             .collect(),
-        family_size: with_p.len(),
+        family_size: family,
+        scores: score_results,
     }
 }

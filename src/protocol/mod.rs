@@ -228,6 +228,11 @@ pub struct Columns {
     pub score: Option<String>,
     pub threshold: Option<f64>,
     pub outcome: String,
+    /// When set, the outcome column is numeric and the outcome is `outcome >= outcome_at_least`.
+    pub outcome_at_least: Option<f64>,
+    /// A numeric measure of need beside the training label (chronic conditions, say), compared
+    /// across groups at equal score.
+    pub need: Option<String>,
     /// A frequency column: each row stands for this many cases (a counts submission).
     pub count: Option<String>,
     /// A survey-weight column: weighted rates are reported beside the counts.
@@ -311,10 +316,108 @@ impl Band {
     }
 }
 
+/// How a score is scaled: a probability (calibration applies, values must lie in [0, 1]) or an
+/// arbitrary ranking score (a cost prediction, say: only ranks and cut-offs apply).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreScale {
+    Probability,
+    Arbitrary,
+}
+
+/// A finding computed from the scores (rows needed, not counts): what `[scores].metrics` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreMetric {
+    Auroc,
+    AveragePrecision,
+    Calibration,
+    NeedAtEqualScore,
+}
+
+impl ScoreMetric {
+    pub const ALL: [ScoreMetric; 4] = [
+        ScoreMetric::Auroc,
+        ScoreMetric::AveragePrecision,
+        ScoreMetric::Calibration,
+        ScoreMetric::NeedAtEqualScore,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ScoreMetric::Auroc => "auroc",
+            ScoreMetric::AveragePrecision => "average_precision",
+            ScoreMetric::Calibration => "calibration",
+            ScoreMetric::NeedAtEqualScore => "need_at_equal_score",
+        }
+    }
+}
+
+/// The score analyses a protocol asks for (`[scores]`).
+#[derive(Debug, Clone)]
+pub struct ScoreAnalysis {
+    pub scale: ScoreScale,
+    pub metrics: Vec<ScoreMetric>,
+    /// Equal-width bins of [0, 1] for the reliability table and the expected calibration error.
+    pub reliability_bins: usize,
+    /// Operating points: the decision `score >= t` for each.
+    pub thresholds: Vec<f64>,
+    /// Operating points: the top k% of scores selected (ties at the cut-off included).
+    pub top_percent: Vec<f64>,
+    /// Quantile bins of the score (over all rows) within which need is compared.
+    pub equal_score_bins: usize,
+}
+
+impl ScoreAnalysis {
+    pub fn wants(&self, m: ScoreMetric) -> bool {
+        self.metrics.contains(&m)
+    }
+}
+
+/// The quantity a trigger judges: a rate of the confusion counts, or a comparison made from the
+/// scores (`auroc` difference, `oe_ratio`, `need_at_equal_score`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerMetric {
+    Rate(Metric),
+    Auroc,
+    OeRatio,
+    NeedAtEqualScore,
+}
+
+impl TriggerMetric {
+    pub const SCORE_NAMES: [&'static str; 3] = ["auroc", "oe_ratio", "need_at_equal_score"];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TriggerMetric::Rate(m) => m.name(),
+            TriggerMetric::Auroc => "auroc",
+            TriggerMetric::OeRatio => "oe_ratio",
+            TriggerMetric::NeedAtEqualScore => "need_at_equal_score",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TriggerMetric> {
+        match s {
+            "auroc" => Some(TriggerMetric::Auroc),
+            "oe_ratio" => Some(TriggerMetric::OeRatio),
+            "need_at_equal_score" => Some(TriggerMetric::NeedAtEqualScore),
+            _ => Metric::parse(s).map(TriggerMetric::Rate),
+        }
+    }
+
+    /// The `[scores]` metric a score trigger needs.
+    pub fn score_metric(self) -> Option<ScoreMetric> {
+        match self {
+            TriggerMetric::Rate(_) => None,
+            TriggerMetric::Auroc => Some(ScoreMetric::Auroc),
+            TriggerMetric::OeRatio => Some(ScoreMetric::Calibration),
+            TriggerMetric::NeedAtEqualScore => Some(ScoreMetric::NeedAtEqualScore),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Trigger {
     pub id: String,
-    pub metric: Metric,
+    pub metric: TriggerMetric,
     /// Attribute (or crossed attribute) names it applies to; empty means all.
     pub attributes: Vec<String>,
     pub ratio: Option<Band>,
@@ -324,8 +427,9 @@ pub struct Trigger {
 }
 
 impl Trigger {
-    pub fn applies_to(&self, attribute: &str, metric: Metric) -> bool {
-        self.metric == metric
+    /// Whether the trigger judges comparisons of `metric` (by name) on `attribute`.
+    pub fn applies_to(&self, attribute: &str, metric: &str) -> bool {
+        self.metric.name() == metric
             && (self.attributes.is_empty() || self.attributes.iter().any(|a| a == attribute))
     }
 }
@@ -346,6 +450,8 @@ pub struct Protocol {
     pub crossed: Vec<Crossed>,
     pub stratified: Vec<Stratified>,
     pub analysis: Analysis,
+    /// The score analyses (`[scores]`), when asked for.
+    pub scores: Option<ScoreAnalysis>,
     pub triggers: Vec<Trigger>,
 }
 
@@ -453,7 +559,11 @@ impl Validator<'_> {
             decision_type,
         };
         let data = self.data(raw.data, path);
-        let columns = self.columns(raw.columns, decision_type);
+        let scale = match raw.scores.as_ref().and_then(|s| s.scale.as_ref()) {
+            Some(s) if s.get_ref() == "arbitrary" => ScoreScale::Arbitrary,
+            _ => ScoreScale::Probability,
+        };
+        let columns = self.columns(raw.columns, decision_type, scale);
         let (positive_values, negative_values) = match raw.values {
             Some(v) => (
                 v.positive
@@ -510,7 +620,14 @@ impl Validator<'_> {
             .filter_map(|x| self.stratified(x, &attributes))
             .collect();
         let analysis = self.analysis(raw.analysis);
-        let triggers = self.triggers(raw.triggers, &analysis, &seen);
+        let scores = raw.scores.map(|r| self.scores(r, &columns));
+        if columns.need.is_some() && scores.is_none() {
+            self.error_nowhere(
+                "`columns.need` is named but the protocol has no [scores] section",
+                Some("add [scores] with metrics = [\"need_at_equal_score\"]".into()),
+            );
+        }
+        let triggers = self.triggers(raw.triggers, &analysis, scores.as_ref(), &seen);
         Protocol {
             source: path.to_path_buf(),
             sha256: sha256_hex(text.as_bytes()),
@@ -525,6 +642,7 @@ impl Validator<'_> {
             crossed,
             stratified,
             analysis,
+            scores,
             triggers,
         }
     }
@@ -617,16 +735,38 @@ impl Validator<'_> {
         }
     }
 
-    fn columns(&mut self, raw: raw::RawColumns, decision_type: DecisionType) -> Columns {
+    fn columns(
+        &mut self,
+        raw: raw::RawColumns,
+        decision_type: DecisionType,
+        scale: ScoreScale,
+    ) -> Columns {
         let threshold = raw.threshold.as_ref().map(|t| *t.get_ref());
         if let Some(t) = &raw.threshold {
-            if !(0.0..=1.0).contains(t.get_ref()) {
+            let v = *t.get_ref();
+            if !v.is_finite() || (scale == ScoreScale::Probability && !(0.0..=1.0).contains(&v)) {
                 self.error(
                     t,
-                    format!("`columns.threshold` is {}, outside [0, 1]", t.get_ref()),
+                    format!("`columns.threshold` is {v}, outside [0, 1]"),
+                    Some("for a score that is not a probability, set `scale = \"arbitrary\"` in [scores]".into()),
+                );
+            }
+        }
+        if let Some(t) = &raw.outcome_at_least {
+            if !t.get_ref().is_finite() {
+                self.error(
+                    t,
+                    "`columns.outcome_at_least` must be a finite number",
                     None,
                 );
             }
+        }
+        if let (Some(n), Some(_)) = (&raw.need, &raw.count) {
+            self.error(
+                n,
+                "`columns.need` cannot be combined with `columns.count`: need is compared at equal score, which takes one row per case",
+                None,
+            );
         }
         match decision_type {
             DecisionType::Binary if raw.decision.is_none() => self.error_nowhere(
@@ -666,6 +806,8 @@ impl Validator<'_> {
             score: raw.score.map(Spanned::into_inner),
             threshold,
             outcome: raw.outcome.into_inner(),
+            outcome_at_least: raw.outcome_at_least.map(Spanned::into_inner),
+            need: raw.need.map(Spanned::into_inner),
             count: raw.count.map(Spanned::into_inner),
             weight: raw.weight.map(Spanned::into_inner),
         }
@@ -1115,10 +1257,148 @@ impl Validator<'_> {
         a
     }
 
+    fn scores(&mut self, raw: raw::RawScores, columns: &Columns) -> ScoreAnalysis {
+        let mut out = ScoreAnalysis {
+            scale: ScoreScale::Probability,
+            metrics: vec![],
+            reliability_bins: 10,
+            thresholds: vec![],
+            top_percent: vec![],
+            equal_score_bins: 10,
+        };
+        if let Some(v) = self.choose(
+            &raw.scale,
+            "score scale",
+            &[
+                ("probability", ScoreScale::Probability),
+                ("arbitrary", ScoreScale::Arbitrary),
+            ],
+        ) {
+            out.scale = v;
+        }
+        if columns.score.is_none() {
+            self.error_nowhere(
+                "[scores] needs `columns.score`",
+                Some("name the column holding the tool's risk score".into()),
+            );
+        }
+        if columns.count.is_some() {
+            self.error_nowhere(
+                "[scores] cannot run on a counts submission (`columns.count`): discrimination, calibration and need at equal score take one row per case",
+                Some("submit the rows (de-identified), or drop [scores] and compare the decision's counts".into()),
+            );
+        }
+        match raw.metrics {
+            Some(ms) => {
+                for m in &ms {
+                    match ScoreMetric::ALL
+                        .into_iter()
+                        .find(|x| x.name() == m.get_ref())
+                    {
+                        Some(x) if out.metrics.contains(&x) => self.error(
+                            m,
+                            format!("score metric `{}` is listed twice", m.get_ref()),
+                            None,
+                        ),
+                        Some(x) => out.metrics.push(x),
+                        None => self.error(
+                            m,
+                            format!("unknown score metric `{}`", m.get_ref()),
+                            Some(format!(
+                                "expected one of {}",
+                                backticked(&ScoreMetric::ALL.map(ScoreMetric::name))
+                            )),
+                        ),
+                    }
+                    let x = ScoreMetric::ALL
+                        .into_iter()
+                        .find(|x| x.name() == m.get_ref());
+                    if x == Some(ScoreMetric::Calibration) && out.scale == ScoreScale::Arbitrary {
+                        self.error(
+                            m,
+                            "calibration needs probabilities; this score's scale is `arbitrary`",
+                            Some("drop `calibration`, or set `scale = \"probability\"`".into()),
+                        );
+                    }
+                    if x == Some(ScoreMetric::NeedAtEqualScore) && columns.need.is_none() {
+                        self.error(
+                            m,
+                            "`need_at_equal_score` needs `columns.need`, the measure of need",
+                            Some("e.g. need = \"active_chronic_conditions\"".into()),
+                        );
+                    }
+                }
+            }
+            None => {
+                out.metrics = vec![ScoreMetric::Auroc, ScoreMetric::AveragePrecision];
+                if out.scale == ScoreScale::Probability {
+                    out.metrics.push(ScoreMetric::Calibration);
+                }
+                if columns.need.is_some() {
+                    out.metrics.push(ScoreMetric::NeedAtEqualScore);
+                }
+            }
+        }
+        if let Some(b) = &raw.reliability_bins {
+            let v = *b.get_ref();
+            if !(2..=100).contains(&v) {
+                self.error(
+                    b,
+                    format!("`reliability_bins` is {v}; expected 2 to 100 (10 is usual)"),
+                    None,
+                );
+            } else {
+                out.reliability_bins = v as usize;
+            }
+        }
+        if let Some(b) = &raw.equal_score_bins {
+            let v = *b.get_ref();
+            if !(1..=100).contains(&v) {
+                self.error(
+                    b,
+                    format!("`equal_score_bins` is {v}; expected 1 to 100 (10: deciles)"),
+                    None,
+                );
+            } else {
+                out.equal_score_bins = v as usize;
+            }
+        }
+        if let Some(t) = &raw.thresholds {
+            for &v in t.get_ref() {
+                if !v.is_finite()
+                    || (out.scale == ScoreScale::Probability && !(0.0..=1.0).contains(&v))
+                {
+                    self.error(t, format!("threshold {v} is not a score: expected a number in [0, 1] for a probability"), None);
+                }
+            }
+            out.thresholds = t.get_ref().clone();
+        }
+        if let Some(t) = &raw.top_percent {
+            for &v in t.get_ref() {
+                if !(v > 0.0 && v < 100.0) {
+                    self.error(
+                        t,
+                        format!("top_percent {v} is not a percentage in (0, 100)"),
+                        Some("e.g. top_percent = [3] selects the top 3% of scores".into()),
+                    );
+                }
+            }
+            out.top_percent = t.get_ref().clone();
+        }
+        if columns.need.is_some() && !out.wants(ScoreMetric::NeedAtEqualScore) {
+            self.error_nowhere(
+                "`columns.need` is named but `[scores].metrics` does not list `need_at_equal_score`",
+                None,
+            );
+        }
+        out
+    }
+
     fn triggers(
         &mut self,
         raw: Vec<raw::RawTrigger>,
         analysis: &Analysis,
+        scores: Option<&ScoreAnalysis>,
         attribute_names: &BTreeSet<String>,
     ) -> Vec<Trigger> {
         let mut out = Vec::new();
@@ -1132,7 +1412,9 @@ impl Validator<'_> {
                     None,
                 );
             }
-            let metric = Metric::parse(t.metric.get_ref());
+            let metric = TriggerMetric::parse(t.metric.get_ref());
+            let mut names: Vec<&str> = Metric::ALL.map(Metric::name).to_vec();
+            names.extend(TriggerMetric::SCORE_NAMES);
             match metric {
                 None => self.error(
                     &t.metric,
@@ -1141,12 +1423,9 @@ impl Validator<'_> {
                         t.metric.get_ref(),
                         t.id.get_ref()
                     ),
-                    Some(format!(
-                        "expected one of {}",
-                        backticked(&Metric::ALL.map(Metric::name))
-                    )),
+                    Some(format!("expected one of {}", backticked(&names))),
                 ),
-                Some(m) if !analysis.metrics.contains(&m) => self.error(
+                Some(TriggerMetric::Rate(m)) if !analysis.metrics.contains(&m) => self.error(
                     &t.metric,
                     format!(
                         "trigger `{}` uses metric `{}`, which `analysis.metrics` does not compare",
@@ -1155,7 +1434,22 @@ impl Validator<'_> {
                     ),
                     Some(format!("add `{}` to `analysis.metrics`", m.name())),
                 ),
-                Some(_) => {}
+                Some(m) => {
+                    if let Some(sm) = m.score_metric() {
+                        if !scores.is_some_and(|s| s.wants(sm)) {
+                            self.error(
+                                &t.metric,
+                                format!(
+                                    "trigger `{}` uses `{}`, which needs `{}` in `[scores].metrics`",
+                                    t.id.get_ref(),
+                                    m.name(),
+                                    sm.name()
+                                ),
+                                None,
+                            );
+                        }
+                    }
+                }
             }
             let mut attributes = Vec::new();
             for a in t.attributes.iter().flatten() {
@@ -1175,11 +1469,16 @@ impl Validator<'_> {
                 }
                 attributes.push(a.get_ref().clone());
             }
-            let ratio = t.ratio.as_ref().and_then(|b| self.band(b, "ratio", true));
+            let ratio = t
+                .ratio
+                .as_ref()
+                .and_then(|b| self.band(b, "ratio", true, false));
+            // Need is in its own units (conditions, say): its difference band is not bounded by 1.
+            let unbounded = metric == Some(TriggerMetric::NeedAtEqualScore);
             let difference = t
                 .difference
                 .as_ref()
-                .and_then(|b| self.band(b, "difference", false));
+                .and_then(|b| self.band(b, "difference", false, unbounded));
             if t.ratio.is_none() && t.difference.is_none() {
                 self.error(
                     &t.id,
@@ -1219,7 +1518,13 @@ impl Validator<'_> {
         out
     }
 
-    fn band(&mut self, b: &Spanned<raw::RawBand>, what: &str, ratio: bool) -> Option<Band> {
+    fn band(
+        &mut self,
+        b: &Spanned<raw::RawBand>,
+        what: &str,
+        ratio: bool,
+        unbounded: bool,
+    ) -> Option<Band> {
         let r = b.get_ref();
         if r.min.is_none() && r.max.is_none() {
             self.error(
@@ -1249,6 +1554,15 @@ impl Validator<'_> {
                     b,
                     "a `ratio` band must hold 1: `min` in (0, 1) and `max` above 1",
                     Some("e.g. the four-fifths rule: ratio = { min = 0.8, max = 1.25 }".into()),
+                );
+                return None;
+            }
+        } else if unbounded {
+            if r.min.is_some_and(|m| m >= 0.0) || r.max.is_some_and(|m| m <= 0.0) {
+                self.error(
+                    b,
+                    "a `difference` band must hold 0: `min` below 0 and `max` above 0",
+                    Some("e.g. difference = { min = -0.5, max = 0.5 }".into()),
                 );
                 return None;
             }

@@ -26,6 +26,8 @@ pub struct RawProtocol {
     #[serde(default)]
     pub analysis: Option<RawAnalysis>,
     #[serde(default)]
+    pub scores: Option<RawScores>,
+    #[serde(default)]
     pub triggers: Vec<RawTrigger>,
 }
 
@@ -57,6 +59,8 @@ pub struct RawColumns {
     pub score: Option<Spanned<String>>,
     pub threshold: Option<Spanned<f64>>,
     pub outcome: Spanned<String>,
+    pub outcome_at_least: Option<Spanned<f64>>,
+    pub need: Option<Spanned<String>>,
     pub count: Option<Spanned<String>>,
     pub weight: Option<Spanned<String>>,
 }
@@ -131,4 +135,15 @@ pub struct RawBand {
 pub struct RawStratified {
     pub attribute: Spanned<String>,
     pub by: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScores {
+    pub scale: Option<Spanned<String>>,
+    pub metrics: Option<Vec<Spanned<String>>>,
+    pub reliability_bins: Option<Spanned<i64>>,
+    pub thresholds: Option<Spanned<Vec<f64>>>,
+    pub top_percent: Option<Spanned<Vec<f64>>>,
+    pub equal_score_bins: Option<Spanned<i64>>,
 }

@@ -92,6 +92,9 @@ pub fn metrics_csv(a: &Artifact) -> String {
             }
         }
     }
+    if let Some(sc) = &a.scores {
+        score_rows(&mut w, a, sc, &sup);
+    }
     let _ = w.flush();
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
@@ -104,3 +107,108 @@ pub const STATUS_ORDER: [Status; 5] = [
     Status::Pass,
     Status::NotAssessed,
 ];
+
+/// The score metrics: per group AUROC, average precision, calibration and mean need, and the
+/// score comparisons (`auroc`, `oe_ratio`, `need_at_equal_score`) with their statuses.
+fn score_rows(
+    w: &mut csv::Writer<Vec<u8>>,
+    a: &Artifact,
+    sc: &crate::artifact::ScoreSection,
+    sup: &super::Suppression,
+) {
+    let findings: BTreeMap<&str, &crate::artifact::ScoreFinding> = sc
+        .comparisons
+        .iter()
+        .map(|f| (f.comparison.id.as_str(), f))
+        .collect();
+    let _ = a;
+    for attr in &sc.attributes {
+        for g in &attr.groups {
+            let hidden = sup.group(&attr.attribute, &g.group)
+                || sup.group(&attr.attribute, &attr.reference_group);
+            // (metric, numerator, denominator, estimate with interval, or a plain value)
+            type Row<'a> = (&'a str, u64, u64, Option<&'a Estimate>, Option<f64>);
+            let mut rows: Vec<Row> = Vec::new();
+            if let Some(e) = &g.auroc {
+                rows.push(("auroc", g.positives, g.n, Some(e), None));
+            }
+            if let Some(e) = &g.average_precision {
+                rows.push(("average_precision", g.positives, g.n, Some(e), None));
+            }
+            if let Some(c) = &g.calibration {
+                rows.push((
+                    "oe_ratio",
+                    c.observed,
+                    g.n,
+                    Some(&c.observed_expected),
+                    None,
+                ));
+                rows.push((
+                    "calibration_in_the_large",
+                    c.observed,
+                    g.n,
+                    Some(&c.calibration_in_the_large),
+                    None,
+                ));
+                rows.push(("calibration_slope", c.observed, g.n, Some(&c.slope), None));
+                rows.push(("brier", c.observed, g.n, None, Some(c.brier)));
+                rows.push((
+                    "expected_calibration_error",
+                    c.observed,
+                    g.n,
+                    None,
+                    c.expected_calibration_error,
+                ));
+            }
+            if let Some(nd) = &g.need {
+                rows.push(("need_mean", 0, nd.n, Some(&nd.mean), None));
+                rows.push(("need_at_equal_score", 0, nd.n, None, None));
+            }
+            for (metric, num_, den, e, plain) in rows {
+                let id = format!("{}/{}/{}", attr.attribute, g.group, metric);
+                let finding = findings.get(id.as_str());
+                let mut row: Vec<String> =
+                    vec![attr.attribute.clone(), g.group.clone(), metric.to_string()];
+                if hidden {
+                    row.extend(std::iter::repeat_n(String::new(), 5));
+                } else {
+                    row.push(if metric.starts_with("need") {
+                        String::new()
+                    } else {
+                        num_.to_string()
+                    });
+                    row.push(den.to_string());
+                    match (e, plain, finding) {
+                        (Some(e), _, _) => row.extend(est(e)),
+                        (None, Some(v), _) => {
+                            row.extend([v.to_string(), String::new(), String::new()])
+                        }
+                        // Need at equal score: the group's mean standardized to its own bins.
+                        (None, None, Some(f)) => {
+                            row.extend([num(f.comparison.value), String::new(), String::new()])
+                        }
+                        _ => row.extend(std::iter::repeat_n(String::new(), 3)),
+                    }
+                }
+                row.push(attr.reference_group.clone());
+                match finding {
+                    Some(f) if !hidden => {
+                        let c = &f.comparison;
+                        row.extend(est(&c.ratio));
+                        row.extend(est(&c.difference));
+                        row.push(c.test.name().to_string());
+                        row.push(num(c.test.p_value()));
+                        row.push(num(c.p_adjusted));
+                    }
+                    _ => row.extend(std::iter::repeat_n(String::new(), 9)),
+                }
+                row.push(
+                    finding
+                        .map(|f| f.assessment.status.name().to_string())
+                        .unwrap_or_default(),
+                );
+                let _ = w.write_record(&row);
+            }
+        }
+    }
+}

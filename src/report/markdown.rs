@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::csv_out::STATUS_ORDER;
 use super::Suppression;
-use crate::artifact::{Artifact, Finding};
+use crate::artifact::{Artifact, Finding, ScoreFinding, ScoreSection};
 use crate::metrics::{Estimate, OmnibusResult};
 use crate::protocol::Metric;
 use crate::triggers::Status;
@@ -269,9 +269,16 @@ pub fn markdown(a: &Artifact) -> String {
     };
     let remediate = by(Status::Remediate);
     let monitor = by(Status::Monitor);
-    if remediate.is_empty() && monitor.is_empty() {
+    let score_act: Vec<&ScoreFinding> = a
+        .scores
+        .iter()
+        .flat_map(|s| &s.comparisons)
+        .filter(|f| matches!(f.assessment.status, Status::Remediate | Status::Monitor))
+        .collect();
+    if remediate.is_empty() && monitor.is_empty() && score_act.is_empty() {
         o.push_str("None: no finding needs remediation or monitoring.\n\n");
     }
+
     if !remediate.is_empty() {
         o.push_str("### Remediate\n\n");
         findings_table(&mut o, &remediate, a, &sup, true);
@@ -279,6 +286,10 @@ pub fn markdown(a: &Artifact) -> String {
     if !monitor.is_empty() {
         o.push_str("### Monitor\n\n");
         findings_table(&mut o, &monitor, a, &sup, true);
+    }
+    if !score_act.is_empty() {
+        o.push_str("### Risk score\n\n");
+        score_findings_table(&mut o, &score_act, a, &sup, true);
     }
     let insufficient = by(Status::InsufficientData);
     if !insufficient.is_empty() {
@@ -555,6 +566,10 @@ pub fn markdown(a: &Artifact) -> String {
         o.push('\n');
     }
 
+    if let Some(sc) = &a.scores {
+        score_section(&mut o, a, sc, &sup);
+    }
+
     o.push_str("## Triggers\n\n| id | metric | attributes | ratio band | difference band | severity | action |\n|---|---|---|---|---|---|---|\n");
     let band = |b: &Option<crate::artifact::BandInfo>| match b {
         None => "—".to_string(),
@@ -613,4 +628,346 @@ pub fn markdown(a: &Artifact) -> String {
     let _ = writeln!(o, "{}\n", a.attestation.statement);
     o.push_str("Reviewer: ____________________  Role: ____________________  Date: __________\n\nDecision: ______________________________________________\n");
     o
+}
+
+fn num_ci(e: &Estimate, digits: usize) -> String {
+    match e {
+        Estimate::Value { value, ci } => format!(
+            "{value:.digits$} ({:.digits$} to {:.digits$})",
+            ci.low, ci.high
+        ),
+        Estimate::Undefined { reason } => format!("— ({reason})"),
+    }
+}
+
+fn score_metric_label(m: &str) -> &str {
+    match m {
+        "auroc" => "AUROC (discrimination of the outcome)",
+        "oe_ratio" => "Observed/expected outcomes (calibration)",
+        "need_at_equal_score" => "Need at equal score",
+        other => other,
+    }
+}
+
+fn score_findings_table(
+    out: &mut String,
+    findings: &[&ScoreFinding],
+    a: &Artifact,
+    sup: &Suppression,
+    with_action: bool,
+) {
+    out.push_str("| attribute | group (vs reference) | metric | group | reference | ratio (CI) | difference (CI) | adjusted p | why |");
+    if with_action {
+        out.push_str(" action |");
+    }
+    out.push_str("\n|---|---|---|---|---|---|---|---|---|");
+    if with_action {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for f in findings {
+        let c = &f.comparison;
+        let hidden =
+            sup.group(&c.attribute, &c.group) || sup.group(&c.attribute, &c.reference_group);
+        let why = f
+            .assessment
+            .verdicts
+            .iter()
+            .filter(|v| v.status == f.assessment.status)
+            .map(|v| {
+                if hidden {
+                    format!("{}: {}", v.trigger, v.rule.replace('_', " "))
+                } else {
+                    format!("{}: {}", v.trigger, v.explanation)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let digits = if c.metric == "auroc" { 3 } else { 2 };
+        let v = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{x:.digits$}"));
+        let cells = if hidden {
+            [
+                "suppressed".to_string(),
+                "suppressed".into(),
+                "suppressed".into(),
+                "suppressed".into(),
+                "—".into(),
+            ]
+        } else {
+            [
+                v(c.value),
+                v(c.reference_value),
+                if c.metric == "auroc" {
+                    "—".into()
+                } else {
+                    ratio_ci(&c.ratio)
+                },
+                num_ci(&c.difference, digits),
+                p_text(c.p_adjusted),
+            ]
+        };
+        let _ = write!(
+            out,
+            "| {} | {} (vs {}) | {} | {} | {} | {} | {} | {} | {} |",
+            esc(&c.attribute),
+            esc(&c.group),
+            esc(&c.reference_group),
+            score_metric_label(&c.metric),
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
+            cells[4],
+            esc(&why)
+        );
+        if with_action {
+            let actions: Vec<&str> = a
+                .triggers_fired
+                .iter()
+                .filter(|t| t.comparison == c.id)
+                .map(|t| t.action.as_str())
+                .collect();
+            let _ = write!(out, " {} |", esc(&actions.join("; ")));
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+}
+
+/// The risk-score section: findings, discrimination and calibration by group, need at equal
+/// score by bin, and the operating points. Withheld groups show no numbers.
+fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppression) {
+    let min = a.suppression.min_cell_size;
+    o.push_str("## Risk score\n\n");
+    let _ = writeln!(
+        o,
+        "Scale: {}. Cases with a score: {}; without one (left out of this section): {}.\n",
+        if sc.scale == "probability" {
+            "a probability"
+        } else {
+            "a ranking score (not a probability: calibration does not apply)"
+        },
+        sc.scored,
+        sc.unscored
+    );
+    if !sc.comparisons.is_empty() {
+        o.push_str("### Score comparisons\n\nEach group against its reference; the p-values are corrected with the rest of the run.\n\n");
+        let all: Vec<&ScoreFinding> = STATUS_ORDER
+            .iter()
+            .flat_map(|s| {
+                sc.comparisons
+                    .iter()
+                    .filter(move |f| f.assessment.status == *s)
+            })
+            .collect();
+        score_findings_table(o, &all, a, sup, false);
+        o.push_str("| attribute | group | metric | smallest detectable difference | status |\n|---|---|---|---|---|\n");
+        for f in &all {
+            let c = &f.comparison;
+            let hidden =
+                sup.group(&c.attribute, &c.group) || sup.group(&c.attribute, &c.reference_group);
+            let d = match (hidden, c.detectable.difference) {
+                (true, _) => "withheld".to_string(),
+                (false, Some(d)) => format!("±{d:.3}"),
+                (false, None) => "none".into(),
+            };
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {d} | {} |",
+                esc(&c.attribute),
+                esc(&c.group),
+                c.metric,
+                f.assessment.status.name()
+            );
+        }
+        o.push('\n');
+    }
+    let any = |f: &dyn Fn(&crate::metrics::scores::ScoreGroup) -> bool| {
+        sc.attributes.iter().flat_map(|x| &x.groups).any(f)
+    };
+    if any(&|g| g.auroc.is_some() || g.calibration.is_some() || g.average_precision.is_some()) {
+        o.push_str("### Discrimination and calibration by group\n\n");
+        o.push_str("AUROC: the chance that a case with the outcome scores above one without it (0.5 = chance; DeLong interval). Average precision: the area under the precision–recall curve. O/E: observed over expected outcomes (above 1: the score under-predicts in this group). Calibration-in-the-large: 0 is ideal. Slope: 1 is ideal; under 1, the scores are too extreme.\n\n");
+        o.push_str("| attribute | group | cases | with outcome | AUROC (CI) | average precision (CI) | O/E (CI) | calibration-in-the-large (CI) | slope (CI) | Brier | ECE |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for x in &sc.attributes {
+            for g in &x.groups {
+                if sup.group(&x.attribute, &g.group) {
+                    let _ = writeln!(o, "| {} | {} | suppressed | suppressed | suppressed | suppressed | suppressed | suppressed | suppressed | — | — |", esc(&x.attribute), esc(&g.group));
+                    continue;
+                }
+                let opt = |e: &Option<Estimate>, d: usize| {
+                    e.as_ref().map_or("—".to_string(), |e| num_ci(e, d))
+                };
+                let (oe, citl, slope, brier, ece) = match &g.calibration {
+                    Some(c) => (
+                        num_ci(&c.observed_expected, 2),
+                        num_ci(&c.calibration_in_the_large, 2),
+                        num_ci(&c.slope, 2),
+                        format!("{:.4}", c.brier),
+                        c.expected_calibration_error
+                            .map_or("—".into(), |e| format!("{e:.4}")),
+                    ),
+                    None => ("—".into(), "—".into(), "—".into(), "—".into(), "—".into()),
+                };
+                let _ = writeln!(
+                    o,
+                    "| {} | {}{} | {} | {} | {} | {} | {oe} | {citl} | {slope} | {brier} | {ece} |",
+                    esc(&x.attribute),
+                    esc(&g.group),
+                    if g.is_reference { " (reference)" } else { "" },
+                    g.n,
+                    g.positives,
+                    opt(&g.auroc, 3),
+                    opt(&g.average_precision, 3),
+                );
+            }
+        }
+        o.push('\n');
+        // Reliability: observed against predicted by score bin, for the groups shown.
+        let mut rel = String::new();
+        for x in &sc.attributes {
+            for g in &x.groups {
+                let Some(c) = &g.calibration else { continue };
+                if sup.group(&x.attribute, &g.group) {
+                    continue;
+                }
+                let cells: Vec<String> = c
+                    .bins
+                    .iter()
+                    .filter(|b| b.n > 0)
+                    .map(|b| {
+                        let small = |k: u64| k > 0 && k < min;
+                        if small(b.n) || small(b.events) || small(b.n - b.events) {
+                            format!("{:.1}–{:.1}: withheld", b.low, b.high)
+                        } else {
+                            format!(
+                                "{:.1}–{:.1}: {} observed vs {} predicted",
+                                b.low,
+                                b.high,
+                                pct(b.events as f64 / b.n as f64),
+                                pct(b.mean_score.unwrap_or(0.0))
+                            )
+                        }
+                    })
+                    .collect();
+                let _ = writeln!(
+                    rel,
+                    "- {} / {}: {}",
+                    esc(&x.attribute),
+                    esc(&g.group),
+                    cells.join("; ")
+                );
+            }
+        }
+        if !rel.is_empty() {
+            let _ = writeln!(
+                o,
+                "Reliability by score bin (bins with a count under {min} withheld):\n\n{rel}"
+            );
+        }
+    }
+    if any(&|g| g.need.is_some()) {
+        o.push_str("### Need at equal score\n\n");
+        o.push_str("Mean of the measure of need within equal-score bins (bin 1 = lowest scores; each bin holds about the same number of cases). If one group is sicker than the reference at the same score, the score under-ranks that group's need: the label the score was trained on is a biased proxy for need.\n\n");
+        if !sc.equal_score_bins.is_empty() {
+            let edges: Vec<String> = sc
+                .equal_score_bins
+                .iter()
+                .map(|e| format!("{e:.4}"))
+                .collect();
+            let _ = writeln!(o, "Upper score edge of each bin: {}.\n", edges.join(", "));
+        }
+        for x in &sc.attributes {
+            let shown: Vec<&crate::metrics::scores::ScoreGroup> = x
+                .groups
+                .iter()
+                .filter(|g| g.need.is_some() && !sup.group(&x.attribute, &g.group))
+                .collect();
+            if shown.is_empty() {
+                continue;
+            }
+            let _ = writeln!(o, "**{}** (reference {}): mean need (95% CI) [cases]; for other groups, the difference from the reference in the same bin.\n", esc(&x.attribute), esc(&x.reference_group));
+            o.push_str("| bin |");
+            for g in &shown {
+                let _ = write!(o, " {} |", esc(&g.group));
+            }
+            o.push_str("\n|---|");
+            for _ in &shown {
+                o.push_str("---|");
+            }
+            o.push('\n');
+            let bins = shown[0].need.as_ref().map_or(0, |n| n.bins.len());
+            for b in 0..bins {
+                let _ = write!(o, "| {} |", b + 1);
+                for g in &shown {
+                    let nb = &g.need.as_ref().expect("need").bins[b];
+                    if nb.n > 0 && nb.n < min {
+                        o.push_str(" withheld |");
+                        continue;
+                    }
+                    let mean = match &nb.mean {
+                        Estimate::Value { value, ci } => {
+                            format!("{value:.2} ({:.2}–{:.2})", ci.low, ci.high)
+                        }
+                        Estimate::Undefined { .. } => "—".into(),
+                    };
+                    let diff = match &nb.difference {
+                        Some(Estimate::Value { value, .. }) => format!("; {value:+.2}"),
+                        _ => String::new(),
+                    };
+                    let _ = write!(o, " {mean} [{}]{diff} |", nb.n);
+                }
+                o.push('\n');
+            }
+            o.push('\n');
+        }
+    }
+    if !sc.operating_points.is_empty() {
+        o.push_str("### Operating points\n\nThe tool's selection at each rule, by group (Wilson intervals). For a top-k% rule with a measure of need, the last column is each group's share of those selected by need instead (the top k% of need, ties included).\n\n");
+        for op in &sc.operating_points {
+            let title = if op.rule == "threshold" {
+                format!("Score at or above {}", op.value)
+            } else {
+                format!(
+                    "Top {}% of scores (score at or above {:.4})",
+                    op.value, op.cutoff
+                )
+            };
+            let _ = writeln!(o, "**{title}**: {} selected.\n", op.selected);
+            o.push_str("| attribute | group | selected | selection rate (CI) | TPR (CI) | FPR (CI) | PPV (CI) | share of selected (CI) | share selected by need (CI) |\n|---|---|---|---|---|---|---|---|---|\n");
+            for x in &op.attributes {
+                for g in &x.groups {
+                    let small = |k: u64| k > 0 && k < min;
+                    if sup.group(&x.attribute, &g.group)
+                        || small(g.selected)
+                        || small(g.n - g.selected)
+                    {
+                        let _ = writeln!(
+                            o,
+                            "| {} | {} | withheld | | | | | | |",
+                            esc(&x.attribute),
+                            esc(&g.group)
+                        );
+                        continue;
+                    }
+                    let _ = writeln!(
+                        o,
+                        "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                        esc(&x.attribute),
+                        esc(&g.group),
+                        g.selected,
+                        rate_ci(&g.selection_rate),
+                        rate_ci(&g.tpr),
+                        rate_ci(&g.fpr),
+                        rate_ci(&g.ppv),
+                        rate_ci(&g.share_of_selected),
+                        g.share_of_need_selected
+                            .as_ref()
+                            .map_or("—".into(), rate_ci)
+                    );
+                }
+            }
+            o.push('\n');
+        }
+    }
 }

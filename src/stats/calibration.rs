@@ -4,7 +4,7 @@
 //!
 //! Scores of exactly 0 or 1 have no logit; they are clamped to [1e-12, 1 − 1e-12] first.
 
-use super::Undefined;
+use super::{dist, Ci, Undefined};
 
 fn logit(p: f64) -> f64 {
     let p = p.clamp(1e-12, 1.0 - 1e-12);
@@ -185,4 +185,102 @@ pub fn average_precision(scores: &[f64], outcomes: &[bool]) -> Result<f64, Undef
         last_recall = recall;
     }
     Ok(ap)
+}
+
+/// The observed/expected ratio `O/E = Σy / Σscore` with the interval
+/// `exp(ln(O/E) ± z·√((1 − O/N)/O))` (the binomial variance of `ln O`; Debray et al., BMJ 2017,
+/// 356:i6460). Returns the ratio, its interval and the standard error of its logarithm.
+/// Undefined without events, when every case is an event, or when the expected count is 0.
+pub fn observed_expected(
+    observed: f64,
+    expected: f64,
+    n: f64,
+    level: f64,
+) -> Result<(f64, Ci, f64), Undefined> {
+    if observed <= 0.0 {
+        return Err(Undefined("no observed events"));
+    }
+    if observed >= n {
+        return Err(Undefined("every case had the outcome"));
+    }
+    if expected <= 0.0 {
+        return Err(Undefined("the expected count is zero"));
+    }
+    let ratio = observed / expected;
+    let se = ((1.0 - observed / n) / observed).sqrt();
+    let z = dist::z_for_level(level);
+    Ok((
+        ratio,
+        Ci {
+            low: ratio * (-z * se).exp(),
+            high: ratio * (z * se).exp(),
+        },
+        se,
+    ))
+}
+
+/// One bin of a reliability table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReliabilityBin {
+    pub low: f64,
+    pub high: f64,
+    pub n: u64,
+    pub events: u64,
+    /// Mean score in the bin (0 when empty).
+    pub mean_score: f64,
+}
+
+/// Equal-width reliability bins of [0, 1], assigned as `sklearn.calibration.calibration_curve`
+/// (`strategy="uniform"`): edges `k·(1/B)`, a score on an inner edge belongs to the bin below it.
+pub fn reliability(scores: &[f64], outcomes: &[bool], bins: usize) -> Vec<ReliabilityBin> {
+    let step = 1.0 / bins as f64;
+    let edges: Vec<f64> = (1..bins).map(|k| k as f64 * step).collect();
+    let mut n = vec![0u64; bins];
+    let mut events = vec![0u64; bins];
+    let mut sums = vec![0.0f64; bins];
+    for (&p, &y) in scores.iter().zip(outcomes) {
+        let b = edges.partition_point(|&e| e < p);
+        n[b] += 1;
+        events[b] += u64::from(y);
+        sums[b] += p;
+    }
+    (0..bins)
+        .map(|b| ReliabilityBin {
+            low: if b == 0 { 0.0 } else { edges[b - 1] },
+            high: if b + 1 == bins { 1.0 } else { edges[b] },
+            n: n[b],
+            events: events[b],
+            mean_score: if n[b] > 0 { sums[b] / n[b] as f64 } else { 0.0 },
+        })
+        .collect()
+}
+
+/// Expected calibration error `Σ_b (n_b/N)·|events_b/n_b − mean score_b|` over the non-empty
+/// bins. Undefined without cases.
+pub fn expected_calibration_error(bins: &[ReliabilityBin]) -> Result<f64, Undefined> {
+    let total: u64 = bins.iter().map(|b| b.n).sum();
+    if total == 0 {
+        return Err(Undefined("no cases"));
+    }
+    Ok(bins
+        .iter()
+        .filter(|b| b.n > 0)
+        .map(|b| (b.n as f64 / total as f64) * (b.events as f64 / b.n as f64 - b.mean_score).abs())
+        .sum())
+}
+
+/// Boyd, Eng & Page (2013) logit interval for average precision:
+/// `expit(logit(AP) ± z/√(n₊·AP·(1−AP)))`, with `n₊` the positive cases. Undefined at AP 0 or 1.
+pub fn average_precision_ci(ap: f64, positives: u64, level: f64) -> Result<Ci, Undefined> {
+    if ap <= 0.0 || ap >= 1.0 || positives == 0 {
+        return Err(Undefined("average precision is 0 or 1: no logit interval"));
+    }
+    let eta = (ap / (1.0 - ap)).ln();
+    let tau = 1.0 / (positives as f64 * ap * (1.0 - ap)).sqrt();
+    let z = dist::z_for_level(level);
+    let expit = |x: f64| 1.0 / (1.0 + (-x).exp());
+    Ok(Ci {
+        low: expit(eta - z * tau),
+        high: expit(eta + z * tau),
+    })
 }

@@ -12,6 +12,7 @@ pub mod bootstrap;
 pub mod calibration;
 pub mod contingency;
 pub mod dist;
+pub mod means;
 pub mod multiplicity;
 pub mod power;
 pub mod proportion;
