@@ -1299,3 +1299,198 @@ fn a_crossed_attribute_with_a_small_group_is_withheld_whole() {
     // Statuses stay.
     assert!(crossed.iter().any(|l| l.ends_with(",remediate")));
 }
+
+/// The artifact's score comparison with this id.
+fn score_finding<'a>(a: &'a Value, id: &str) -> &'a Value {
+    a["scores"]["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no score comparison {id}"))
+}
+
+#[track_caller]
+fn close9(ours: f64, theirs: f64, what: &str) {
+    assert!(
+        (ours - theirs).abs() <= 1e-9 * theirs.abs().max(ours.abs()) + 1e-15,
+        "{what}: ours {ours}, reference {theirs}"
+    );
+}
+
+#[test]
+fn real_data_obermeyer_flags_need_at_equal_score_and_reproduces_table_2() {
+    let Some(data) = shared("obermeyer/model_lasso_predictors.csv") else {
+        eprintln!("skipped: ../shared/datasets/obermeyer is not present");
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    s1557()
+        .args([
+            "run",
+            "protocols/obermeyer.toml",
+            "--as-of",
+            "2026-11-01",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .code(EXIT_REMEDIATE);
+    let a = read_json(&out.path().join("artifact.json"));
+    let want: Value =
+        serde_json::from_str(include_str!("reference/obermeyer_reference.json")).unwrap();
+    assert_eq!(a["data"]["cases"], 16099);
+    const BLACK: &str = "Black or African American";
+    // Counts: equal to pandas'. Observed enrolment: 33 of 147 enrollees are Black, the authors'
+    // Table 3 "Observed program enrollment" 0.224.
+    let race = &a["sufficient_statistics"][0];
+    for g in race["groups"].as_array().unwrap() {
+        assert_eq!(g["counts"], want["counts"][g["group"].as_str().unwrap()]);
+    }
+    let enrolled =
+        |g: &Value| g["counts"]["tp"].as_u64().unwrap() + g["counts"]["fp"].as_u64().unwrap();
+    let groups = race["groups"].as_array().unwrap();
+    let black = groups.iter().find(|g| g["group"] == BLACK).unwrap();
+    let share = enrolled(black) as f64 / groups.iter().map(enrolled).sum::<u64>() as f64;
+    assert_eq!((share * 1000.0).round() / 1000.0, 0.224);
+
+    // Discrimination by group: scikit-learn's AUROC and average precision.
+    let s = &a["scores"];
+    for g in s["attributes"][0]["groups"].as_array().unwrap() {
+        let name = g["group"].as_str().unwrap();
+        close9(
+            g["auroc"]["value"].as_f64().unwrap(),
+            want["auroc"][name].as_f64().unwrap(),
+            "auroc",
+        );
+        close9(
+            g["average_precision"]["value"].as_f64().unwrap(),
+            want["average_precision"][name].as_f64().unwrap(),
+            "average precision",
+        );
+        // Mean need by equal-score bin: pandas on the same bin rule.
+        for (ours, theirs) in g["need"]["bins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(want["need_bins"][name].as_array().unwrap())
+        {
+            assert_eq!(ours["n"], theirs["n"]);
+            close9(
+                ours["mean"]["value"].as_f64().unwrap(),
+                theirs["mean"].as_f64().unwrap(),
+                "bin mean",
+            );
+        }
+    }
+    // At equal score Black patients carry more chronic illness: the finding that exposes the
+    // label (cost) as a biased proxy for need. Flagged remediate by the protocol's trigger.
+    let need = score_finding(&a, &format!("race/{BLACK}/need_at_equal_score"));
+    let w = &want["need_at_equal_score"];
+    close9(
+        need["difference"]["value"].as_f64().unwrap(),
+        w["difference"].as_f64().unwrap(),
+        "need difference",
+    );
+    close9(
+        need["se_difference"].as_f64().unwrap(),
+        w["se"].as_f64().unwrap(),
+        "need se",
+    );
+    close9(
+        need["ratio"]["value"].as_f64().unwrap(),
+        w["ratio"].as_f64().unwrap(),
+        "need ratio",
+    );
+    close9(
+        need["se_log_ratio"].as_f64().unwrap(),
+        w["se_log_ratio"].as_f64().unwrap(),
+        "need se log ratio",
+    );
+    close9(
+        need["test"]["p_value"].as_f64().unwrap(),
+        w["p_value"].as_f64().unwrap(),
+        "need p",
+    );
+    assert_eq!(need["assessment"]["status"], "remediate");
+    assert!(a["triggers_fired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["trigger"] == "sicker-at-equal-score"));
+    // In every score decile the Black patients' mean need is above the White patients'.
+    let bins = |name: &str| -> Vec<f64> {
+        s["attributes"][0]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"] == name)
+            .unwrap()["need"]["bins"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["mean"]["value"].as_f64().unwrap())
+            .collect()
+    };
+    assert!(bins(BLACK).iter().zip(bins("White")).all(|(b, w)| *b > w));
+
+    // Top 3% of the deployed score: 95 of 482 are Black (19.7%); by need instead, 166 of 718
+    // (ties at the cut-off of 6 conditions included).
+    let top3 = s["operating_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["rule"] == "top_percent" && o["value"] == 3.0)
+        .unwrap();
+    assert_eq!(top3["selected"], 482);
+    let g = top3["attributes"][0]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == BLACK)
+        .unwrap();
+    assert_eq!(g["selected"], want["top_share"]["risk_score_t"]["black"]);
+    assert_eq!(g["need_selected"], want["need_top_share"]["black"]);
+    assert_eq!(top3["need_selected"], want["need_top_share"]["selected"]);
+
+    // The authors' Table 2 (synthetic holdout): the share of Black patients in the top 3% of each
+    // of their three predictions, run through the same protocol with the score column swapped.
+    let text = std::fs::read_to_string(root().join("protocols/obermeyer.toml")).unwrap();
+    for (column, published) in [
+        ("log_cost_t_hat", 0.19294605809128632),
+        ("log_cost_avoidable_t_hat", 0.25933609958506226),
+        ("gagne_sum_t_hat", 0.2842323651452282),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.toml");
+        std::fs::write(
+            &p,
+            text.replace("score = \"risk_score_t\"", &format!("score = \"{column}\"")),
+        )
+        .unwrap();
+        s1557()
+            .arg("run")
+            .arg(&p)
+            .arg("--data")
+            .arg(&data)
+            .arg("--out")
+            .arg(dir.path().join("o"))
+            .assert()
+            .code(predicate::in_iter([0, EXIT_REMEDIATE]));
+        let b = read_json(&dir.path().join("o/artifact.json"));
+        let top = b["scores"]["operating_points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["rule"] == "top_percent" && o["value"] == 3.0)
+            .unwrap();
+        let g = top["attributes"][0]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"] == BLACK)
+            .unwrap();
+        let share = g["share_of_selected"]["value"].as_f64().unwrap();
+        close9(share, published, column);
+    }
+}
