@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{interval, rate, Estimate};
 use crate::protocol::{Analysis, ScoreAnalysis, ScoreMetric, ScoreScale};
-use crate::stats::{auroc, calibration, dist, means, Ci, Undefined};
+use crate::stats::{auroc, calibration, dist, grouped, means, Ci, Undefined};
 use crate::suffstats::{AttributeCounts, ScoreSample};
 
 /// Everything computed from the scores.
@@ -237,26 +237,60 @@ pub struct ScoreComparison {
     pub detectable: ScoreDetectable,
 }
 
-/// One group's cases: scores, outcomes, needs.
-#[derive(Default)]
-struct GroupRows {
+/// Every scored case once, in ascending score order (ties: by cell, then by need), with its
+/// outcome, its cell of the grouped table and its need. Built from the sample's cells by one
+/// sort; every per-group statistic is then a linear sweep, all groups of an attribute at once.
+struct Rows {
     scores: Vec<f64>,
     outcomes: Vec<bool>,
+    cells: Vec<u32>,
+    /// Empty without a measure of need.
     needs: Vec<f64>,
-    unscored: u64,
 }
 
-fn gather(sample: &ScoreSample, ai: usize, groups: usize) -> Vec<GroupRows> {
-    let mut out: Vec<GroupRows> = (0..groups).map(|_| GroupRows::default()).collect();
-    for (cell, &g) in sample.cells.iter().zip(&sample.membership[ai]) {
-        let Some(rows) = out.get_mut(g) else { continue };
-        rows.scores.extend_from_slice(&cell.scores);
-        rows.outcomes
-            .extend(std::iter::repeat_n(cell.outcome, cell.scores.len()));
-        rows.needs.extend_from_slice(&cell.needs);
-        rows.unscored += cell.unscored;
+impl Rows {
+    fn new(sample: &ScoreSample) -> Rows {
+        let mut keys: Vec<(f64, u32, u32)> = sample
+            .cells
+            .iter()
+            .enumerate()
+            .flat_map(|(c, cell)| {
+                cell.scores
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, &s)| (s, c as u32, i as u32))
+            })
+            .collect();
+        // Keys are unique (cell, position), so the order is total and the same on every run.
+        keys.par_sort_unstable_by(|x, y| {
+            x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)).then(x.2.cmp(&y.2))
+        });
+        let with_need = sample.cells.iter().any(|c| !c.needs.is_empty());
+        Rows {
+            scores: keys.iter().map(|k| k.0).collect(),
+            outcomes: keys
+                .iter()
+                .map(|k| sample.cells[k.1 as usize].outcome)
+                .collect(),
+            cells: keys.iter().map(|k| k.1).collect(),
+            needs: if with_need {
+                keys.iter()
+                    .map(|k| sample.cells[k.1 as usize].needs[k.2 as usize])
+                    .collect()
+            } else {
+                vec![]
+            },
+        }
     }
-    out
+
+    /// Each case's group under attribute `ai` (`groups` where the cell has none).
+    fn groups(&self, sample: &ScoreSample, ai: usize, groups: usize) -> Vec<u32> {
+        let member = &sample.membership[ai];
+        self.cells
+            .iter()
+            .map(|&c| member[c as usize].min(groups) as u32)
+            .collect()
+    }
 }
 
 fn estimate(r: Result<(f64, Ci), Undefined>, level: f64, method: &str) -> Estimate {
@@ -271,33 +305,25 @@ fn estimate(r: Result<(f64, Ci), Undefined>, level: f64, method: &str) -> Estima
     }
 }
 
-/// The equal-score bin of each score: `⌊B·(number of scores strictly below)/N⌋`, so ties share
-/// a bin and bins hold equal shares of the cases.
-struct ScoreBins {
-    sorted: Vec<f64>,
-    bins: usize,
-}
-
-impl ScoreBins {
-    fn bin(&self, s: f64) -> usize {
-        equal_score_bin(&self.sorted, self.bins, s)
-    }
-
-    /// The highest score of each bin.
-    fn upper_edges(&self) -> Vec<f64> {
-        let mut edges = vec![f64::NAN; self.bins];
-        for &s in &self.sorted {
-            edges[self.bin(s).min(self.bins - 1)] = s;
-        }
-        edges.into_iter().filter(|e| !e.is_nan()).collect()
-    }
-}
-
 /// The equal-score bin (0-based) of score `s` among `sorted` (ascending, all scores):
 /// `min(B − 1, ⌊B·(number of scores strictly below s)/N⌋)`.
 pub fn equal_score_bin(sorted: &[f64], bins: usize, s: f64) -> usize {
     let below = sorted.partition_point(|&x| x < s);
     (((below as u128 * bins as u128) / sorted.len().max(1) as u128) as usize).min(bins - 1)
+}
+
+/// The equal-score bin of every case of `sorted` (ascending), in one pass over its tie blocks.
+fn bins_of(sorted: &[f64], bins: usize) -> Vec<u16> {
+    let n = sorted.len().max(1) as u128;
+    let mut out = Vec::with_capacity(sorted.len());
+    let mut start = 0;
+    for i in 0..sorted.len() {
+        if sorted[i] != sorted[start] {
+            start = i;
+        }
+        out.push((((start as u128 * bins as u128) / n) as usize).min(bins - 1) as u16);
+    }
+    out
 }
 
 /// The cut-off that selects the top `percent`% of `sorted_desc` (ties at the cut-off included):
@@ -319,88 +345,161 @@ struct GroupStats {
     need_bins: Vec<means::Summary>,
 }
 
-fn group_stats(
-    name: &str,
-    is_reference: bool,
-    rows: &GroupRows,
+/// Welford's running mean and variance, for need.
+#[derive(Debug, Clone, Copy, Default)]
+struct Running {
+    n: usize,
+    mean: f64,
+    m2: f64,
+}
+
+impl Running {
+    fn push(&mut self, v: f64) {
+        self.n += 1;
+        let d = v - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (v - self.mean);
+    }
+
+    fn summary(&self) -> means::Summary {
+        means::Summary {
+            n: self.n,
+            mean: self.mean,
+            variance: if self.n > 1 {
+                self.m2 / (self.n - 1) as f64
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
+/// The score metrics of every group of one attribute.
+#[allow(clippy::too_many_arguments)]
+fn attribute_stats(
+    rows: &Rows,
+    logits: &[f64],
+    bin_of: &[u16],
+    group: &[u32],
+    a: &AttributeCounts,
+    unscored: &[u64],
     sa: &ScoreAnalysis,
     level: f64,
-    bins: Option<&ScoreBins>,
-) -> GroupStats {
-    let n = rows.scores.len() as u64;
-    let positives = rows.outcomes.iter().filter(|&&y| y).count() as u64;
-    let mut a = None;
-    let auroc_est = sa.wants(ScoreMetric::Auroc).then(|| {
-        let pos: Vec<f64> = rows
-            .scores
-            .iter()
-            .zip(&rows.outcomes)
-            .filter(|(_, &y)| y)
-            .map(|(&s, _)| s)
-            .collect();
-        let neg: Vec<f64> = rows
-            .scores
-            .iter()
-            .zip(&rows.outcomes)
-            .filter(|(_, &y)| !y)
-            .map(|(&s, _)| s)
-            .collect();
-        let r = auroc::auroc(&pos, &neg);
-        a = r.ok();
-        estimate(
-            r.map(|x| (x.auc, auroc::auroc_ci(&x, level))),
-            level,
-            "delong",
+) -> Vec<GroupStats> {
+    let k = a.groups.len();
+    let (mut n, mut positives) = (vec![0u64; k], vec![0u64; k]);
+    for (&y, &g) in rows.outcomes.iter().zip(group) {
+        if (g as usize) < k {
+            n[g as usize] += 1;
+            positives[g as usize] += u64::from(y);
+        }
+    }
+    let au = sa
+        .wants(ScoreMetric::Auroc)
+        .then(|| grouped::auroc(&rows.scores, &rows.outcomes, group, k));
+    let ap = sa
+        .wants(ScoreMetric::AveragePrecision)
+        .then(|| grouped::average_precision(&rows.scores, &rows.outcomes, group, k));
+    let calibrate = sa.wants(ScoreMetric::Calibration) && sa.scale == ScoreScale::Probability;
+    let (recal, citl) = if calibrate {
+        (
+            grouped::logistic_recalibration(logits, &rows.outcomes, group, k),
+            grouped::calibration_in_the_large(logits, &rows.outcomes, group, k),
         )
-    });
-    let ap = sa.wants(ScoreMetric::AveragePrecision).then(|| {
-        estimate(
-            calibration::average_precision(&rows.scores, &rows.outcomes).and_then(|ap| {
-                calibration::average_precision_ci(ap, positives, level).map(|ci| (ap, ci))
-            }),
-            level,
-            "boyd_logit",
+    } else {
+        (vec![], vec![])
+    };
+    // Sums for O/E and Brier, and the reliability bins, per group.
+    let rb = sa.reliability_bins;
+    let step = 1.0 / rb as f64;
+    let edges: Vec<f64> = (1..rb).map(|j| j as f64 * step).collect();
+    let (mut expected, mut brier) = (vec![0.0f64; k], vec![0.0f64; k]);
+    let mut rel = vec![vec![(0u64, 0u64, 0.0f64); rb]; k];
+    if calibrate {
+        for ((&p, &y), &g) in rows.scores.iter().zip(&rows.outcomes).zip(group) {
+            let g = g as usize;
+            if g >= k {
+                continue;
+            }
+            expected[g] += p;
+            brier[g] += (p - f64::from(u8::from(y))).powi(2);
+            let b = edges.partition_point(|&e| e < p);
+            let cell = &mut rel[g][b];
+            cell.0 += 1;
+            cell.1 += u64::from(y);
+            cell.2 += p;
+        }
+    }
+    // Need: overall and by equal-score bin.
+    let want_need = sa.wants(ScoreMetric::NeedAtEqualScore) && !rows.needs.is_empty();
+    let nb = sa.equal_score_bins;
+    let (mut need_all, mut need_bin) = (
+        vec![Running::default(); k],
+        vec![vec![Running::default(); nb]; k],
+    );
+    let mut need_missing = vec![0u64; k];
+    if want_need {
+        for ((&v, &b), &g) in rows.needs.iter().zip(bin_of).zip(group) {
+            let g = g as usize;
+            if g >= k {
+                continue;
+            }
+            if v.is_finite() {
+                need_all[g].push(v);
+                need_bin[g][b as usize].push(v);
+            } else {
+                need_missing[g] += 1;
+            }
+        }
+    }
+    let z = dist::z_for_level(level);
+    let wald = |v: f64, se: f64| {
+        (
+            v,
+            Ci {
+                low: v - z * se,
+                high: v + z * se,
+            },
         )
-    });
-    let mut oe = None;
-    let cal = (sa.wants(ScoreMetric::Calibration) && sa.scale == ScoreScale::Probability && n > 0)
-        .then(|| {
-            let expected: f64 = rows.scores.iter().sum();
-            let observed = positives as f64;
-            oe = Some((observed, expected, n as f64));
-            let z = dist::z_for_level(level);
-            let wald = |v: f64, se: f64| {
-                (
-                    v,
-                    Ci {
-                        low: v - z * se,
-                        high: v + z * se,
-                    },
-                )
-            };
-            let recal = calibration::logistic_recalibration(&rows.scores, &rows.outcomes);
-            let reliability =
-                calibration::reliability(&rows.scores, &rows.outcomes, sa.reliability_bins);
-            Calibration {
-                observed: positives,
-                expected,
+    };
+    (0..k)
+        .map(|g| {
+            let name = &a.groups[g].group;
+            let auroc_result = au.as_ref().map(|r| r[g]);
+            let bins: Vec<calibration::ReliabilityBin> = rel[g]
+                .iter()
+                .enumerate()
+                .map(|(b, &(count, events, sum))| calibration::ReliabilityBin {
+                    low: if b == 0 { 0.0 } else { edges[b - 1] },
+                    high: if b + 1 == rb { 1.0 } else { edges[b] },
+                    n: count,
+                    events,
+                    mean_score: if count > 0 { sum / count as f64 } else { 0.0 },
+                })
+                .collect();
+            let cal = (calibrate && n[g] > 0).then(|| Calibration {
+                observed: positives[g],
+                expected: expected[g],
                 observed_expected: estimate(
-                    calibration::observed_expected(observed, expected, n as f64, level)
-                        .map(|(r, ci, _)| (r, ci)),
+                    calibration::observed_expected(
+                        positives[g] as f64,
+                        expected[g],
+                        n[g] as f64,
+                        level,
+                    )
+                    .map(|(r, ci, _)| (r, ci)),
                     level,
                     "log_binomial",
                 ),
                 calibration_in_the_large: estimate(
-                    calibration::calibration_in_the_large(&rows.scores, &rows.outcomes)
-                        .map(|(a, se)| wald(a, se)),
+                    citl[g].map(|(a, se)| wald(a, se)),
                     level,
                     "wald",
                 ),
-                slope: estimate(recal.map(|r| wald(r.slope, r.se_slope)), level, "wald"),
-                brier: calibration::brier(&rows.scores, &rows.outcomes).unwrap_or(0.0),
-                expected_calibration_error: calibration::expected_calibration_error(&reliability)
-                    .ok(),
-                bins: reliability
+                slope: estimate(recal[g].map(|r| wald(r.slope, r.se_slope)), level, "wald"),
+                brier: brier[g] / n[g] as f64,
+                expected_calibration_error: calibration::expected_calibration_error(&bins).ok(),
+                bins: bins
                     .iter()
                     .map(|b| ReliabilityBin {
                         low: b.low,
@@ -416,64 +515,73 @@ fn group_stats(
                         ),
                     })
                     .collect(),
-            }
-        });
-    let mut need_bins = Vec::new();
-    let need = bins.map(|bins| {
-        let mut per_bin: Vec<Vec<f64>> = vec![Vec::new(); bins.bins];
-        let mut all = Vec::new();
-        let mut missing = 0u64;
-        for (&s, &v) in rows.scores.iter().zip(&rows.needs) {
-            if v.is_finite() {
-                per_bin[bins.bin(s).min(bins.bins - 1)].push(v);
-                all.push(v);
+            });
+            let need_bins: Vec<means::Summary> = if want_need {
+                need_bin[g].iter().map(Running::summary).collect()
             } else {
-                missing += 1;
-            }
-        }
-        let overall = means::summary(&all);
-        need_bins = per_bin.iter().map(|v| means::summary(v)).collect();
-        Need {
-            n: all.len() as u64,
-            missing,
-            mean: estimate(
-                means::mean_ci(&overall, level).map(|ci| (overall.mean, ci)),
-                level,
-                "student_t",
-            ),
-            bins: need_bins
-                .iter()
-                .enumerate()
-                .map(|(i, s)| NeedBin {
-                    bin: i + 1,
-                    n: s.n as u64,
+                vec![]
+            };
+            let need = want_need.then(|| {
+                let overall = need_all[g].summary();
+                Need {
+                    n: overall.n as u64,
+                    missing: need_missing[g],
                     mean: estimate(
-                        means::mean_ci(s, level).map(|ci| (s.mean, ci)),
+                        means::mean_ci(&overall, level).map(|ci| (overall.mean, ci)),
                         level,
                         "student_t",
                     ),
-                    difference: None,
-                    p_value: None,
-                })
-                .collect(),
-        }
-    });
-    GroupStats {
-        group: ScoreGroup {
-            group: name.to_string(),
-            is_reference,
-            n,
-            positives,
-            unscored: rows.unscored,
-            auroc: auroc_est,
-            average_precision: ap,
-            calibration: cal,
-            need,
-        },
-        auroc: a,
-        oe,
-        need_bins,
-    }
+                    bins: need_bins
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| NeedBin {
+                            bin: i + 1,
+                            n: s.n as u64,
+                            mean: estimate(
+                                means::mean_ci(s, level).map(|ci| (s.mean, ci)),
+                                level,
+                                "student_t",
+                            ),
+                            difference: None,
+                            p_value: None,
+                        })
+                        .collect(),
+                }
+            });
+            GroupStats {
+                group: ScoreGroup {
+                    group: name.clone(),
+                    is_reference: *name == a.reference_group,
+                    n: n[g],
+                    positives: positives[g],
+                    unscored: unscored[g],
+                    auroc: auroc_result.map(|r| {
+                        estimate(
+                            r.map(|x| (x.auc, auroc::auroc_ci(&x, level))),
+                            level,
+                            "delong",
+                        )
+                    }),
+                    average_precision: ap.as_ref().map(|r| {
+                        estimate(
+                            r[g].and_then(|v| {
+                                calibration::average_precision_ci(v, positives[g], level)
+                                    .map(|ci| (v, ci))
+                            }),
+                            level,
+                            "boyd_logit",
+                        )
+                    }),
+                    calibration: cal,
+                    need,
+                },
+                auroc: auroc_result.and_then(Result::ok),
+                oe: (calibrate && n[g] > 0)
+                    .then(|| (positives[g] as f64, expected[g], n[g] as f64)),
+                need_bins,
+            }
+        })
+        .collect()
 }
 
 fn undefined(reason: &str) -> Estimate {
@@ -678,43 +786,55 @@ pub fn detectable(c: &ScoreComparison, alpha: f64, power: f64) -> ScoreDetectabl
     }
 }
 
-fn operating_group(
-    name: &str,
-    rows: &GroupRows,
+/// Each group at an operating point: the cases at or above `cutoff` (a suffix of the ascending
+/// rows) are selected; with a need rule, also the cases whose need is at or above its cut-off.
+#[allow(clippy::too_many_arguments)]
+fn operating_groups(
+    rows: &Rows,
+    group: &[u32],
+    a: &AttributeCounts,
     cutoff: f64,
     total_selected: u64,
     need_rule: Option<(f64, u64)>,
     level: f64,
-) -> OperatingGroup {
-    let mut c = crate::suffstats::Confusion::default();
-    for (&s, &y) in rows.scores.iter().zip(&rows.outcomes) {
-        c.add(s >= cutoff, y, 1);
+) -> Vec<OperatingGroup> {
+    let k = a.groups.len();
+    let first = rows.scores.partition_point(|&s| s < cutoff);
+    let mut conf = vec![crate::suffstats::Confusion::default(); k];
+    let mut by_need = vec![0u64; k];
+    for (i, (&y, &g)) in rows.outcomes.iter().zip(group).enumerate() {
+        let g = g as usize;
+        if g >= k {
+            continue;
+        }
+        conf[g].add(i >= first, y, 1);
+        if let Some((nc, _)) = need_rule {
+            let v = rows.needs[i];
+            if v.is_finite() && v >= nc {
+                by_need[g] += 1;
+            }
+        }
     }
     let w = crate::protocol::RateInterval::Wilson;
-    let selected = c.tp + c.fp;
-    let (need_selected, share_need) = match need_rule {
-        Some((nc, total)) => {
-            let k = rows
-                .needs
-                .iter()
-                .filter(|v| v.is_finite() && **v >= nc)
-                .count() as u64;
-            (Some(k), Some(rate(k, total, level, w)))
-        }
-        None => (None, None),
-    };
-    OperatingGroup {
-        group: name.to_string(),
-        n: c.n(),
-        selected,
-        selection_rate: rate(selected, c.n(), level, w),
-        tpr: rate(c.tp, c.tp + c.fn_, level, w),
-        fpr: rate(c.fp, c.fp + c.tn, level, w),
-        ppv: rate(c.tp, selected, level, w),
-        share_of_selected: rate(selected, total_selected, level, w),
-        need_selected,
-        share_of_need_selected: share_need,
-    }
+    (0..k)
+        .map(|g| {
+            let c = conf[g];
+            let selected = c.tp + c.fp;
+            OperatingGroup {
+                group: a.groups[g].group.clone(),
+                n: c.n(),
+                selected,
+                selection_rate: rate(selected, c.n(), level, w),
+                tpr: rate(c.tp, c.tp + c.fn_, level, w),
+                fpr: rate(c.fp, c.fp + c.tn, level, w),
+                ppv: rate(c.tp, selected, level, w),
+                share_of_selected: rate(selected, total_selected, level, w),
+                need_selected: need_rule.map(|_| by_need[g]),
+                share_of_need_selected: need_rule
+                    .map(|(_, total)| rate(by_need[g], total, level, w)),
+            }
+        })
+        .collect()
 }
 
 /// Compute every score metric and comparison (p-values not yet adjusted).
@@ -725,32 +845,33 @@ pub fn compute(
     analysis: &Analysis,
 ) -> ScoreResults {
     let level = analysis.confidence_level;
-    let mut all: Vec<f64> = sample
-        .cells
-        .iter()
-        .flat_map(|c| c.scores.iter().copied())
-        .collect();
-    all.sort_by(f64::total_cmp);
+    let rows = Rows::new(sample);
     let unscored: u64 = sample.cells.iter().map(|c| c.unscored).sum();
-    let want_need = sa.wants(ScoreMetric::NeedAtEqualScore);
-    let bins = (want_need && !all.is_empty()).then(|| ScoreBins {
-        sorted: all.clone(),
-        bins: sa.equal_score_bins,
-    });
-    let mut all_needs: Vec<f64> = if want_need {
-        sample
-            .cells
+    let want_need = sa.wants(ScoreMetric::NeedAtEqualScore) && !rows.needs.is_empty();
+    let bin_of = if want_need {
+        bins_of(&rows.scores, sa.equal_score_bins)
+    } else {
+        vec![]
+    };
+    let logits: Vec<f64> =
+        if sa.wants(ScoreMetric::Calibration) && sa.scale == ScoreScale::Probability {
+            rows.scores.iter().map(|&p| calibration::logit(p)).collect()
+        } else {
+            vec![]
+        };
+    let mut needs_desc: Vec<f64> = if want_need {
+        rows.needs
             .iter()
-            .flat_map(|c| c.needs.iter().copied())
+            .copied()
             .filter(|v| v.is_finite())
             .collect()
     } else {
         vec![]
     };
-    all_needs.sort_by(|a, b| b.total_cmp(a));
-    let desc: Vec<f64> = all.iter().rev().copied().collect();
+    needs_desc.par_sort_unstable_by(|a, b| b.total_cmp(a));
+    let desc: Vec<f64> = rows.scores.iter().rev().copied().collect();
 
-    // The rules: thresholds, then top-k%.
+    // The rules: thresholds, then top-k%: (rule, value, score cut-off, need cut-off).
     let mut rules: Vec<(String, f64, f64, Option<f64>)> = sa
         .thresholds
         .iter()
@@ -759,55 +880,59 @@ pub fn compute(
     for &k in &sa.top_percent {
         if let Some(cut) = top_cutoff(&desc, k) {
             let need_cut = if want_need {
-                top_cutoff(&all_needs, k)
+                top_cutoff(&needs_desc, k)
             } else {
                 None
             };
             rules.push(("top_percent".to_string(), k, cut, need_cut));
         }
     }
+    drop(desc);
     let mut operating: Vec<OperatingPoint> = rules
         .iter()
         .map(|(rule, value, cutoff, need_cut)| OperatingPoint {
             rule: rule.clone(),
             value: *value,
             cutoff: *cutoff,
-            selected: desc.partition_point(|&s| s >= *cutoff) as u64,
+            selected: (rows.scores.len() - rows.scores.partition_point(|&s| s < *cutoff)) as u64,
             need_cutoff: *need_cut,
-            need_selected: need_cut.map(|nc| all_needs.partition_point(|&v| v >= nc) as u64),
+            need_selected: need_cut.map(|nc| needs_desc.partition_point(|&v| v >= nc) as u64),
             attributes: vec![],
+        })
+        .collect();
+
+    // Every attribute in parallel: its groups' statistics and its rows at each operating point.
+    type PerAttribute = (Vec<GroupStats>, Vec<Vec<OperatingGroup>>);
+    let per_attribute: Vec<PerAttribute> = attributes
+        .par_iter()
+        .enumerate()
+        .map(|(ai, a)| {
+            let group = rows.groups(sample, ai, a.groups.len());
+            let mut unscored = vec![0u64; a.groups.len()];
+            for (cell, &g) in sample.cells.iter().zip(&sample.membership[ai]) {
+                if let Some(u) = unscored.get_mut(g) {
+                    *u += cell.unscored;
+                }
+            }
+            let stats = attribute_stats(&rows, &logits, &bin_of, &group, a, &unscored, sa, level);
+            let ops = operating
+                .iter()
+                .map(|op| {
+                    let need_rule = op.need_cutoff.zip(op.need_selected);
+                    operating_groups(&rows, &group, a, op.cutoff, op.selected, need_rule, level)
+                })
+                .collect();
+            (stats, ops)
         })
         .collect();
 
     let mut out_attributes = Vec::new();
     let mut comparisons = Vec::new();
-    for (ai, a) in attributes.iter().enumerate() {
-        let rows = gather(sample, ai, a.groups.len());
-        let stats: Vec<GroupStats> = rows
-            .par_iter()
-            .zip(a.groups.par_iter())
-            .map(|(r, g)| {
-                group_stats(
-                    &g.group,
-                    g.group == a.reference_group,
-                    r,
-                    sa,
-                    level,
-                    bins.as_ref(),
-                )
-            })
-            .collect();
-        for op in operating.iter_mut() {
-            let need_rule = op.need_cutoff.zip(op.need_selected);
+    for (a, (stats, ops)) in attributes.iter().zip(per_attribute) {
+        for (op, groups) in operating.iter_mut().zip(ops) {
             op.attributes.push(OperatingAttribute {
                 attribute: a.attribute.clone(),
-                groups: rows
-                    .iter()
-                    .zip(&a.groups)
-                    .map(|(r, g)| {
-                        operating_group(&g.group, r, op.cutoff, op.selected, need_rule, level)
-                    })
-                    .collect(),
+                groups,
             });
         }
         let ri = a.groups.iter().position(|g| g.group == a.reference_group);
@@ -860,14 +985,23 @@ pub fn compute(
             groups: std::mem::take(&mut groups),
         });
     }
+    // The upper score edge of each equal-score bin.
+    let mut edges: Vec<f64> = Vec::new();
+    if want_need {
+        let mut last = vec![f64::NAN; sa.equal_score_bins];
+        for (&s, &b) in rows.scores.iter().zip(&bin_of) {
+            last[b as usize] = s;
+        }
+        edges = last.into_iter().filter(|e| !e.is_nan()).collect();
+    }
     ScoreResults {
         scale: match sa.scale {
             ScoreScale::Probability => "probability".into(),
             ScoreScale::Arbitrary => "arbitrary".into(),
         },
-        scored: all.len() as u64,
+        scored: rows.scores.len() as u64,
         unscored,
-        equal_score_bins: bins.map(|b| b.upper_edges()).unwrap_or_default(),
+        equal_score_bins: edges,
         attributes: out_attributes,
         operating_points: operating,
         comparisons,

@@ -6,7 +6,7 @@
 
 use super::{dist, Ci, Undefined};
 
-fn logit(p: f64) -> f64 {
+pub fn logit(p: f64) -> f64 {
     let p = p.clamp(1e-12, 1.0 - 1e-12);
     (p / (1.0 - p)).ln()
 }

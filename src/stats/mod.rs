@@ -12,6 +12,7 @@ pub mod bootstrap;
 pub mod calibration;
 pub mod contingency;
 pub mod dist;
+pub mod grouped;
 pub mod means;
 pub mod multiplicity;
 pub mod power;
