@@ -1494,3 +1494,166 @@ fn real_data_obermeyer_flags_need_at_equal_score_and_reproduces_table_2() {
         close9(share, published, column);
     }
 }
+
+/// `protocol_text` with a score column `s` and `extra` appended.
+fn score_protocol(extra: &str) -> String {
+    protocol_text(extra).replace("outcome = \"event\"", "outcome = \"event\"\nscore = \"s\"")
+}
+
+#[test]
+fn score_protocol_problems_are_reported_at_once() {
+    let text = score_protocol(
+        "\n[scores]\nscale = \"arbitrary\"\nmetrics = [\"calibration\", \"need_at_equal_score\", \"roc\"]\nreliability_bins = 1\ntop_percent = [0, 150]\n",
+    );
+    let dir = setup(&text, "race,flag,event,s\n");
+    let assert = s1557()
+        .arg("validate")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT);
+    let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    for want in [
+        "calibration needs probabilities; this score's scale is `arbitrary`",
+        "`need_at_equal_score` needs `columns.need`",
+        "unknown score metric `roc`",
+        "`reliability_bins` is 1",
+        "top_percent 0 is not a percentage",
+        "top_percent 150 is not a percentage",
+    ] {
+        assert!(err.contains(want), "missing `{want}` in:\n{err}");
+    }
+    // Each with its place in the file.
+    assert!(err.contains("p.toml:28:12"), "{err}");
+}
+
+#[test]
+fn score_triggers_need_their_score_metric_and_scores_need_rows() {
+    let trigger = "\n[[triggers]]\nid = \"t\"\nmetric = \"oe_ratio\"\nratio = { min = 0.8, max = 1.25 }\nseverity = \"remediate\"\naction = \"a\"\n";
+    let dir = setup(&score_protocol(trigger), "race,flag,event,s\n");
+    s1557()
+        .arg("validate")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "trigger `t` uses `oe_ratio`, which needs `calibration` in `[scores].metrics`",
+        ));
+    let counts = score_protocol("\n[scores]\nmetrics = [\"auroc\"]\n")
+        .replace("score = \"s\"", "score = \"s\"\ncount = \"n\"");
+    let dir = setup(&counts, "race,flag,event,s,n\n");
+    s1557()
+        .arg("validate")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "[scores] cannot run on a counts submission",
+        ));
+    let need = protocol_text("").replace(
+        "outcome = \"event\"",
+        "outcome = \"event\"\nneed = \"conditions\"",
+    );
+    let dir = setup(&need, "race,flag,event,conditions\n");
+    s1557()
+        .arg("validate")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "the protocol has no [scores] section",
+        ));
+}
+
+#[test]
+fn score_metrics_by_hand_and_unscored_rows_counted() {
+    // White: positives 0.9, 0.8; negatives 0.1, 0.2, 0.85 → AUROC (1 + 2/3)/2 = 5/6.
+    // Black: positives 0.7, 0.7; negatives 0.7, 0.1 → AUROC (0.75 + 0.75)/2 = 0.75 (a tie is half).
+    // One White row has no score: counted in the decision's counts, left out of the scores.
+    let data = "race,flag,event,s,cost\n\
+        W,1,1,0.9,50\nW,1,1,0.8,70\nW,0,0,0.1,5\nW,0,0,0.2,8\nW,1,0,0.85,60\nW,0,0,,1\n\
+        B,1,1,0.7,45\nB,1,1,0.7,80\nB,0,0,0.7,10\nB,0,0,0.1,2\n";
+    let text = score_protocol(
+        "\n[scores]\nmetrics = [\"auroc\", \"average_precision\", \"calibration\"]\nthresholds = [0.75]\ntop_percent = [30]\n\n[[triggers]]\nid = \"gap\"\nmetric = \"auroc\"\ndifference = { min = -0.05, max = 0.05 }\nseverity = \"remediate\"\naction = \"a\"\n",
+    );
+    let dir = setup(&text, data);
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(0);
+    let a = read_json(&dir.path().join("out/artifact.json"));
+    assert_eq!(a["data"]["cases"], 10);
+    let s = &a["scores"];
+    assert_eq!(s["scored"], 9);
+    assert_eq!(s["unscored"], 1);
+    let group = |name: &str| {
+        s["attributes"][0]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"] == name)
+            .unwrap()
+            .clone()
+    };
+    let (w, b) = (group("White"), group("Black or African American"));
+    assert_eq!(w["n"], 5);
+    assert_eq!(w["unscored"], 1);
+    close9(
+        w["auroc"]["value"].as_f64().unwrap(),
+        5.0 / 6.0,
+        "white auroc",
+    );
+    close9(b["auroc"]["value"].as_f64().unwrap(), 0.75, "black auroc");
+    // Average precision, White: 0.9 (tp), 0.85 (fp), 0.8 (tp) → ½·1 + ½·⅔ = 5/6.
+    close9(
+        w["average_precision"]["value"].as_f64().unwrap(),
+        5.0 / 6.0,
+        "white AP",
+    );
+    // O/E: 2 events over Σp = 2.85 expected.
+    close9(
+        w["calibration"]["expected"].as_f64().unwrap(),
+        2.85,
+        "expected",
+    );
+    // Operating point 0.75: White selects 0.9, 0.85, 0.8 (3 of 5); Black none of 4.
+    let op = &s["operating_points"][0];
+    assert_eq!(op["selected"], 3);
+    // Top 30% of 9 scores: ⌊2.7⌋ = 2 highest (0.9, 0.85).
+    let top = &s["operating_points"][1];
+    assert_eq!(top["rule"], "top_percent");
+    assert_eq!(top["cutoff"], 0.85);
+    assert_eq!(top["selected"], 2);
+    // Two and two cases: far too few to judge a 0.05 AUROC gap — never a pass.
+    let c = score_finding(&a, "race/Black or African American/auroc");
+    assert_eq!(c["assessment"]["status"], "insufficient_data");
+    assert_eq!(c["assessment"]["rule"], "min_cell_size");
+}
+
+#[test]
+fn a_numeric_outcome_is_cut_at_outcome_at_least() {
+    let text = protocol_text("").replace(
+        "outcome = \"event\"",
+        "outcome = \"cost\"\noutcome_at_least = 50",
+    );
+    let data = "race,flag,cost\nW,1,50\nW,1,49.5\nW,0,70\nB,0,10\nB,1,51\n";
+    let dir = setup(&text, data);
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(0);
+    let a = read_json(&dir.path().join("out/artifact.json"));
+    let w = &a["sufficient_statistics"][0]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "White")
+        .unwrap()["counts"];
+    // 50 (flagged) and 70 (not) reach 50; 49.5 (flagged) does not.
+    assert_eq!(w, &serde_json::json!({"tp": 1, "fp": 1, "fn": 1, "tn": 0}));
+}

@@ -183,7 +183,7 @@ fn average_precision_and_its_interval_match() {
 fn top_cutoff_matches_the_independent_implementation() {
     for c in cases("top_cutoff") {
         let mut v = floats(&c["values"]);
-        v.sort_by(|a, b| b.total_cmp(a));
+        v.sort_by(f64::total_cmp);
         let cut = top_cutoff(&v, f(&c, "percent")).unwrap();
         assert_eq!(cut, f(&c, "cutoff"), "cut-off of {c}");
         let selected = v.iter().filter(|&&x| x >= cut).count() as u64;

@@ -326,15 +326,15 @@ fn bins_of(sorted: &[f64], bins: usize) -> Vec<u16> {
     out
 }
 
-/// The cut-off that selects the top `percent`% of `sorted_desc` (ties at the cut-off included):
-/// the value of the ⌊percent/100·N⌋-th highest (at least the highest).
-pub fn top_cutoff(sorted_desc: &[f64], percent: f64) -> Option<f64> {
-    if sorted_desc.is_empty() {
+/// The cut-off that selects the top `percent`% of `sorted` (ascending; ties at the cut-off
+/// included): the value of the ⌊percent/100·N⌋-th highest (at least the highest).
+pub fn top_cutoff(sorted: &[f64], percent: f64) -> Option<f64> {
+    if sorted.is_empty() {
         return None;
     }
     // percent·N first: exact for whole percentages (0.29·100 would floor to 28).
-    let k = ((percent * sorted_desc.len() as f64 / 100.0).floor() as usize).max(1);
-    Some(sorted_desc[k.min(sorted_desc.len()) - 1])
+    let k = ((percent * sorted.len() as f64 / 100.0).floor() as usize).clamp(1, sorted.len());
+    Some(sorted[sorted.len() - k])
 }
 
 struct GroupStats {
@@ -859,7 +859,7 @@ pub fn compute(
         } else {
             vec![]
         };
-    let mut needs_desc: Vec<f64> = if want_need {
+    let mut needs_sorted: Vec<f64> = if want_need {
         rows.needs
             .iter()
             .copied()
@@ -868,8 +868,7 @@ pub fn compute(
     } else {
         vec![]
     };
-    needs_desc.par_sort_unstable_by(|a, b| b.total_cmp(a));
-    let desc: Vec<f64> = rows.scores.iter().rev().copied().collect();
+    needs_sorted.par_sort_unstable_by(f64::total_cmp);
 
     // The rules: thresholds, then top-k%: (rule, value, score cut-off, need cut-off).
     let mut rules: Vec<(String, f64, f64, Option<f64>)> = sa
@@ -878,16 +877,15 @@ pub fn compute(
         .map(|&t| ("threshold".to_string(), t, t, None))
         .collect();
     for &k in &sa.top_percent {
-        if let Some(cut) = top_cutoff(&desc, k) {
+        if let Some(cut) = top_cutoff(&rows.scores, k) {
             let need_cut = if want_need {
-                top_cutoff(&needs_desc, k)
+                top_cutoff(&needs_sorted, k)
             } else {
                 None
             };
             rules.push(("top_percent".to_string(), k, cut, need_cut));
         }
     }
-    drop(desc);
     let mut operating: Vec<OperatingPoint> = rules
         .iter()
         .map(|(rule, value, cutoff, need_cut)| OperatingPoint {
@@ -896,7 +894,8 @@ pub fn compute(
             cutoff: *cutoff,
             selected: (rows.scores.len() - rows.scores.partition_point(|&s| s < *cutoff)) as u64,
             need_cutoff: *need_cut,
-            need_selected: need_cut.map(|nc| needs_desc.partition_point(|&v| v >= nc) as u64),
+            need_selected: need_cut
+                .map(|nc| (needs_sorted.len() - needs_sorted.partition_point(|&v| v < nc)) as u64),
             attributes: vec![],
         })
         .collect();
