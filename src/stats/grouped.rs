@@ -222,6 +222,10 @@ enum Fit {
 /// for the standard errors. This saves the confirming pass the single-group fits make.
 const CONVERGED: f64 = 1e-8;
 
+/// Fits on this many cases or more start from a fit on every `WARM_STRIDE`-th case.
+const WARM_MIN: usize = 100_000;
+const WARM_STRIDE: usize = 32;
+
 /// Cases and events per group, for the both-outcomes check.
 fn events(outcomes: &[bool], group: &[u32], groups: usize) -> Vec<(u64, u64)> {
     let mut out = vec![(0u64, 0u64); groups];
@@ -234,45 +238,19 @@ fn events(outcomes: &[bool], group: &[u32], groups: usize) -> Vec<(u64, u64)> {
     out
 }
 
-/// Logistic recalibration `logit P(y) = a + b·x` of every group (`x` = the logit of the score),
-/// by Newton–Raphson to a step under 1e-13, all groups in the same passes over the cases.
-pub fn logistic_recalibration(
+/// Newton passes of the recalibration over every `stride`-th case, from `a`, `b`.
+#[allow(clippy::too_many_arguments)]
+fn recalibration_passes(
     x: &[f64],
     outcomes: &[bool],
     group: &[u32],
     groups: usize,
-) -> Vec<Result<Recalibration, Undefined>> {
-    let counts = events(outcomes, group, groups);
-    let mut state: Vec<Fit> = counts
-        .iter()
-        .map(|&(n, e)| {
-            if e == 0 || e == n {
-                Fit::Failed("needs both outcomes")
-            } else {
-                Fit::Fitting
-            }
-        })
-        .collect();
-    // Constant scores within a group make the fit singular.
-    let mut first = vec![f64::NAN; groups];
-    let mut varies = vec![false; groups];
-    for (&xi, &g) in x.iter().zip(group) {
-        let g = g as usize;
-        if g < groups {
-            if first[g].is_nan() {
-                first[g] = xi;
-            } else if xi != first[g] {
-                varies[g] = true;
-            }
-        }
-    }
-    for g in 0..groups {
-        if state[g] == Fit::Fitting && !varies[g] {
-            state[g] = Fit::Failed("scores do not vary");
-        }
-    }
-    let (mut a, mut b) = (vec![0.0f64; groups], vec![1.0f64; groups]);
-    let mut se = vec![(0.0f64, 0.0f64); groups];
+    stride: usize,
+    state: &mut [Fit],
+    a: &mut [f64],
+    b: &mut [f64],
+    se: &mut [(f64, f64)],
+) {
     for _ in 0..202 {
         if !state
             .iter()
@@ -281,7 +259,7 @@ pub fn logistic_recalibration(
             break;
         }
         let mut acc = vec![[0.0f64; 5]; groups];
-        for ((&xi, &yi), &g) in x.iter().zip(outcomes).zip(group) {
+        for ((&xi, &yi), &g) in x.iter().zip(outcomes).zip(group).step_by(stride) {
             let g = g as usize;
             if g >= groups || !matches!(state[g], Fit::Fitting | Fit::Finishing) {
                 continue;
@@ -326,6 +304,72 @@ pub fn logistic_recalibration(
             }
         }
     }
+}
+
+/// Logistic recalibration `logit P(y) = a + b·x` of every group (`x` = the logit of the score),
+/// by Newton–Raphson to a step under 1e-13, all groups in the same passes over the cases.
+pub fn logistic_recalibration(
+    x: &[f64],
+    outcomes: &[bool],
+    group: &[u32],
+    groups: usize,
+) -> Vec<Result<Recalibration, Undefined>> {
+    let counts = events(outcomes, group, groups);
+    let mut state: Vec<Fit> = counts
+        .iter()
+        .map(|&(n, e)| {
+            if e == 0 || e == n {
+                Fit::Failed("needs both outcomes")
+            } else {
+                Fit::Fitting
+            }
+        })
+        .collect();
+    // Constant scores within a group make the fit singular.
+    let mut first = vec![f64::NAN; groups];
+    let mut varies = vec![false; groups];
+    for (&xi, &g) in x.iter().zip(group) {
+        let g = g as usize;
+        if g < groups {
+            if first[g].is_nan() {
+                first[g] = xi;
+            } else if xi != first[g] {
+                varies[g] = true;
+            }
+        }
+    }
+    for g in 0..groups {
+        if state[g] == Fit::Fitting && !varies[g] {
+            state[g] = Fit::Failed("scores do not vary");
+        }
+    }
+    let (mut a, mut b) = (vec![0.0f64; groups], vec![1.0f64; groups]);
+    let mut se = vec![(0.0f64, 0.0f64); groups];
+    // Start from a fit on every WARM_STRIDE-th case: the full passes then need only the last
+    // Newton steps. The full-data fit converges to the same estimate either way.
+    if x.len() >= WARM_MIN {
+        let (mut ws, mut wa, mut wb) = (state.clone(), a.clone(), b.clone());
+        let mut wse = se.clone();
+        recalibration_passes(
+            x,
+            outcomes,
+            group,
+            groups,
+            WARM_STRIDE,
+            &mut ws,
+            &mut wa,
+            &mut wb,
+            &mut wse,
+        );
+        for g in 0..groups {
+            if ws[g] == Fit::Done {
+                (a[g], b[g]) = (wa[g], wb[g]);
+            }
+        }
+    }
+    recalibration_passes(
+        x, outcomes, group, groups, 1, &mut state, &mut a, &mut b, &mut se,
+    );
     (0..groups)
         .map(|g| match state[g] {
             Fit::Done => Ok(Recalibration {
@@ -342,27 +386,18 @@ pub fn logistic_recalibration(
         .collect()
 }
 
-/// Calibration-in-the-large of every group: the intercept `a` of `logit P(y) = a + x` (`x` the
-/// score's logit as offset) with its standard error, by Newton–Raphson in shared passes.
-pub fn calibration_in_the_large(
+/// Newton passes of calibration-in-the-large over every `stride`-th case, from `a`.
+#[allow(clippy::too_many_arguments)]
+fn citl_passes(
     x: &[f64],
     outcomes: &[bool],
     group: &[u32],
     groups: usize,
-) -> Vec<Result<(f64, f64), Undefined>> {
-    let counts = events(outcomes, group, groups);
-    let mut state: Vec<Fit> = counts
-        .iter()
-        .map(|&(n, e)| {
-            if e == 0 || e == n {
-                Fit::Failed("needs both outcomes")
-            } else {
-                Fit::Fitting
-            }
-        })
-        .collect();
-    let mut a = vec![0.0f64; groups];
-    let mut se = vec![0.0f64; groups];
+    stride: usize,
+    state: &mut [Fit],
+    a: &mut [f64],
+    se: &mut [f64],
+) {
     for _ in 0..202 {
         if !state
             .iter()
@@ -371,7 +406,7 @@ pub fn calibration_in_the_large(
             break;
         }
         let mut acc = vec![[0.0f64; 2]; groups];
-        for ((&xi, &yi), &g) in x.iter().zip(outcomes).zip(group) {
+        for ((&xi, &yi), &g) in x.iter().zip(outcomes).zip(group).step_by(stride) {
             let g = g as usize;
             if g >= groups || !matches!(state[g], Fit::Fitting | Fit::Finishing) {
                 continue;
@@ -401,6 +436,48 @@ pub fn calibration_in_the_large(
             }
         }
     }
+}
+
+/// Calibration-in-the-large of every group: the intercept `a` of `logit P(y) = a + x` (`x` the
+/// score's logit as offset) with its standard error, by Newton–Raphson in shared passes.
+pub fn calibration_in_the_large(
+    x: &[f64],
+    outcomes: &[bool],
+    group: &[u32],
+    groups: usize,
+) -> Vec<Result<(f64, f64), Undefined>> {
+    let counts = events(outcomes, group, groups);
+    let mut state: Vec<Fit> = counts
+        .iter()
+        .map(|&(n, e)| {
+            if e == 0 || e == n {
+                Fit::Failed("needs both outcomes")
+            } else {
+                Fit::Fitting
+            }
+        })
+        .collect();
+    let mut a = vec![0.0f64; groups];
+    let mut se = vec![0.0f64; groups];
+    if x.len() >= WARM_MIN {
+        let (mut ws, mut wa, mut wse) = (state.clone(), a.clone(), se.clone());
+        citl_passes(
+            x,
+            outcomes,
+            group,
+            groups,
+            WARM_STRIDE,
+            &mut ws,
+            &mut wa,
+            &mut wse,
+        );
+        for g in 0..groups {
+            if ws[g] == Fit::Done {
+                a[g] = wa[g];
+            }
+        }
+    }
+    citl_passes(x, outcomes, group, groups, 1, &mut state, &mut a, &mut se);
     (0..groups)
         .map(|g| match state[g] {
             Fit::Done => Ok((a[g], se[g])),
@@ -510,6 +587,27 @@ mod tests {
                     (a, b) => panic!("{a:?} vs {b:?}"),
                 }
             }
+        }
+    }
+
+    #[test]
+    fn warm_started_fits_on_many_cases_equal_the_single_group_ones() {
+        let (s, y, g) = cases(99, 250_000, 3);
+        let x: Vec<f64> = s.iter().map(|&p| calibration::logit(p)).collect();
+        let rc = logistic_recalibration(&x, &y, &g, 3);
+        let citl = calibration_in_the_large(&x, &y, &g, 3);
+        for k in 0..3u32 {
+            let (sk, yk) = of_group(&s, &y, &g, k);
+            let a = calibration::logistic_recalibration(&sk, &yk).unwrap();
+            let b = rc[k as usize].unwrap();
+            close(a.intercept, b.intercept);
+            close(a.slope, b.slope);
+            close(a.se_intercept, b.se_intercept);
+            close(a.se_slope, b.se_slope);
+            let (c0, c1) = calibration::calibration_in_the_large(&sk, &yk).unwrap();
+            let (d0, d1) = citl[k as usize].unwrap();
+            close(c0, d0);
+            close(c1, d1);
         }
     }
 }
