@@ -1630,6 +1630,32 @@ fn score_metrics_by_hand_and_unscored_rows_counted() {
     let c = score_finding(&a, "race/Black or African American/auroc");
     assert_eq!(c["assessment"]["status"], "insufficient_data");
     assert_eq!(c["assessment"]["rule"], "min_cell_size");
+    // Shared outputs withhold the score section's small counts: no operating-point row, no AUROC
+    // and no counts of scored cases for these groups.
+    let report = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    let section = &report[report.find("## Risk score").unwrap()..];
+    assert!(section.contains("| race | White | withheld |"), "{section}");
+    assert!(!section.contains("0.833"), "{section}");
+    let csv = std::fs::read_to_string(dir.path().join("out/metrics.csv")).unwrap();
+    let auroc_row = csv
+        .lines()
+        .find(|l| l.starts_with("race,White,auroc,"))
+        .unwrap();
+    assert!(
+        auroc_row.starts_with("race,White,auroc,,,,,,White,"),
+        "{auroc_row}"
+    );
+    // Internal reports show them.
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .arg("--no-suppress")
+        .arg("--out")
+        .arg(dir.path().join("internal"))
+        .assert()
+        .code(0);
+    let report = std::fs::read_to_string(dir.path().join("internal/report.md")).unwrap();
+    assert!(report.contains("0.833 (") && !report.contains("| race | White | withheld |"));
 }
 
 #[test]
@@ -1656,4 +1682,30 @@ fn a_numeric_outcome_is_cut_at_outcome_at_least() {
         .unwrap()["counts"];
     // 50 (flagged) and 70 (not) reach 50; 49.5 (flagged) does not.
     assert_eq!(w, &serde_json::json!({"tp": 1, "fp": 1, "fn": 1, "tn": 0}));
+    // NaN is a missing outcome, not a high one.
+    let dir = setup(&text, &format!("{data}B,0,NaN\n"));
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains(
+            "column `cost` has missing outcomes",
+        ));
+}
+
+#[test]
+fn an_auroc_trigger_takes_a_difference_band_only() {
+    let text = score_protocol(
+        "\n[scores]\nmetrics = [\"auroc\"]\n\n[[triggers]]\nid = \"t\"\nmetric = \"auroc\"\nratio = { min = 0.9, max = 1.1 }\nseverity = \"monitor\"\naction = \"a\"\n",
+    );
+    let dir = setup(&text, "race,flag,event,s\n");
+    s1557()
+        .arg("validate")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(predicate::str::contains("a `ratio` band does not apply"));
 }

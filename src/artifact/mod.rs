@@ -136,7 +136,7 @@ pub struct ScoreSection {
     pub scale: String,
     pub scored: u64,
     pub unscored: u64,
-    pub equal_score_bins: Vec<f64>,
+    pub equal_score_bins: Vec<Option<f64>>,
     pub attributes: Vec<ScoreAttribute>,
     pub operating_points: Vec<OperatingPoint>,
     pub comparisons: Vec<ScoreFinding>,

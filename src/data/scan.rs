@@ -153,10 +153,15 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     };
     keys.push(decision.alias("__decision"));
     let outcome = match spec.outcome_at_least {
-        Some(t) => col(spec.outcome.as_str())
-            .cast(DataType::Float64)
-            .gt_eq(lit(t))
-            .cast(DataType::String),
+        // NaN compares above every number in polars: NaN and infinities become missing outcomes
+        // (an error naming the column), not positive ones.
+        Some(t) => {
+            let v = col(spec.outcome.as_str()).cast(DataType::Float64);
+            when(v.clone().gt(lit(f64::MAX)).or(v.clone().lt(lit(f64::MIN))))
+                .then(lit(NULL).cast(DataType::Boolean))
+                .otherwise(v.gt_eq(lit(t)))
+                .cast(DataType::String)
+        }
         None => col(spec.outcome.as_str()).cast(DataType::String),
     };
     keys.push(outcome.alias("__outcome"));
@@ -366,6 +371,9 @@ pub fn first_line_with(
         .limit(1)
         .collect()
         .ok()?;
+    if df.height() == 0 {
+        return None;
+    }
     let row = df.column("__row").ok()?.cast(&DataType::UInt64).ok()?;
     let idx = row.u64().ok()?.get(0)?;
     Some(idx + 2)

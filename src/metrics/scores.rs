@@ -23,9 +23,9 @@ pub struct ScoreResults {
     /// Cases with a score (the score analyses' denominator) and without one (left out).
     pub scored: u64,
     pub unscored: u64,
-    /// Upper edges of the equal-score bins (quantiles of all scores), lowest bin first, when need
-    /// is compared at equal score.
-    pub equal_score_bins: Vec<f64>,
+    /// Upper edge of each equal-score bin (the highest score in it), lowest bin first, when need
+    /// is compared at equal score; `None` for a bin that heavy ties left empty.
+    pub equal_score_bins: Vec<Option<f64>>,
     pub attributes: Vec<ScoreAttribute>,
     pub operating_points: Vec<OperatingPoint>,
     pub comparisons: Vec<ScoreComparison>,
@@ -140,6 +140,8 @@ pub struct OperatingGroup {
     pub group: String,
     pub n: u64,
     pub selected: u64,
+    /// The confusion counts of the rule's decision against the outcome.
+    pub counts: crate::suffstats::Confusion,
     pub selection_rate: Estimate,
     pub tpr: Estimate,
     pub fpr: Estimate,
@@ -465,7 +467,19 @@ fn attribute_stats(
     (0..k)
         .map(|g| {
             let name = &a.groups[g].group;
-            let auroc_result = au.as_ref().map(|r| r[g]);
+            // A DeLong variance of 0 (perfect separation, or one score for everyone) is no
+            // measure of uncertainty: such an AUROC gets no interval and no comparison.
+            let auroc_result = au.as_ref().map(|r| {
+                r[g].and_then(|x| {
+                    if x.variance > 0.0 {
+                        Ok(x)
+                    } else {
+                        Err(Undefined(
+                            "DeLong variance is zero (perfect separation or a single score): no interval",
+                        ))
+                    }
+                })
+            });
             let bins: Vec<calibration::ReliabilityBin> = rel[g]
                 .iter()
                 .enumerate()
@@ -632,7 +646,7 @@ fn compare_auroc(c: &mut ScoreComparison, g: &GroupStats, r: &GroupStats, level:
     c.n = limit(&g.group);
     c.reference_n = limit(&r.group);
     let (Some(ga), Some(ra)) = (g.auroc, r.auroc) else {
-        let reason = "an AUROC is undefined (needs two positive and two negative cases)";
+        let reason = "an AUROC has no interval (needs two positive and two negative cases, and scores that do not separate them perfectly)";
         c.difference = undefined(reason);
         c.test = ScoreTest::Undefined {
             reason: reason.into(),
@@ -824,6 +838,7 @@ fn operating_groups(
                 group: a.groups[g].group.clone(),
                 n: c.n(),
                 selected,
+                counts: c,
                 selection_rate: rate(selected, c.n(), level, w),
                 tpr: rate(c.tp, c.tp + c.fn_, level, w),
                 fpr: rate(c.fp, c.fp + c.tn, level, w),
@@ -985,13 +1000,16 @@ pub fn compute(
         });
     }
     // The upper score edge of each equal-score bin.
-    let mut edges: Vec<f64> = Vec::new();
+    let mut edges: Vec<Option<f64>> = Vec::new();
     if want_need {
         let mut last = vec![f64::NAN; sa.equal_score_bins];
         for (&s, &b) in rows.scores.iter().zip(&bin_of) {
             last[b as usize] = s;
         }
-        edges = last.into_iter().filter(|e| !e.is_nan()).collect();
+        edges = last
+            .into_iter()
+            .map(|e| (!e.is_nan()).then_some(e))
+            .collect();
     }
     ScoreResults {
         scale: match sa.scale {

@@ -1341,6 +1341,13 @@ impl Validator<'_> {
         }
         if let Some(b) = &raw.reliability_bins {
             let v = *b.get_ref();
+            if !out.wants(ScoreMetric::Calibration) {
+                self.error(
+                    b,
+                    "`reliability_bins` only applies with `calibration` in `[scores].metrics`",
+                    None,
+                );
+            }
             if !(2..=100).contains(&v) {
                 self.error(
                     b,
@@ -1473,6 +1480,16 @@ impl Validator<'_> {
                 .ratio
                 .as_ref()
                 .and_then(|b| self.band(b, "ratio", true, false));
+            if let (Some(TriggerMetric::Auroc), Some(b)) = (metric, &t.ratio) {
+                self.error(
+                    b,
+                    format!(
+                        "trigger `{}`: AUROC is compared as a difference; a `ratio` band does not apply",
+                        t.id.get_ref()
+                    ),
+                    Some("e.g. difference = { min = -0.05, max = 0.05 }".into()),
+                );
+            }
             // Need is in its own units (conditions, say): its difference band is not bounded by 1.
             let unbounded = metric == Some(TriggerMetric::NeedAtEqualScore);
             let difference = t

@@ -124,8 +124,8 @@ fn score_rows(
     let _ = a;
     for attr in &sc.attributes {
         for g in &attr.groups {
-            let hidden = sup.group(&attr.attribute, &g.group)
-                || sup.group(&attr.attribute, &attr.reference_group);
+            let hidden = sup.score_group(&attr.attribute, &g.group)
+                || sup.score_group(&attr.attribute, &attr.reference_group);
             // (metric, numerator, denominator, estimate with interval, or a plain value)
             type Row<'a> = (&'a str, u64, u64, Option<&'a Estimate>, Option<f64>);
             let mut rows: Vec<Row> = Vec::new();

@@ -667,8 +667,8 @@ fn score_findings_table(
     out.push('\n');
     for f in findings {
         let c = &f.comparison;
-        let hidden =
-            sup.group(&c.attribute, &c.group) || sup.group(&c.attribute, &c.reference_group);
+        let hidden = sup.score_group(&c.attribute, &c.group)
+            || sup.score_group(&c.attribute, &c.reference_group);
         let why = f
             .assessment
             .verdicts
@@ -764,8 +764,8 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
         o.push_str("| attribute | group | metric | smallest detectable difference | status |\n|---|---|---|---|---|\n");
         for f in &all {
             let c = &f.comparison;
-            let hidden =
-                sup.group(&c.attribute, &c.group) || sup.group(&c.attribute, &c.reference_group);
+            let hidden = sup.score_group(&c.attribute, &c.group)
+                || sup.score_group(&c.attribute, &c.reference_group);
             let d = match (hidden, c.detectable.difference) {
                 (true, _) => "withheld".to_string(),
                 (false, Some(d)) => format!("±{d:.3}"),
@@ -791,7 +791,7 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
         o.push_str("| attribute | group | cases | with outcome | AUROC (CI) | average precision (CI) | O/E (CI) | calibration-in-the-large (CI) | slope (CI) | Brier | ECE |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for x in &sc.attributes {
             for g in &x.groups {
-                if sup.group(&x.attribute, &g.group) {
+                if sup.score_group(&x.attribute, &g.group) {
                     let _ = writeln!(o, "| {} | {} | suppressed | suppressed | suppressed | suppressed | suppressed | suppressed | suppressed | — | — |", esc(&x.attribute), esc(&g.group));
                     continue;
                 }
@@ -828,7 +828,7 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
         for x in &sc.attributes {
             for g in &x.groups {
                 let Some(c) = &g.calibration else { continue };
-                if sup.group(&x.attribute, &g.group) {
+                if sup.score_group(&x.attribute, &g.group) {
                     continue;
                 }
                 let cells: Vec<String> = c
@@ -873,7 +873,7 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
             let edges: Vec<String> = sc
                 .equal_score_bins
                 .iter()
-                .map(|e| format!("{e:.4}"))
+                .map(|e| e.map_or("— (empty)".into(), |e| format!("{e:.4}")))
                 .collect();
             let _ = writeln!(o, "Upper score edge of each bin: {}.\n", edges.join(", "));
         }
@@ -881,7 +881,7 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
             let shown: Vec<&crate::metrics::scores::ScoreGroup> = x
                 .groups
                 .iter()
-                .filter(|g| g.need.is_some() && !sup.group(&x.attribute, &g.group))
+                .filter(|g| g.need.is_some() && !sup.score_group(&x.attribute, &g.group))
                 .collect();
             if shown.is_empty() {
                 continue;
@@ -937,11 +937,7 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
             o.push_str("| attribute | group | selected | selection rate (CI) | TPR (CI) | FPR (CI) | PPV (CI) | share of selected (CI) | share selected by need (CI) |\n|---|---|---|---|---|---|---|---|---|\n");
             for x in &op.attributes {
                 for g in &x.groups {
-                    let small = |k: u64| k > 0 && k < min;
-                    if sup.group(&x.attribute, &g.group)
-                        || small(g.selected)
-                        || small(g.n - g.selected)
-                    {
+                    if sup.score_group(&x.attribute, &g.group) {
                         let _ = writeln!(
                             o,
                             "| {} | {} | withheld | | | | | | |",

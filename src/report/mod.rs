@@ -23,6 +23,8 @@ pub struct Suppression {
     hidden: BTreeSet<(String, String)>,
     /// Attributes with at least one withheld group.
     touched: BTreeSet<String>,
+    /// Groups withheld in the risk-score section (a superset of `hidden` there).
+    score_hidden: BTreeSet<(String, String)>,
 }
 
 impl Suppression {
@@ -31,7 +33,11 @@ impl Suppression {
         let mut hidden = BTreeSet::new();
         let mut touched = BTreeSet::new();
         if !a.suppression.applied {
-            return Suppression { hidden, touched };
+            return Suppression {
+                hidden,
+                touched,
+                score_hidden: BTreeSet::new(),
+            };
         }
         for attr in &a.sufficient_statistics {
             // A crossed group is part of its marginal groups, which are shown: one withheld
@@ -73,7 +79,18 @@ impl Suppression {
                 hidden.insert((attr.attribute.clone(), g.to_string()));
             }
         }
-        Suppression { hidden, touched }
+        let score_hidden = score_withheld(a, &hidden);
+        Suppression {
+            hidden,
+            touched,
+            score_hidden,
+        }
+    }
+
+    /// Whether a group's numbers are withheld in the risk-score section.
+    pub fn score_group(&self, attribute: &str, group: &str) -> bool {
+        self.score_hidden
+            .contains(&(attribute.to_string(), group.to_string()))
     }
 
     /// Whether a group's counts, rates and comparisons are withheld.
@@ -91,4 +108,64 @@ impl Suppression {
     pub fn attribute(&self, attribute: &str) -> bool {
         self.touched.contains(attribute)
     }
+}
+
+/// The groups withheld in the risk-score section. The score section has counts of its own — cases
+/// with a score and with the outcome, unscored cases, cases per equal-score bin, and the confusion
+/// counts at each operating point — so a group is withheld there when it is withheld in the rest
+/// of the report or when any of those counts is between 1 and the minimum cell size less one.
+/// As for the decision's counts: when that leaves one group of an attribute withheld, the smallest
+/// other is withheld too; a crossed attribute with a withheld group is withheld whole.
+fn score_withheld(a: &Artifact, hidden: &BTreeSet<(String, String)>) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    let Some(sc) = &a.scores else { return out };
+    let min = a.suppression.min_cell_size;
+    let small = |k: u64| k > 0 && k < min;
+    for x in &sc.attributes {
+        let crossed = a
+            .sufficient_statistics
+            .iter()
+            .any(|s| s.attribute == x.attribute && !s.crossed.is_empty());
+        let mut flagged: Vec<&str> = Vec::new();
+        for g in &x.groups {
+            let mut counts = vec![g.positives, g.n - g.positives, g.unscored];
+            if let Some(need) = &g.need {
+                counts.push(need.missing);
+                counts.extend(need.bins.iter().map(|b| b.n));
+            }
+            for op in &sc.operating_points {
+                for og in op
+                    .attributes
+                    .iter()
+                    .filter(|o| o.attribute == x.attribute)
+                    .flat_map(|o| &o.groups)
+                    .filter(|o| o.group == g.group)
+                {
+                    counts.extend(og.counts.cells());
+                    counts.extend(og.need_selected);
+                }
+            }
+            if hidden.contains(&(x.attribute.clone(), g.group.clone()))
+                || counts.into_iter().any(small)
+            {
+                flagged.push(&g.group);
+            }
+        }
+        if crossed && !flagged.is_empty() {
+            flagged = x.groups.iter().map(|g| g.group.as_str()).collect();
+        } else if flagged.len() == 1 {
+            let extra = x
+                .groups
+                .iter()
+                .filter(|g| !flagged.contains(&g.group.as_str()) && g.n > 0)
+                .min_by_key(|g| (g.is_reference, g.n));
+            if let Some(g) = extra {
+                flagged.push(&g.group);
+            }
+        }
+        for g in flagged {
+            out.insert((x.attribute.clone(), g.to_string()));
+        }
+    }
+    out
 }
