@@ -924,7 +924,7 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
     }
     if !sc.operating_points.is_empty() {
         o.push_str("### Operating points\n\nThe tool's selection at each rule, by group (Wilson intervals). For a top-k% rule with a measure of need, the last column is each group's share of those selected by need instead (the top k% of need, ties included).\n\n");
-        for op in &sc.operating_points {
+        for (oi, op) in sc.operating_points.iter().enumerate() {
             let title = if op.rule == "threshold" {
                 format!("Score at or above {}", op.value)
             } else {
@@ -937,7 +937,7 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
             o.push_str("| attribute | group | selected | selection rate (CI) | TPR (CI) | FPR (CI) | PPV (CI) | share of selected (CI) | share selected by need (CI) |\n|---|---|---|---|---|---|---|---|---|\n");
             for x in &op.attributes {
                 for g in &x.groups {
-                    if sup.score_group(&x.attribute, &g.group) {
+                    if sup.operating_group(oi, &x.attribute, &g.group) {
                         let _ = writeln!(
                             o,
                             "| {} | {} | withheld | | | | | | |",

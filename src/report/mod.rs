@@ -23,8 +23,10 @@ pub struct Suppression {
     hidden: BTreeSet<(String, String)>,
     /// Attributes with at least one withheld group.
     touched: BTreeSet<String>,
-    /// Groups withheld in the risk-score section (a superset of `hidden` there).
+    /// Groups withheld in the risk-score section's group tables and comparisons.
     score_hidden: BTreeSet<(String, String)>,
+    /// Groups withheld in each operating point's table, in the artifact's order.
+    operating_hidden: Vec<BTreeSet<(String, String)>>,
 }
 
 impl Suppression {
@@ -37,6 +39,7 @@ impl Suppression {
                 hidden,
                 touched,
                 score_hidden: BTreeSet::new(),
+                operating_hidden: vec![],
             };
         }
         for attr in &a.sufficient_statistics {
@@ -80,11 +83,20 @@ impl Suppression {
             }
         }
         let score_hidden = score_withheld(a, &hidden);
+        let operating_hidden = operating_withheld(a, &hidden);
         Suppression {
             hidden,
             touched,
             score_hidden,
+            operating_hidden,
         }
+    }
+
+    /// Whether a group's row is withheld in the table of operating point `op`.
+    pub fn operating_group(&self, op: usize, attribute: &str, group: &str) -> bool {
+        self.operating_hidden
+            .get(op)
+            .is_some_and(|h| h.contains(&(attribute.to_string(), group.to_string())))
     }
 
     /// Whether a group's numbers are withheld in the risk-score section.
@@ -110,62 +122,109 @@ impl Suppression {
     }
 }
 
-/// The groups withheld in the risk-score section. The score section has counts of its own — cases
-/// with a score and with the outcome, unscored cases, cases per equal-score bin, and the confusion
-/// counts at each operating point — so a group is withheld there when it is withheld in the rest
-/// of the report or when any of those counts is between 1 and the minimum cell size less one.
-/// As for the decision's counts: when that leaves one group of an attribute withheld, the smallest
-/// other is withheld too; a crossed attribute with a withheld group is withheld whole.
+/// A group withheld where `flagged` holds for it (or it is withheld in the rest of the report);
+/// when that leaves one group of an attribute withheld, the smallest other is withheld too; a
+/// crossed attribute with a withheld group is withheld whole.
+fn withhold(
+    a: &Artifact,
+    hidden: &BTreeSet<(String, String)>,
+    attribute: &str,
+    groups: &[(&str, u64, bool)],
+    flagged: impl Fn(&str) -> bool,
+    out: &mut BTreeSet<(String, String)>,
+) {
+    let crossed = a
+        .sufficient_statistics
+        .iter()
+        .any(|s| s.attribute == attribute && !s.crossed.is_empty());
+    let mut withheld: Vec<&str> = groups
+        .iter()
+        .filter(|(g, ..)| hidden.contains(&(attribute.to_string(), g.to_string())) || flagged(g))
+        .map(|(g, ..)| *g)
+        .collect();
+    if crossed && !withheld.is_empty() {
+        withheld = groups.iter().map(|(g, ..)| *g).collect();
+    } else if withheld.len() == 1 {
+        let extra = groups
+            .iter()
+            .filter(|(g, n, _)| !withheld.contains(g) && *n > 0)
+            .min_by_key(|(_, n, is_reference)| (*is_reference, *n));
+        if let Some((g, ..)) = extra {
+            withheld.push(g);
+        }
+    }
+    for g in withheld {
+        out.insert((attribute.to_string(), g.to_string()));
+    }
+}
+
+/// The groups withheld in the risk-score section's group tables and comparisons: withheld in the
+/// rest of the report, or with a score-section count between 1 and the minimum cell size less
+/// one (cases with and without the outcome, unscored cases, cases without need, cases per
+/// equal-score bin).
 fn score_withheld(a: &Artifact, hidden: &BTreeSet<(String, String)>) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     let Some(sc) = &a.scores else { return out };
     let min = a.suppression.min_cell_size;
     let small = |k: u64| k > 0 && k < min;
     for x in &sc.attributes {
-        let crossed = a
-            .sufficient_statistics
+        let groups: Vec<(&str, u64, bool)> = x
+            .groups
             .iter()
-            .any(|s| s.attribute == x.attribute && !s.crossed.is_empty());
-        let mut flagged: Vec<&str> = Vec::new();
-        for g in &x.groups {
-            let mut counts = vec![g.positives, g.n - g.positives, g.unscored];
-            if let Some(need) = &g.need {
-                counts.push(need.missing);
-                counts.extend(need.bins.iter().map(|b| b.n));
-            }
-            for op in &sc.operating_points {
-                for og in op
-                    .attributes
-                    .iter()
-                    .filter(|o| o.attribute == x.attribute)
-                    .flat_map(|o| &o.groups)
-                    .filter(|o| o.group == g.group)
-                {
-                    counts.extend(og.counts.cells());
-                    counts.extend(og.need_selected);
+            .map(|g| (g.group.as_str(), g.n, g.is_reference))
+            .collect();
+        let flagged = |name: &str| {
+            x.groups.iter().filter(|g| g.group == name).any(|g| {
+                let mut counts = vec![g.positives, g.n - g.positives, g.unscored];
+                if let Some(need) = &g.need {
+                    counts.push(need.missing);
+                    counts.extend(need.bins.iter().map(|b| b.n));
                 }
-            }
-            if hidden.contains(&(x.attribute.clone(), g.group.clone()))
-                || counts.into_iter().any(small)
-            {
-                flagged.push(&g.group);
-            }
-        }
-        if crossed && !flagged.is_empty() {
-            flagged = x.groups.iter().map(|g| g.group.as_str()).collect();
-        } else if flagged.len() == 1 {
-            let extra = x
-                .groups
-                .iter()
-                .filter(|g| !flagged.contains(&g.group.as_str()) && g.n > 0)
-                .min_by_key(|g| (g.is_reference, g.n));
-            if let Some(g) = extra {
-                flagged.push(&g.group);
-            }
-        }
-        for g in flagged {
-            out.insert((x.attribute.clone(), g.to_string()));
-        }
+                counts.into_iter().any(small)
+            })
+        };
+        withhold(a, hidden, &x.attribute, &groups, flagged, &mut out);
     }
     out
+}
+
+/// The groups withheld in each operating point's table: a confusion count of the rule's decision
+/// (or the count selected by need) between 1 and the minimum cell size less one.
+fn operating_withheld(
+    a: &Artifact,
+    hidden: &BTreeSet<(String, String)>,
+) -> Vec<BTreeSet<(String, String)>> {
+    let Some(sc) = &a.scores else { return vec![] };
+    let min = a.suppression.min_cell_size;
+    let small = |k: u64| k > 0 && k < min;
+    sc.operating_points
+        .iter()
+        .map(|op| {
+            let mut out = BTreeSet::new();
+            for x in &op.attributes {
+                let reference = sc
+                    .attributes
+                    .iter()
+                    .find(|s| s.attribute == x.attribute)
+                    .map(|s| s.reference_group.as_str())
+                    .unwrap_or("");
+                let groups: Vec<(&str, u64, bool)> = x
+                    .groups
+                    .iter()
+                    .map(|g| (g.group.as_str(), g.n, g.group == reference))
+                    .collect();
+                let flagged = |name: &str| {
+                    x.groups.iter().filter(|g| g.group == name).any(|g| {
+                        g.counts
+                            .cells()
+                            .into_iter()
+                            .chain(g.need_selected)
+                            .any(small)
+                    })
+                };
+                withhold(a, hidden, &x.attribute, &groups, flagged, &mut out);
+            }
+            out
+        })
+        .collect()
 }
