@@ -8,7 +8,10 @@
 //! - Holm's family-wise error rate under the null (every group equal to the reference);
 //! - the power function against simulated power of the test the harness uses;
 //! - coverage of the bootstrap percentile and BCa intervals of a gap with a known true value;
-//! - DeLong's AUROC variance against the variance of a case bootstrap.
+//! - DeLong's AUROC variance against the variance of a case bootstrap;
+//! - the size of DeLong's test for two independent groups with equal AUROCs;
+//! - coverage of the observed/expected interval for a calibrated score;
+//! - coverage and size of the need-at-equal-score comparison (standardized over score deciles).
 //!
 //! Seeded (ChaCha8), so the figures are the same on every run.
 
@@ -16,8 +19,12 @@ use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::Normal;
+use rand_distr::{Beta, Poisson};
 use rand_distr::{Binomial, Distribution};
-use s1557::stats::{auroc, bootstrap, multiplicity, power, proportion, two_sample};
+use s1557::metrics::scores::equal_score_bin;
+use s1557::stats::{
+    auroc, bootstrap, calibration, dist, means, multiplicity, power, proportion, two_sample,
+};
 
 fn draw(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
     Binomial::new(n, p).expect("valid binomial").sample(rng)
@@ -167,6 +174,122 @@ fn main() {
             a.variance.sqrt(),
             sd,
             a.variance.sqrt() / sd
+        );
+    }
+
+    println!("\n## DeLong's test for two independent groups with equal AUROCs (alpha 0.05, 4,000 pairs each)\n");
+    println!("| group positives/negatives | reference positives/negatives | rejection rate |\n|---|---|---|");
+    for (m1, n1, m0, n0) in [
+        (20usize, 80usize, 200usize, 800usize),
+        (60, 240, 600, 2400),
+        (300, 300, 300, 300),
+    ] {
+        let pos_dist = Normal::new(1.0, 1.0).expect("valid");
+        let neg_dist = Normal::new(0.0, 1.0).expect("valid");
+        let sample = |m: usize, n: usize, rng: &mut ChaCha8Rng| {
+            let p: Vec<f64> = (0..m).map(|_| pos_dist.sample(rng)).collect();
+            let q: Vec<f64> = (0..n).map(|_| neg_dist.sample(rng)).collect();
+            auroc::auroc(&p, &q).expect("defined")
+        };
+        let sims = 4000;
+        let rejected = (0..sims)
+            .filter(|_| {
+                let g = sample(m1, n1, &mut rng);
+                let r = sample(m0, n0, &mut rng);
+                auroc::delong_independent(&g, &r).expect("defined").1 < 0.05
+            })
+            .count();
+        println!(
+            "| {m1}/{n1} | {m0}/{n0} | {:.1}% |",
+            rejected as f64 / sims as f64 * 100.0
+        );
+    }
+
+    println!("\n## Observed/expected 95% interval for a calibrated score (scores Beta(a, b), outcomes drawn from them; 4,000 groups each)\n");
+    println!("| cases | mean score | coverage of O/E = 1 |\n|---|---|---|");
+    for (n, a, b) in [
+        (200usize, 2.0, 8.0),
+        (1000, 2.0, 8.0),
+        (5000, 1.0, 19.0),
+        (500, 5.0, 5.0),
+    ] {
+        let beta = Beta::new(a, b).expect("valid");
+        let sims = 4000;
+        let covered = (0..sims)
+            .filter(|_| {
+                let mut observed = 0.0;
+                let mut expected = 0.0;
+                for _ in 0..n {
+                    let p: f64 = beta.sample(&mut rng);
+                    expected += p;
+                    if rng.random_bool(p) {
+                        observed += 1.0;
+                    }
+                }
+                match calibration::observed_expected(observed, expected, n as f64, 0.95) {
+                    Ok((_, ci, _)) => ci.low <= 1.0 && 1.0 <= ci.high,
+                    Err(_) => false,
+                }
+            })
+            .count();
+        println!(
+            "| {n} | {:.2} | {:.1}% |",
+            a / (a + b),
+            covered as f64 / sims as f64 * 100.0
+        );
+    }
+
+    println!("\n## Need at equal score: standardized difference over score deciles (2,000 data sets each)\n");
+    println!("Scores uniform in both groups; need ~ Poisson(1 + 4·decile/10 + δ·[group]), so the true difference at equal score is δ.\n");
+    println!("| group cases | reference cases | δ | mean estimate | 95% coverage | rejection rate (alpha 0.05) |\n|---|---|---|---|---|---|");
+    for (ng, nr, delta) in [
+        (150usize, 1500usize, 0.0),
+        (150, 1500, 0.5),
+        (1000, 8000, 0.0),
+        (1000, 8000, 0.3),
+    ] {
+        let sims = 2000;
+        let (mut covered, mut rejected, mut total) = (0usize, 0usize, 0.0);
+        for _ in 0..sims {
+            let mut rows: Vec<(f64, f64, bool)> = Vec::with_capacity(ng + nr);
+            for i in 0..ng + nr {
+                let u: f64 = rng.random();
+                let in_group = i < ng;
+                let lambda =
+                    1.0 + 4.0 * (u * 10.0).floor() / 10.0 + if in_group { delta } else { 0.0 };
+                let need = Poisson::new(lambda).expect("valid").sample(&mut rng);
+                rows.push((u, need, in_group));
+            }
+            let mut sorted: Vec<f64> = rows.iter().map(|r| r.0).collect();
+            sorted.sort_by(f64::total_cmp);
+            let mut g = vec![Vec::new(); 10];
+            let mut r = vec![Vec::new(); 10];
+            for &(u, v, in_group) in &rows {
+                let b = equal_score_bin(&sorted, 10, u);
+                if in_group {
+                    g[b].push(v)
+                } else {
+                    r[b].push(v)
+                }
+            }
+            let strata: Vec<(means::Summary, means::Summary)> = (0..10)
+                .map(|b| (means::summary(&g[b]), means::summary(&r[b])))
+                .collect();
+            let s = means::standardized_difference(&strata).expect("defined");
+            let z = dist::z_for_level(0.95);
+            total += s.difference;
+            if (s.difference - z * s.se..=s.difference + z * s.se).contains(&delta) {
+                covered += 1;
+            }
+            if s.p_value < 0.05 {
+                rejected += 1;
+            }
+        }
+        println!(
+            "| {ng} | {nr} | {delta} | {:.3} | {:.1}% | {:.1}% |",
+            total / sims as f64,
+            covered as f64 / sims as f64 * 100.0,
+            rejected as f64 / sims as f64 * 100.0
         );
     }
 }
