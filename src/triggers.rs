@@ -101,8 +101,35 @@ fn edge_rates(t: &Trigger, p0: f64) -> Vec<f64> {
     out
 }
 
-/// Evaluate one trigger on one comparison.
-pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerdict {
+/// An `insufficient_data` verdict decided before the estimates are judged.
+fn insufficient(t: &Trigger, rule: &str, explanation: String) -> TriggerVerdict {
+    TriggerVerdict {
+        trigger: t.id.clone(),
+        status: Status::InsufficientData,
+        rule: rule.to_string(),
+        explanation,
+        power_at_threshold: None,
+        fired: false,
+    }
+}
+
+/// A comparison as the trigger rules after the minimum-size rule see it.
+struct Judged<'a> {
+    ratio: &'a Estimate,
+    difference: &'a Estimate,
+    /// Whether the point estimate lies outside a band of the trigger.
+    beyond: bool,
+    p_adjusted: Option<f64>,
+    /// Power to detect a disparity at the band's nearest edge (`None`: no reachable edge).
+    power_at_threshold: Option<f64>,
+    /// The corrected level that power is judged at.
+    power_alpha: f64,
+    /// What the explanation calls a gap at the edge: `disparity` or `difference`.
+    noun: &'static str,
+}
+
+/// Rules 2 to 6 (see the module docs), shared by the rate and the score comparisons.
+fn decide(t: &Trigger, analysis: &Analysis, j: Judged) -> TriggerVerdict {
     let verdict =
         |status, rule: &str, explanation: String, power_at_threshold, fired| TriggerVerdict {
             trigger: t.id.clone(),
@@ -112,46 +139,7 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
             power_at_threshold,
             fired,
         };
-    let min = analysis.min_cell_size;
-    if c.denominator < min || c.reference_denominator < min {
-        return verdict(
-            Status::InsufficientData,
-            "min_cell_size",
-            format!(
-                "denominators {} (group) and {} (reference); the minimum is {min}",
-                c.denominator, c.reference_denominator
-            ),
-            None,
-            false,
-        );
-    }
-    let ratio = c.ratio.value();
-    let diff = c.difference.value();
-    // A zero reference rate with events in the group is an infinite ratio: beyond any upper edge.
-    let infinite_ratio = c.reference_numerator == 0 && c.numerator > 0;
-    let beyond_ratio = match (t.ratio, ratio) {
-        (Some(b), Some(v)) => outside(&b, v),
-        (Some(b), None) => infinite_ratio && b.max.is_some(),
-        _ => false,
-    };
-    let beyond_diff = matches!((t.difference, diff), (Some(b), Some(v)) if outside(&b, v));
-    let p0 = if c.reference_denominator > 0 {
-        c.reference_numerator as f64 / c.reference_denominator as f64
-    } else {
-        0.0
-    };
-    let power_at_threshold = edge_rates(t, p0)
-        .into_iter()
-        .map(|p1| {
-            power::two_proportion_power(
-                p1,
-                p0,
-                c.denominator,
-                c.reference_denominator,
-                c.detectable.alpha,
-            )
-        })
-        .reduce(f64::min);
+    let (ratio, diff) = (j.ratio.value(), j.difference.value());
     let describe = || {
         let mut parts = Vec::new();
         if let Some(v) = ratio {
@@ -162,9 +150,10 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
         }
         parts.join(", ")
     };
-    if beyond_ratio || beyond_diff {
-        let significant = c.p_adjusted.is_some_and(|p| p < analysis.alpha);
-        let p_text = c.p_adjusted.map_or("no p-value".to_string(), |p| {
+    let power_at_threshold = j.power_at_threshold;
+    if j.beyond {
+        let significant = j.p_adjusted.is_some_and(|p| p < analysis.alpha);
+        let p_text = j.p_adjusted.map_or("no p-value".to_string(), |p| {
             if p < 1e-4 {
                 "adjusted p < 0.0001".to_string()
             } else {
@@ -205,8 +194,8 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
     if let Some(pw) = power_at_threshold {
         if pw < analysis.power {
             let text = format!(
-                "power to detect a disparity at the band's edge is {pw:.3} (at alpha {:.2e}, the corrected level), under the target {}",
-                c.detectable.alpha, analysis.power
+                "power to detect a {} at the band's edge is {pw:.3} (at alpha {:.2e}, the corrected level), under the target {}",
+                j.noun, j.power_alpha, analysis.power
             );
             return verdict(
                 Status::InsufficientData,
@@ -217,8 +206,8 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
             );
         }
     }
-    let ratio_ok = t.ratio.map(|b| ci_inside(&b, &c.ratio));
-    let diff_ok = t.difference.map(|b| ci_inside(&b, &c.difference));
+    let ratio_ok = t.ratio.map(|b| ci_inside(&b, j.ratio));
+    let diff_ok = t.difference.map(|b| ci_inside(&b, j.difference));
     let all_inside = [ratio_ok, diff_ok]
         .into_iter()
         .flatten()
@@ -244,6 +233,61 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
             false,
         )
     }
+}
+
+/// Evaluate one trigger on one comparison.
+pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerdict {
+    let min = analysis.min_cell_size;
+    if c.denominator < min || c.reference_denominator < min {
+        return insufficient(
+            t,
+            "min_cell_size",
+            format!(
+                "denominators {} (group) and {} (reference); the minimum is {min}",
+                c.denominator, c.reference_denominator
+            ),
+        );
+    }
+    let ratio = c.ratio.value();
+    let diff = c.difference.value();
+    // A zero reference rate with events in the group is an infinite ratio: beyond any upper edge.
+    let infinite_ratio = c.reference_numerator == 0 && c.numerator > 0;
+    let beyond_ratio = match (t.ratio, ratio) {
+        (Some(b), Some(v)) => outside(&b, v),
+        (Some(b), None) => infinite_ratio && b.max.is_some(),
+        _ => false,
+    };
+    let beyond_diff = matches!((t.difference, diff), (Some(b), Some(v)) if outside(&b, v));
+    let p0 = if c.reference_denominator > 0 {
+        c.reference_numerator as f64 / c.reference_denominator as f64
+    } else {
+        0.0
+    };
+    let power_at_threshold = edge_rates(t, p0)
+        .into_iter()
+        .map(|p1| {
+            power::two_proportion_power(
+                p1,
+                p0,
+                c.denominator,
+                c.reference_denominator,
+                c.detectable.alpha,
+            )
+        })
+        .reduce(f64::min);
+    decide(
+        t,
+        analysis,
+        Judged {
+            ratio: &c.ratio,
+            difference: &c.difference,
+            beyond: beyond_ratio || beyond_diff,
+            p_adjusted: c.p_adjusted,
+            power_at_threshold,
+            power_alpha: c.detectable.alpha,
+            noun: "disparity",
+        },
+    )
 }
 
 /// Assess a comparison against every trigger that applies to it.
@@ -282,36 +326,23 @@ fn z_power(d: f64, se: f64, alpha: f64) -> f64 {
 /// rules as the rate comparisons. The power rule uses the comparison's standard error: the power
 /// of its z-test to detect a difference at the band's edge (on the log scale for a ratio band).
 pub fn evaluate_score(t: &Trigger, c: &ScoreComparison, analysis: &Analysis) -> TriggerVerdict {
-    let verdict =
-        |status, rule: &str, explanation: String, power_at_threshold, fired| TriggerVerdict {
-            trigger: t.id.clone(),
-            status,
-            rule: rule.to_string(),
-            explanation,
-            power_at_threshold,
-            fired,
-        };
     let min = analysis.min_cell_size;
     if c.n < min || c.reference_n < min {
-        return verdict(
-            Status::InsufficientData,
+        return insufficient(
+            t,
             "min_cell_size",
             format!(
                 "the comparison rests on {} (group) and {} (reference) cases; the minimum is {min}",
                 c.n, c.reference_n
             ),
-            None,
-            false,
         );
     }
     let (ratio, diff) = (c.ratio.value(), c.difference.value());
     if ratio.is_none() && diff.is_none() {
-        return verdict(
-            Status::InsufficientData,
+        return insufficient(
+            t,
             "undefined",
             "the comparison has no estimate (see its test's reason)".into(),
-            None,
-            false,
         );
     }
     let beyond_ratio = matches!((t.ratio, ratio), (Some(b), Some(v)) if outside(&b, v));
@@ -335,95 +366,19 @@ pub fn evaluate_score(t: &Trigger, c: &ScoreComparison, analysis: &Analysis) -> 
         );
     }
     let power_at_threshold = powers.into_iter().reduce(f64::min);
-    let describe = || {
-        let mut parts = Vec::new();
-        if let Some(v) = ratio {
-            parts.push(format!("ratio {v:.3}"));
-        }
-        if let Some(v) = diff {
-            parts.push(format!("difference {v:+.3}"));
-        }
-        parts.join(", ")
-    };
-    if beyond_ratio || beyond_diff {
-        let significant = c.p_adjusted.is_some_and(|p| p < analysis.alpha);
-        let p_text = c.p_adjusted.map_or("no p-value".to_string(), |p| {
-            if p < 1e-4 {
-                "adjusted p < 0.0001".to_string()
-            } else {
-                format!("adjusted p = {p:.4}")
-            }
-        });
-        return if significant {
-            let status = match t.severity {
-                Severity::Remediate => Status::Remediate,
-                Severity::Monitor => Status::Monitor,
-            };
-            verdict(
-                status,
-                "beyond_threshold_significant",
-                format!(
-                    "{} is outside the band and significant ({p_text}; alpha {})",
-                    describe(),
-                    analysis.alpha
-                ),
-                power_at_threshold,
-                true,
-            )
-        } else {
-            verdict(
-                Status::Monitor,
-                "beyond_threshold_not_significant",
-                format!(
-                    "{} is outside the band but not significant ({p_text})",
-                    describe()
-                ),
-                power_at_threshold,
-                false,
-            )
-        };
-    }
-    if let Some(pw) = power_at_threshold {
-        if pw < analysis.power {
-            return verdict(
-                Status::InsufficientData,
-                "underpowered",
-                format!(
-                    "power to detect a difference at the band's edge is {pw:.3} (at alpha {:.2e}, the corrected level), under the target {}",
-                    alpha_power, analysis.power
-                ),
-                Some(pw),
-                false,
-            );
-        }
-    }
-    let ratio_ok = t.ratio.map(|b| ci_inside(&b, &c.ratio));
-    let diff_ok = t.difference.map(|b| ci_inside(&b, &c.difference));
-    let all_inside = [ratio_ok, diff_ok]
-        .into_iter()
-        .flatten()
-        .all(|x| x == Some(true));
-    if all_inside {
-        verdict(
-            Status::Pass,
-            "equivalence",
-            format!(
-                "the {:.0}% interval lies inside the band ({})",
-                analysis.confidence_level * 100.0,
-                describe()
-            ),
+    decide(
+        t,
+        analysis,
+        Judged {
+            ratio: &c.ratio,
+            difference: &c.difference,
+            beyond: beyond_ratio || beyond_diff,
+            p_adjusted: c.p_adjusted,
             power_at_threshold,
-            false,
-        )
-    } else {
-        verdict(
-            Status::Monitor,
-            "inconclusive",
-            format!("the interval crosses an edge of the band ({})", describe()),
-            power_at_threshold,
-            false,
-        )
-    }
+            power_alpha: alpha_power,
+            noun: "difference",
+        },
+    )
 }
 
 /// Assess a score comparison against every trigger that applies to it.

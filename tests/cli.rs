@@ -2,6 +2,8 @@
 //! reports kept current, every class of bad input with its message and exit code, and the
 //! pitfalls of other fairness toolkits that s1557 must not repeat.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -1310,14 +1312,6 @@ fn score_finding<'a>(a: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no score comparison {id}"))
 }
 
-#[track_caller]
-fn close9(ours: f64, theirs: f64, what: &str) {
-    assert!(
-        (ours - theirs).abs() <= 1e-9 * theirs.abs().max(ours.abs()) + 1e-15,
-        "{what}: ours {ours}, reference {theirs}"
-    );
-}
-
 #[test]
 fn real_data_obermeyer_flags_need_at_equal_score_and_reproduces_table_2() {
     let Some(data) = shared("obermeyer/model_lasso_predictors.csv") else {
@@ -1358,12 +1352,12 @@ fn real_data_obermeyer_flags_need_at_equal_score_and_reproduces_table_2() {
     let s = &a["scores"];
     for g in s["attributes"][0]["groups"].as_array().unwrap() {
         let name = g["group"].as_str().unwrap();
-        close9(
+        common::close(
             g["auroc"]["value"].as_f64().unwrap(),
             want["auroc"][name].as_f64().unwrap(),
             "auroc",
         );
-        close9(
+        common::close(
             g["average_precision"]["value"].as_f64().unwrap(),
             want["average_precision"][name].as_f64().unwrap(),
             "average precision",
@@ -1376,7 +1370,7 @@ fn real_data_obermeyer_flags_need_at_equal_score_and_reproduces_table_2() {
             .zip(want["need_bins"][name].as_array().unwrap())
         {
             assert_eq!(ours["n"], theirs["n"]);
-            close9(
+            common::close(
                 ours["mean"]["value"].as_f64().unwrap(),
                 theirs["mean"].as_f64().unwrap(),
                 "bin mean",
@@ -1387,27 +1381,27 @@ fn real_data_obermeyer_flags_need_at_equal_score_and_reproduces_table_2() {
     // label (cost) as a biased proxy for need. Flagged remediate by the protocol's trigger.
     let need = score_finding(&a, &format!("race/{BLACK}/need_at_equal_score"));
     let w = &want["need_at_equal_score"];
-    close9(
+    common::close(
         need["difference"]["value"].as_f64().unwrap(),
         w["difference"].as_f64().unwrap(),
         "need difference",
     );
-    close9(
+    common::close(
         need["se_difference"].as_f64().unwrap(),
         w["se"].as_f64().unwrap(),
         "need se",
     );
-    close9(
+    common::close(
         need["ratio"]["value"].as_f64().unwrap(),
         w["ratio"].as_f64().unwrap(),
         "need ratio",
     );
-    close9(
+    common::close(
         need["se_log_ratio"].as_f64().unwrap(),
         w["se_log_ratio"].as_f64().unwrap(),
         "need se log ratio",
     );
-    close9(
+    common::close(
         need["test"]["p_value"].as_f64().unwrap(),
         w["p_value"].as_f64().unwrap(),
         "need p",
@@ -1491,7 +1485,7 @@ fn real_data_obermeyer_flags_need_at_equal_score_and_reproduces_table_2() {
             .find(|g| g["group"] == BLACK)
             .unwrap();
         let share = g["share_of_selected"]["value"].as_f64().unwrap();
-        close9(share, published, column);
+        common::close(share, published, column);
     }
 }
 
@@ -1600,20 +1594,20 @@ fn score_metrics_by_hand_and_unscored_rows_counted() {
     let (w, b) = (group("White"), group("Black or African American"));
     assert_eq!(w["n"], 5);
     assert_eq!(w["unscored"], 1);
-    close9(
+    common::close(
         w["auroc"]["value"].as_f64().unwrap(),
         5.0 / 6.0,
         "white auroc",
     );
-    close9(b["auroc"]["value"].as_f64().unwrap(), 0.75, "black auroc");
+    common::close(b["auroc"]["value"].as_f64().unwrap(), 0.75, "black auroc");
     // Average precision, White: 0.9 (tp), 0.85 (fp), 0.8 (tp) → ½·1 + ½·⅔ = 5/6.
-    close9(
+    common::close(
         w["average_precision"]["value"].as_f64().unwrap(),
         5.0 / 6.0,
         "white AP",
     );
     // O/E: 2 events over Σp = 2.85 expected.
-    close9(
+    common::close(
         w["calibration"]["expected"].as_f64().unwrap(),
         2.85,
         "expected",

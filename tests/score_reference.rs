@@ -8,6 +8,9 @@
 //!
 //! Tolerance policy as there: `|ours − reference| ≤ 1e-9 · max(|ours|, |reference|) + 1e-15`.
 
+mod common;
+
+use common::{close, f};
 use s1557::metrics::scores::{equal_score_bin, top_cutoff};
 use s1557::stats::{calibration, means};
 use serde_json::Value;
@@ -15,18 +18,7 @@ use serde_json::Value;
 const REF: &str = include_str!("reference/scores.json");
 
 fn cases(name: &str) -> Vec<Value> {
-    let v: Value = serde_json::from_str(REF).expect("scores.json parses");
-    let list = v[name]
-        .as_array()
-        .unwrap_or_else(|| panic!("no cases for {name}"))
-        .clone();
-    assert!(list.len() >= 100, "{name}: only {} cases", list.len());
-    list
-}
-
-fn f(v: &Value, k: &str) -> f64 {
-    v[k].as_f64()
-        .unwrap_or_else(|| panic!("{k} is not a number in {v}"))
+    common::cases(REF, name, 100)
 }
 
 fn floats(v: &Value) -> Vec<f64> {
@@ -43,16 +35,6 @@ fn bools(v: &Value) -> Vec<bool> {
         .iter()
         .map(|x| x.as_f64().expect("0 or 1") != 0.0)
         .collect()
-}
-
-#[track_caller]
-fn close(ours: f64, reference: f64, what: &str) {
-    let tol = 1e-9 * ours.abs().max(reference.abs()) + 1e-15;
-    assert!(
-        (ours - reference).abs() <= tol,
-        "{what}: ours {ours:e}, reference {reference:e}, |diff| {:e}",
-        (ours - reference).abs()
-    );
 }
 
 #[test]

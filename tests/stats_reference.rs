@@ -4,39 +4,16 @@
 //! Tolerance policy: `|ours − reference| ≤ 1e-9 · max(|ours|, |reference|) + 1e-15`, relative
 //! agreement to nine digits with an absolute floor for values that are zero up to rounding.
 
+mod common;
+
+use common::{close, f, u};
 use s1557::stats::{contingency, multiplicity, power, proportion, two_sample};
 use serde_json::Value;
 
 const REF: &str = include_str!("reference/stats.json");
 
 fn cases(name: &str) -> Vec<Value> {
-    let v: Value = serde_json::from_str(REF).expect("stats.json parses");
-    let list = v[name]
-        .as_array()
-        .unwrap_or_else(|| panic!("no cases for {name}"))
-        .clone();
-    assert!(list.len() >= 150, "{name}: only {} cases", list.len());
-    list
-}
-
-fn u(v: &Value, k: &str) -> u64 {
-    v[k].as_u64()
-        .unwrap_or_else(|| panic!("{k} is not a count in {v}"))
-}
-
-fn f(v: &Value, k: &str) -> f64 {
-    v[k].as_f64()
-        .unwrap_or_else(|| panic!("{k} is not a number in {v}"))
-}
-
-#[track_caller]
-fn close(ours: f64, reference: f64, what: &str) {
-    let tol = 1e-9 * ours.abs().max(reference.abs()) + 1e-15;
-    assert!(
-        (ours - reference).abs() <= tol,
-        "{what}: ours {ours:e}, reference {reference:e}, |diff| {:e}",
-        (ours - reference).abs()
-    );
+    common::cases(REF, name, 150)
 }
 
 #[test]

@@ -40,6 +40,21 @@ impl Estimate {
         }
     }
 
+    /// A value with its interval by `method`, or the reason it does not exist.
+    pub fn from_result(
+        r: Result<(f64, stats::Ci), Undefined>,
+        level: f64,
+        method: &str,
+    ) -> Estimate {
+        match r {
+            Ok((value, ci)) => Estimate::Value {
+                value,
+                ci: interval(ci, level, method),
+            },
+            Err(u) => Estimate::undefined(u),
+        }
+    }
+
     pub fn value(&self) -> Option<f64> {
         match self {
             Estimate::Value { value, .. } => Some(*value),
@@ -138,13 +153,11 @@ fn weighted_rate(
             design_effect: 0.0,
         };
     }
-    let estimate = match proportion::wilson_real(p * n_eff, n_eff, level) {
-        Ok(ci) => Estimate::Value {
-            value: p,
-            ci: interval(ci, level, "wilson_kish"),
-        },
-        Err(u) => Estimate::undefined(u),
-    };
+    let estimate = Estimate::from_result(
+        proportion::wilson_real(p * n_eff, n_eff, level).map(|ci| (p, ci)),
+        level,
+        "wilson_kish",
+    );
     WeightedRate {
         estimate,
         effective_n: n_eff,
@@ -355,13 +368,7 @@ pub fn rate(num: u64, den: u64, level: f64, method: RateInterval) -> Estimate {
         ),
         RateInterval::Jeffreys => (proportion::jeffreys(num, den, level), "jeffreys"),
     };
-    match result {
-        Ok(ci) => Estimate::Value {
-            value: num as f64 / den as f64,
-            ci: interval(ci, level, name),
-        },
-        Err(u) => Estimate::undefined(u),
-    }
+    Estimate::from_result(result.map(|ci| (num as f64 / den as f64, ci)), level, name)
 }
 
 fn group_result(
@@ -470,13 +477,7 @@ pub fn compare(
             "agresti_caffo",
         ),
     };
-    let difference = match diff_result {
-        Ok((d, ci)) => Estimate::Value {
-            value: d,
-            ci: interval(ci, level, diff_name),
-        },
-        Err(u) => Estimate::undefined(u),
-    };
+    let difference = Estimate::from_result(diff_result, level, diff_name);
     let odds_ratio = match two_sample::odds_ratio(x1, n1, x0, n0, level) {
         Ok(r) => Estimate::Value {
             value: r.ratio,
@@ -541,13 +542,7 @@ pub fn ratio_estimate(
     } else {
         (two_sample::katz_ratio(x1, n1, x0, n0, level), "katz_log")
     };
-    match result {
-        Ok(rc) => Estimate::Value {
-            value: rc.ratio,
-            ci: interval(rc.ci, level, method),
-        },
-        Err(u) => Estimate::undefined(u),
-    }
+    Estimate::from_result(result.map(|rc| (rc.ratio, rc.ci)), level, method)
 }
 
 /// The smallest disparities the group sizes could detect at `alpha` with `power`.
@@ -718,13 +713,11 @@ fn stratified(x: &StratifiedCounts, analysis: &Analysis) -> Vec<StratifiedCompar
                 match contingency::cochran_mantel_haenszel(&tables, analysis.confidence_level) {
                     Ok(r) => (
                         r.strata,
-                        match r.odds_ratio {
-                            Ok((or, ci)) => Estimate::Value {
-                                value: or,
-                                ci: interval(ci, analysis.confidence_level, "mantel_haenszel_rbg"),
-                            },
-                            Err(u) => Estimate::undefined(u),
-                        },
+                        Estimate::from_result(
+                            r.odds_ratio,
+                            analysis.confidence_level,
+                            "mantel_haenszel_rbg",
+                        ),
                         StratifiedTest::CochranMantelHaenszel {
                             statistic: r.statistic,
                             p_value: r.p_value,

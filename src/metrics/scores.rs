@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{interval, rate, Estimate};
 use crate::protocol::{Analysis, ScoreAnalysis, ScoreMetric, ScoreScale};
+use crate::stats::means::Running;
 use crate::stats::{auroc, calibration, dist, grouped, means, Ci, Undefined};
 use crate::suffstats::{AttributeCounts, ScoreSample};
 
@@ -295,18 +296,6 @@ impl Rows {
     }
 }
 
-fn estimate(r: Result<(f64, Ci), Undefined>, level: f64, method: &str) -> Estimate {
-    match r {
-        Ok((v, ci)) => Estimate::Value {
-            value: v,
-            ci: interval(ci, level, method),
-        },
-        Err(u) => Estimate::Undefined {
-            reason: u.0.to_string(),
-        },
-    }
-}
-
 /// The equal-score bin (0-based) of score `s` among `sorted` (ascending, all scores):
 /// `min(B − 1, ⌊B·(number of scores strictly below s)/N⌋)`.
 pub fn equal_score_bin(sorted: &[f64], bins: usize, s: f64) -> usize {
@@ -347,35 +336,6 @@ struct GroupStats {
     need_bins: Vec<means::Summary>,
 }
 
-/// Welford's running mean and variance, for need.
-#[derive(Debug, Clone, Copy, Default)]
-struct Running {
-    n: usize,
-    mean: f64,
-    m2: f64,
-}
-
-impl Running {
-    fn push(&mut self, v: f64) {
-        self.n += 1;
-        let d = v - self.mean;
-        self.mean += d / self.n as f64;
-        self.m2 += d * (v - self.mean);
-    }
-
-    fn summary(&self) -> means::Summary {
-        means::Summary {
-            n: self.n,
-            mean: self.mean,
-            variance: if self.n > 1 {
-                self.m2 / (self.n - 1) as f64
-            } else {
-                0.0
-            },
-        }
-    }
-}
-
 /// The score metrics of every group of one attribute.
 #[allow(clippy::too_many_arguments)]
 fn attribute_stats(
@@ -412,11 +372,8 @@ fn attribute_stats(
         (vec![], vec![])
     };
     // Sums for O/E and Brier, and the reliability bins, per group.
-    let rb = sa.reliability_bins;
-    let step = 1.0 / rb as f64;
-    let edges: Vec<f64> = (1..rb).map(|j| j as f64 * step).collect();
     let (mut expected, mut brier) = (vec![0.0f64; k], vec![0.0f64; k]);
-    let mut rel = vec![vec![(0u64, 0u64, 0.0f64); rb]; k];
+    let mut rel = vec![calibration::ReliabilityTable::new(sa.reliability_bins); k];
     if calibrate {
         for ((&p, &y), &g) in rows.scores.iter().zip(&rows.outcomes).zip(group) {
             let g = g as usize;
@@ -425,11 +382,7 @@ fn attribute_stats(
             }
             expected[g] += p;
             brier[g] += (p - f64::from(u8::from(y))).powi(2);
-            let b = edges.partition_point(|&e| e < p);
-            let cell = &mut rel[g][b];
-            cell.0 += 1;
-            cell.1 += u64::from(y);
-            cell.2 += p;
+            rel[g].add(p, y);
         }
     }
     // Need: overall and by equal-score bin.
@@ -454,16 +407,7 @@ fn attribute_stats(
             }
         }
     }
-    let z = dist::z_for_level(level);
-    let wald = |v: f64, se: f64| {
-        (
-            v,
-            Ci {
-                low: v - z * se,
-                high: v + z * se,
-            },
-        )
-    };
+    let wald = |v: f64, se: f64| (v, Ci::wald(v, se, level));
     (0..k)
         .map(|g| {
             let name = &a.groups[g].group;
@@ -480,21 +424,11 @@ fn attribute_stats(
                     }
                 })
             });
-            let bins: Vec<calibration::ReliabilityBin> = rel[g]
-                .iter()
-                .enumerate()
-                .map(|(b, &(count, events, sum))| calibration::ReliabilityBin {
-                    low: if b == 0 { 0.0 } else { edges[b - 1] },
-                    high: if b + 1 == rb { 1.0 } else { edges[b] },
-                    n: count,
-                    events,
-                    mean_score: if count > 0 { sum / count as f64 } else { 0.0 },
-                })
-                .collect();
+            let bins = rel[g].bins();
             let cal = (calibrate && n[g] > 0).then(|| Calibration {
                 observed: positives[g],
                 expected: expected[g],
-                observed_expected: estimate(
+                observed_expected: Estimate::from_result(
                     calibration::observed_expected(
                         positives[g] as f64,
                         expected[g],
@@ -505,12 +439,12 @@ fn attribute_stats(
                     level,
                     "log_binomial",
                 ),
-                calibration_in_the_large: estimate(
+                calibration_in_the_large: Estimate::from_result(
                     citl[g].map(|(a, se)| wald(a, se)),
                     level,
                     "wald",
                 ),
-                slope: estimate(recal[g].map(|r| wald(r.slope, r.se_slope)), level, "wald"),
+                slope: Estimate::from_result(recal[g].map(|r| wald(r.slope, r.se_slope)), level, "wald"),
                 brier: brier[g] / n[g] as f64,
                 expected_calibration_error: calibration::expected_calibration_error(&bins).ok(),
                 bins: bins
@@ -540,7 +474,7 @@ fn attribute_stats(
                 Need {
                     n: overall.n as u64,
                     missing: need_missing[g],
-                    mean: estimate(
+                    mean: Estimate::from_result(
                         means::mean_ci(&overall, level).map(|ci| (overall.mean, ci)),
                         level,
                         "student_t",
@@ -551,7 +485,7 @@ fn attribute_stats(
                         .map(|(i, s)| NeedBin {
                             bin: i + 1,
                             n: s.n as u64,
-                            mean: estimate(
+                            mean: Estimate::from_result(
                                 means::mean_ci(s, level).map(|ci| (s.mean, ci)),
                                 level,
                                 "student_t",
@@ -570,14 +504,14 @@ fn attribute_stats(
                     positives: positives[g],
                     unscored: unscored[g],
                     auroc: auroc_result.map(|r| {
-                        estimate(
+                        Estimate::from_result(
                             r.map(|x| (x.auc, auroc::auroc_ci(&x, level))),
                             level,
                             "delong",
                         )
                     }),
                     average_precision: ap.as_ref().map(|r| {
-                        estimate(
+                        Estimate::from_result(
                             r[g].and_then(|v| {
                                 calibration::average_precision_ci(v, positives[g], level)
                                     .map(|ci| (v, ci))
@@ -633,14 +567,6 @@ fn comparison_shell(attr: &str, group: &str, reference: &str, metric: &str) -> S
     }
 }
 
-fn z_interval(v: f64, se: f64, level: f64) -> Ci {
-    let z = dist::z_for_level(level);
-    Ci {
-        low: v - z * se,
-        high: v + z * se,
-    }
-}
-
 fn compare_auroc(c: &mut ScoreComparison, g: &GroupStats, r: &GroupStats, level: f64) {
     let limit = |s: &ScoreGroup| s.positives.min(s.n - s.positives);
     c.n = limit(&g.group);
@@ -662,7 +588,7 @@ fn compare_auroc(c: &mut ScoreComparison, g: &GroupStats, r: &GroupStats, level:
         Ok((z, p)) => {
             c.difference = Estimate::Value {
                 value: d,
-                ci: interval(z_interval(d, se, level), level, "delong"),
+                ci: interval(Ci::wald(d, se, level), level, "delong"),
             };
             c.test = ScoreTest::Delong {
                 statistic: z,
@@ -704,25 +630,17 @@ fn compare_oe(c: &mut ScoreComparison, g: &GroupStats, r: &GroupStats, level: f6
     let se_log = (sg * sg + sr * sr).sqrt();
     let ratio = vg / vr;
     let z = ratio.ln() / se_log;
-    let zc = dist::z_for_level(level);
     c.se_log_ratio = Some(se_log);
     c.ratio = Estimate::Value {
         value: ratio,
-        ci: interval(
-            Ci {
-                low: ratio * (-zc * se_log).exp(),
-                high: ratio * (zc * se_log).exp(),
-            },
-            level,
-            "wald_log",
-        ),
+        ci: interval(Ci::wald_log(ratio, se_log, level), level, "wald_log"),
     };
     // Delta method: SE(O/E) = O/E · SE(log O/E).
     let se_d = ((vg * sg).powi(2) + (vr * sr).powi(2)).sqrt();
     c.se_difference = Some(se_d);
     c.difference = Estimate::Value {
         value: vg - vr,
-        ci: interval(z_interval(vg - vr, se_d, level), level, "wald_delta"),
+        ci: interval(Ci::wald(vg - vr, se_d, level), level, "wald_delta"),
     };
     c.test = ScoreTest::WaldLogRatio {
         statistic: z,
@@ -751,21 +669,17 @@ fn compare_need(c: &mut ScoreComparison, g: &GroupStats, r: &GroupStats, level: 
             c.difference = Estimate::Value {
                 value: s.difference,
                 ci: interval(
-                    z_interval(s.difference, s.se, level),
+                    Ci::wald(s.difference, s.se, level),
                     level,
                     "standardized_wald",
                 ),
             };
             if let Some((ratio, se_log)) = s.ratio {
-                let zc = dist::z_for_level(level);
                 c.se_log_ratio = Some(se_log);
                 c.ratio = Estimate::Value {
                     value: ratio,
                     ci: interval(
-                        Ci {
-                            low: ratio * (-zc * se_log).exp(),
-                            high: ratio * (zc * se_log).exp(),
-                        },
+                        Ci::wald_log(ratio, se_log, level),
                         level,
                         "standardized_wald_log",
                     ),

@@ -42,6 +42,35 @@ fn est(e: &Estimate) -> [String; 3] {
     }
 }
 
+/// A comparison's fields of a row.
+struct Compared<'a> {
+    ratio: &'a Estimate,
+    difference: &'a Estimate,
+    test: &'static str,
+    p_value: Option<f64>,
+    p_adjusted: Option<f64>,
+}
+
+/// The last ten columns of a row: the comparison (empty when there is none or it is withheld)
+/// and the status (kept when withheld).
+fn finish_row(row: &mut Vec<String>, comparison: Option<(Compared, Status)>, hidden: bool) {
+    match &comparison {
+        Some((c, _)) if !hidden => {
+            row.extend(est(c.ratio));
+            row.extend(est(c.difference));
+            row.push(c.test.to_string());
+            row.push(num(c.p_value));
+            row.push(num(c.p_adjusted));
+        }
+        _ => row.extend(std::iter::repeat_n(String::new(), 9)),
+    }
+    row.push(
+        comparison
+            .map(|(_, s)| s.name().to_string())
+            .unwrap_or_default(),
+    );
+}
+
 /// Render `metrics.csv`. Withheld groups (see [`super::Suppression`]) have their counts, values
 /// and comparison fields left empty; the status stays.
 pub fn metrics_csv(a: &Artifact) -> String {
@@ -72,28 +101,24 @@ pub fn metrics_csv(a: &Artifact) -> String {
                     row.extend(est(&m.estimate));
                 }
                 row.push(attr.reference_group.clone());
-                match finding {
-                    Some(f) if !hidden => {
-                        let c = &f.comparison;
-                        row.extend(est(&c.ratio));
-                        row.extend(est(&c.difference));
-                        row.push(c.test.name().to_string());
-                        row.push(num(c.test.p_value()));
-                        row.push(num(c.p_adjusted));
-                    }
-                    _ => row.extend(std::iter::repeat_n(String::new(), 9)),
-                }
-                row.push(
-                    finding
-                        .map(|f| f.assessment.status.name().to_string())
-                        .unwrap_or_default(),
-                );
+                let comparison = finding.map(|f| {
+                    let c = &f.comparison;
+                    let fields = Compared {
+                        ratio: &c.ratio,
+                        difference: &c.difference,
+                        test: c.test.name(),
+                        p_value: c.test.p_value(),
+                        p_adjusted: c.p_adjusted,
+                    };
+                    (fields, f.assessment.status)
+                });
+                finish_row(&mut row, comparison, hidden);
                 let _ = w.write_record(&row);
             }
         }
     }
     if let Some(sc) = &a.scores {
-        score_rows(&mut w, a, sc, &sup);
+        score_rows(&mut w, sc, &sup);
     }
     let _ = w.flush();
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -112,7 +137,6 @@ pub const STATUS_ORDER: [Status; 5] = [
 /// score comparisons (`auroc`, `oe_ratio`, `need_at_equal_score`) with their statuses.
 fn score_rows(
     w: &mut csv::Writer<Vec<u8>>,
-    a: &Artifact,
     sc: &crate::artifact::ScoreSection,
     sup: &super::Suppression,
 ) {
@@ -121,7 +145,6 @@ fn score_rows(
         .iter()
         .map(|f| (f.comparison.id.as_str(), f))
         .collect();
-    let _ = a;
     for attr in &sc.attributes {
         for g in &attr.groups {
             let hidden = sup.score_group(&attr.attribute, &g.group)
@@ -191,22 +214,18 @@ fn score_rows(
                     }
                 }
                 row.push(attr.reference_group.clone());
-                match finding {
-                    Some(f) if !hidden => {
-                        let c = &f.comparison;
-                        row.extend(est(&c.ratio));
-                        row.extend(est(&c.difference));
-                        row.push(c.test.name().to_string());
-                        row.push(num(c.test.p_value()));
-                        row.push(num(c.p_adjusted));
-                    }
-                    _ => row.extend(std::iter::repeat_n(String::new(), 9)),
-                }
-                row.push(
-                    finding
-                        .map(|f| f.assessment.status.name().to_string())
-                        .unwrap_or_default(),
-                );
+                let comparison = finding.map(|f| {
+                    let c = &f.comparison;
+                    let fields = Compared {
+                        ratio: &c.ratio,
+                        difference: &c.difference,
+                        test: c.test.name(),
+                        p_value: c.test.p_value(),
+                        p_adjusted: c.p_adjusted,
+                    };
+                    (fields, f.assessment.status)
+                });
+                finish_row(&mut row, comparison, hidden);
                 let _ = w.write_record(&row);
             }
         }

@@ -11,7 +11,8 @@ pub fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
 
-fn sigmoid(x: f64) -> f64 {
+/// The logistic function, without overflow for large |x|.
+pub fn sigmoid(x: f64) -> f64 {
     if x >= 0.0 {
         1.0 / (1.0 + (-x).exp())
     } else {
@@ -208,15 +209,7 @@ pub fn observed_expected(
     }
     let ratio = observed / expected;
     let se = ((1.0 - observed / n) / observed).sqrt();
-    let z = dist::z_for_level(level);
-    Ok((
-        ratio,
-        Ci {
-            low: ratio * (-z * se).exp(),
-            high: ratio * (z * se).exp(),
-        },
-        se,
-    ))
+    Ok((ratio, Ci::wald_log(ratio, se, level), se))
 }
 
 /// One bin of a reliability table.
@@ -230,29 +223,60 @@ pub struct ReliabilityBin {
     pub mean_score: f64,
 }
 
-/// Equal-width reliability bins of [0, 1], assigned as `sklearn.calibration.calibration_curve`
-/// (`strategy="uniform"`): edges `k·(1/B)`, a score on an inner edge belongs to the bin below it.
-pub fn reliability(scores: &[f64], outcomes: &[bool], bins: usize) -> Vec<ReliabilityBin> {
-    let step = 1.0 / bins as f64;
-    let edges: Vec<f64> = (1..bins).map(|k| k as f64 * step).collect();
-    let mut n = vec![0u64; bins];
-    let mut events = vec![0u64; bins];
-    let mut sums = vec![0.0f64; bins];
-    for (&p, &y) in scores.iter().zip(outcomes) {
-        let b = edges.partition_point(|&e| e < p);
-        n[b] += 1;
-        events[b] += u64::from(y);
-        sums[b] += p;
+/// Equal-width reliability bins of [0, 1] filled case by case, assigned as
+/// `sklearn.calibration.calibration_curve` (`strategy="uniform"`): edges `k·(1/B)`, a score on an
+/// inner edge belongs to the bin below it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReliabilityTable {
+    edges: Vec<f64>,
+    n: Vec<u64>,
+    events: Vec<u64>,
+    sums: Vec<f64>,
+}
+
+impl ReliabilityTable {
+    pub fn new(bins: usize) -> ReliabilityTable {
+        let step = 1.0 / bins as f64;
+        ReliabilityTable {
+            edges: (1..bins).map(|k| k as f64 * step).collect(),
+            n: vec![0; bins],
+            events: vec![0; bins],
+            sums: vec![0.0; bins],
+        }
     }
-    (0..bins)
-        .map(|b| ReliabilityBin {
-            low: if b == 0 { 0.0 } else { edges[b - 1] },
-            high: if b + 1 == bins { 1.0 } else { edges[b] },
-            n: n[b],
-            events: events[b],
-            mean_score: if n[b] > 0 { sums[b] / n[b] as f64 } else { 0.0 },
-        })
-        .collect()
+
+    pub fn add(&mut self, p: f64, y: bool) {
+        let b = self.edges.partition_point(|&e| e < p);
+        self.n[b] += 1;
+        self.events[b] += u64::from(y);
+        self.sums[b] += p;
+    }
+
+    pub fn bins(&self) -> Vec<ReliabilityBin> {
+        let bins = self.n.len();
+        (0..bins)
+            .map(|b| ReliabilityBin {
+                low: if b == 0 { 0.0 } else { self.edges[b - 1] },
+                high: if b + 1 == bins { 1.0 } else { self.edges[b] },
+                n: self.n[b],
+                events: self.events[b],
+                mean_score: if self.n[b] > 0 {
+                    self.sums[b] / self.n[b] as f64
+                } else {
+                    0.0
+                },
+            })
+            .collect()
+    }
+}
+
+/// The reliability bins of one group's scores (see [`ReliabilityTable`]).
+pub fn reliability(scores: &[f64], outcomes: &[bool], bins: usize) -> Vec<ReliabilityBin> {
+    let mut t = ReliabilityTable::new(bins);
+    for (&p, &y) in scores.iter().zip(outcomes) {
+        t.add(p, y);
+    }
+    t.bins()
 }
 
 /// Expected calibration error `Σ_b (n_b/N)·|events_b/n_b − mean score_b|` over the non-empty

@@ -9,7 +9,8 @@
 //! a case whose group is `groups` or more is skipped.
 
 use super::auroc::Auroc;
-use super::calibration::Recalibration;
+use super::calibration::{sigmoid, Recalibration};
+use super::means::Running;
 use super::Undefined;
 
 /// Tie blocks of an ascending slice: `(start, end)` with equal values inside.
@@ -27,28 +28,45 @@ fn blocks(scores: &[f64]) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
-/// Welford's running mean and sum of squared deviations.
-#[derive(Debug, Clone, Copy, Default)]
-struct Running {
-    n: u64,
-    mean: f64,
-    m2: f64,
+/// Cases with and without the outcome of each group within one tie block, and the groups met.
+struct Ties {
+    positive: Vec<u64>,
+    negative: Vec<u64>,
+    touched: Vec<usize>,
 }
 
-impl Running {
-    fn push(&mut self, v: f64) {
-        self.n += 1;
-        let d = v - self.mean;
-        self.mean += d / self.n as f64;
-        self.m2 += d * (v - self.mean);
+impl Ties {
+    fn new(groups: usize) -> Ties {
+        Ties {
+            positive: vec![0; groups],
+            negative: vec![0; groups],
+            touched: Vec::new(),
+        }
     }
 
-    fn variance(&self) -> f64 {
-        if self.n < 2 {
-            f64::NAN
-        } else {
-            self.m2 / (self.n - 1) as f64
+    fn count(&mut self, block: std::ops::Range<usize>, outcomes: &[bool], group: &[u32]) {
+        for i in block {
+            let g = group[i] as usize;
+            if g >= self.positive.len() {
+                continue;
+            }
+            if self.positive[g] == 0 && self.negative[g] == 0 {
+                self.touched.push(g);
+            }
+            if outcomes[i] {
+                self.positive[g] += 1;
+            } else {
+                self.negative[g] += 1;
+            }
         }
+    }
+
+    fn clear(&mut self) {
+        for &g in &self.touched {
+            self.positive[g] = 0;
+            self.negative[g] = 0;
+        }
+        self.touched.clear();
     }
 }
 
@@ -61,39 +79,18 @@ pub fn auroc(
     group: &[u32],
     groups: usize,
 ) -> Vec<Result<Auroc, Undefined>> {
-    let (mut pos, mut neg) = (vec![0u64; groups], vec![0u64; groups]);
-    for (&y, &g) in outcomes.iter().zip(group) {
-        let g = g as usize;
-        if g < groups {
-            if y {
-                pos[g] += 1;
-            } else {
-                neg[g] += 1;
-            }
-        }
-    }
+    let counts = events(outcomes, group, groups);
+    let pos: Vec<u64> = counts.iter().map(|&(_, e)| e).collect();
+    let neg: Vec<u64> = counts.iter().map(|&(n, e)| n - e).collect();
     let (mut pos_below, mut neg_below) = (vec![0u64; groups], vec![0u64; groups]);
-    let (mut pos_tie, mut neg_tie) = (vec![0u64; groups], vec![0u64; groups]);
+    let mut ties = Ties::new(groups);
     let (mut v10, mut v01) = (
         vec![Running::default(); groups],
         vec![Running::default(); groups],
     );
-    let mut touched: Vec<usize> = Vec::new();
     for (start, end) in blocks(scores) {
-        for i in start..end {
-            let g = group[i] as usize;
-            if g >= groups {
-                continue;
-            }
-            if pos_tie[g] == 0 && neg_tie[g] == 0 {
-                touched.push(g);
-            }
-            if outcomes[i] {
-                pos_tie[g] += 1;
-            } else {
-                neg_tie[g] += 1;
-            }
-        }
+        ties.count(start..end, outcomes, group);
+        let (pos_tie, neg_tie) = (&ties.positive, &ties.negative);
         for i in start..end {
             let g = group[i] as usize;
             if g >= groups {
@@ -110,13 +107,11 @@ pub fn auroc(
                 v01[g].push(v);
             }
         }
-        for &g in &touched {
+        for &g in &ties.touched {
             pos_below[g] += pos_tie[g];
             neg_below[g] += neg_tie[g];
-            pos_tie[g] = 0;
-            neg_tie[g] = 0;
         }
-        touched.clear();
+        ties.clear();
     }
     (0..groups)
         .map(|g| {
@@ -124,15 +119,15 @@ pub fn auroc(
             if m == 0 || n == 0 {
                 return Err(Undefined("needs both positive and negative cases"));
             }
-            let variance = v10[g].variance() / m as f64 + v01[g].variance() / n as f64;
-            if !variance.is_finite() {
+            if m < 2 || n < 2 {
                 return Err(Undefined(
                     "needs at least two positive and two negative cases",
                 ));
             }
+            let (s10, s01) = (v10[g].summary(), v01[g].summary());
             Ok(Auroc {
-                auc: v10[g].mean,
-                variance,
+                auc: s10.mean,
+                variance: s10.variance / m as f64 + s01.variance / n as f64,
                 positives: m as usize,
                 negatives: n as usize,
             })
@@ -148,43 +143,26 @@ pub fn average_precision(
     group: &[u32],
     groups: usize,
 ) -> Vec<Result<f64, Undefined>> {
-    let mut positives = vec![0u64; groups];
-    for (&y, &g) in outcomes.iter().zip(group) {
-        if (g as usize) < groups && y {
-            positives[g as usize] += 1;
-        }
-    }
+    let positives: Vec<u64> = events(outcomes, group, groups)
+        .iter()
+        .map(|&(_, e)| e)
+        .collect();
     let (mut tp, mut fp) = (vec![0u64; groups], vec![0u64; groups]);
-    let (mut tp_tie, mut fp_tie) = (vec![0u64; groups], vec![0u64; groups]);
     let mut ap = vec![0.0f64; groups];
-    let mut touched: Vec<usize> = Vec::new();
+    let mut ties = Ties::new(groups);
     let all: Vec<(usize, usize)> = blocks(scores).collect();
     for &(start, end) in all.iter().rev() {
-        for i in start..end {
-            let g = group[i] as usize;
-            if g >= groups {
-                continue;
-            }
-            if tp_tie[g] == 0 && fp_tie[g] == 0 {
-                touched.push(g);
-            }
-            if outcomes[i] {
-                tp_tie[g] += 1;
-            } else {
-                fp_tie[g] += 1;
-            }
-        }
-        for &g in &touched {
-            tp[g] += tp_tie[g];
-            fp[g] += fp_tie[g];
-            if tp_tie[g] > 0 {
-                let recall_step = tp_tie[g] as f64 / positives[g] as f64;
+        ties.count(start..end, outcomes, group);
+        for &g in &ties.touched {
+            let (tp_tie, fp_tie) = (ties.positive[g], ties.negative[g]);
+            tp[g] += tp_tie;
+            fp[g] += fp_tie;
+            if tp_tie > 0 {
+                let recall_step = tp_tie as f64 / positives[g] as f64;
                 ap[g] += recall_step * (tp[g] as f64 / (tp[g] + fp[g]) as f64);
             }
-            tp_tie[g] = 0;
-            fp_tie[g] = 0;
         }
-        touched.clear();
+        ties.clear();
     }
     (0..groups)
         .map(|g| {
@@ -195,15 +173,6 @@ pub fn average_precision(
             }
         })
         .collect()
-}
-
-fn sigmoid(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -15,6 +15,37 @@ pub struct Summary {
     pub variance: f64,
 }
 
+/// Welford's one-pass count, mean and sum of squared deviations: numerically stable, for sums
+/// over many cases in a sweep.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Running {
+    n: usize,
+    mean: f64,
+    m2: f64,
+}
+
+impl Running {
+    pub fn push(&mut self, v: f64) {
+        self.n += 1;
+        let d = v - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (v - self.mean);
+    }
+
+    /// The values so far as a [`Summary`] (variance 0 for fewer than two).
+    pub fn summary(&self) -> Summary {
+        Summary {
+            n: self.n,
+            mean: self.mean,
+            variance: if self.n > 1 {
+                self.m2 / (self.n - 1) as f64
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
 /// Two-pass mean and variance (the variance is 0 for fewer than two values).
 pub fn summary(x: &[f64]) -> Summary {
     let n = x.len();

@@ -36,3 +36,23 @@ pub struct Ci {
     pub low: f64,
     pub high: f64,
 }
+
+impl Ci {
+    /// Wald's interval `v ± z·se` at confidence `level`.
+    pub fn wald(v: f64, se: f64, level: f64) -> Ci {
+        let z = dist::z_for_level(level);
+        Ci {
+            low: v - z * se,
+            high: v + z * se,
+        }
+    }
+
+    /// Wald's interval on the log scale, `ratio · exp(±z·se_log)`, at confidence `level`.
+    pub fn wald_log(ratio: f64, se_log: f64, level: f64) -> Ci {
+        let z = dist::z_for_level(level);
+        Ci {
+            low: ratio * (-z * se_log).exp(),
+            high: ratio * (z * se_log).exp(),
+        }
+    }
+}
