@@ -719,6 +719,26 @@ fn real_data_nhanes_diabetes_counts_match_pandas() {
         .code(predicate::in_iter([0, EXIT_REMEDIATE]));
     let a = read_json(&out.path().join("artifact.json"));
     assert_eq!(a["data"]["cases"], 18427);
+    // Weighted sums and scores over thousands of rows a cell: the same bytes on a second run.
+    let again = tempfile::tempdir().unwrap();
+    s1557()
+        .args([
+            "run",
+            "protocols/nhanes_diabetes.toml",
+            "--as-of",
+            "2026-11-01",
+            "--out",
+        ])
+        .arg(again.path())
+        .assert()
+        .code(predicate::in_iter([0, EXIT_REMEDIATE]));
+    for f in ["artifact.json", "metrics.csv", "report.md"] {
+        assert_eq!(
+            std::fs::read(out.path().join(f)).unwrap(),
+            std::fs::read(again.path().join(f)).unwrap(),
+            "{f} differs between two runs"
+        );
+    }
     let expected: Value =
         serde_json::from_str(include_str!("reference/nhanes_diabetes_counts.json")).unwrap();
     for attr in a["sufficient_statistics"].as_array().unwrap() {

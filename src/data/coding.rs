@@ -422,17 +422,11 @@ fn score_sample(
     coded_cell: &[usize],
     attributes: &[AttributeCounts],
 ) -> ScoreSample {
-    // The grouped table's cells, and the rows within a cell, come in no fixed order; sums over
-    // floats depend on order, so both are sorted (cells by their raw keys, rows by score then
-    // need) and the same input gives the same bytes.
-    let mut order: Vec<usize> = (0..coded.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (x, y) = (&cells[coded_cell[a]], &cells[coded_cell[b]]);
-        (&x.keys, &x.decision, &x.outcome).cmp(&(&y.keys, &y.decision, &y.outcome))
-    });
+    // The scan returns the cells sorted; the rows within a cell come in no fixed order, and
+    // sums over floats depend on order, so they are sorted (by score, then need) here.
     let mut sample = ScoreSample::default();
-    for &k in &order {
-        let raw = &cells[coded_cell[k]];
+    for (k, &ci) in coded_cell.iter().enumerate() {
+        let raw = &cells[ci];
         let with_need = !raw.needs.is_empty();
         let mut pairs: Vec<(f64, f64)> = Vec::with_capacity(raw.scores.len());
         let mut unscored = 0;
@@ -463,10 +457,9 @@ fn score_sample(
     };
     let n_plain = protocol.attributes.len();
     for (ai, a) in attributes.iter().enumerate() {
-        let member = order
+        let member = coded
             .iter()
-            .map(|&k| &coded[k].0)
-            .map(|idx| {
+            .map(|(idx, ..)| {
                 if ai < n_plain {
                     position(a, &protocol.attributes[ai].groups[idx[ai]])
                 } else {

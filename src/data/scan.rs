@@ -192,13 +192,10 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     match &spec.weight {
         Some(w) => {
             let v = col(w.as_str()).cast(DataType::Float64);
-            aggs.push(v.clone().fill_null(lit(0.0)).sum().alias("__w"));
-            aggs.push(
-                (v.clone() * v.clone())
-                    .fill_null(lit(0.0))
-                    .sum()
-                    .alias("__w2"),
-            );
+            // The weights themselves, summed after the scan in a fixed order: polars' parallel
+            // sums add partial sums in whatever order its threads finish, which moves the last
+            // bits from run to run.
+            aggs.push(v.clone().fill_null(lit(0.0)).implode(false).alias("__w"));
             // NaN compares above every number in polars, so the upper bound also rules out NaN;
             // 1e100 keeps the squares finite.
             let good = v.clone().gt_eq(lit(0.0)).and(v.lt(lit(1e100)));
@@ -211,8 +208,6 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
             );
         }
         None => {
-            aggs.push(lit(0.0).first().alias("__w"));
-            aggs.push(lit(0.0).first().alias("__w2"));
             aggs.push(lit(0u64).first().alias("__bad_w"));
         }
     }
@@ -288,8 +283,11 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     let bad_counts = float("__bad_counts")?;
     let score_bad = float("__score_bad")?;
     let score_null = float("__score_null")?;
-    let w = float("__w")?;
-    let w2 = float("__w2")?;
+    let (w, w2) = if spec.weight.is_some() {
+        weight_sums(&df)?
+    } else {
+        (vec![0.0; height], vec![0.0; height])
+    };
     let bad_w = float("__bad_w")?;
     let (scores, needs) = if spec.keep_scores && score_col.is_some() {
         kept_scores(&df, spec.need.is_some())?
@@ -299,7 +297,9 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     let mut scores = scores.into_iter();
     let mut needs = needs.into_iter();
 
-    Ok((0..height)
+    // The grouped table comes in no fixed order; sums over its cells (weights, scores) depend on
+    // order, so the cells are sorted by their texts and the same input gives the same bytes.
+    let mut cells: Vec<RawCell> = (0..height)
         .map(|r| RawCell {
             keys: key_values.iter().map(|k| k[r].clone()).collect(),
             decision: decisions[r].clone(),
@@ -314,7 +314,33 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
             weight_sq_sum: w2[r],
             bad_weights: bad_w[r] as u64,
         })
-        .collect())
+        .collect();
+    cells.sort_by(|x, y| {
+        (&x.keys, &x.decision, &x.outcome).cmp(&(&y.keys, &y.decision, &y.outcome))
+    });
+    Ok(cells)
+}
+
+/// Each cell's sum of weights and of their squares, over the weights sorted (so the sums do not
+/// depend on the order the rows arrived in).
+fn weight_sums(df: &DataFrame) -> PolarsResult<(Vec<f64>, Vec<f64>)> {
+    let lists = df.column("__w")?.as_materialized_series().list()?.clone();
+    let (mut sums, mut squares) = (Vec::with_capacity(lists.len()), Vec::new());
+    for cell in lists.series_iter() {
+        let mut v: Vec<f64> = match cell {
+            Some(c) => c
+                .cast(&DataType::Float64)?
+                .f64()?
+                .iter()
+                .map(|x| x.unwrap_or(0.0))
+                .collect(),
+            None => vec![],
+        };
+        v.sort_by(f64::total_cmp);
+        sums.push(v.iter().sum());
+        squares.push(v.iter().map(|x| x * x).sum());
+    }
+    Ok((sums, squares))
 }
 
 /// The kept scores (and needs) of each cell of the grouped table.
