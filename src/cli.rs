@@ -73,6 +73,30 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Reduce the rows to a counts submission (format `counts/1`, docs/counts.md): what a vendor
+    /// or a site shares instead of rows; `s1557 run --data FILE` reads it.
+    Counts {
+        /// The protocol file (TOML).
+        protocol: PathBuf,
+        /// Data file to use instead of the protocol's `data.path`.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// The counts file to write: Parquet for a `.parquet` name, else CSV.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print one SQL query that computes the counts submission inside your own engine (Spark,
+    /// DuckDB, PostgreSQL, a warehouse), from a table with the protocol's columns.
+    Sql {
+        /// The protocol file (TOML).
+        protocol: PathBuf,
+        /// The engine's dialect.
+        #[arg(long, value_enum, default_value = "ansi")]
+        dialect: crate::sql::Dialect,
+        /// The table (or view) holding the rows.
+        #[arg(long, default_value = "s1557_input")]
+        table: String,
+    },
     /// Print the JSON Schema of artifact.json.
     Schema,
     /// Write the synthetic example data set (deterministic for a seed).
@@ -135,6 +159,19 @@ pub fn main() -> ExitCode {
         ),
         Command::Validate { protocol, data } => validate(&protocol, data.as_deref()),
         Command::Init { data, out } => init(&data, out.as_deref()),
+        Command::Counts {
+            protocol,
+            data,
+            out,
+        } => counts(&protocol, data.as_deref(), &out),
+        Command::Sql {
+            protocol,
+            dialect,
+            table,
+        } => load_protocol(&protocol).map(|p| {
+            print!("{}", crate::sql::query(&p, dialect, &table));
+            EXIT_OK
+        }),
         Command::Schema => {
             print!("{}", artifact::schema_json());
             Ok(EXIT_OK)
@@ -229,6 +266,31 @@ fn run(
     } else {
         EXIT_OK
     })
+}
+
+fn counts(protocol_path: &Path, data: Option<&Path>, out: &Path) -> Result<u8, Failure> {
+    let protocol = load_protocol(protocol_path)?;
+    let (table, loaded) = data::counts_table(&protocol, data).map_err(Failure::input)?;
+    let bytes = match data::format_of(out, None) {
+        protocol::Format::Parquet => {
+            data::counts::to_parquet(&table).map_err(|e| Failure::output(out, e))?
+        }
+        protocol::Format::Csv => {
+            data::counts::to_csv(&table).map_err(|e| Failure::output(out, e))?
+        }
+    };
+    write::write_file(out, &bytes).map_err(|e| Failure::output(out, e))?;
+    if let Some(n) = &protocol.columns.need {
+        eprintln!("warning: the counts format `{}` carries no measure of need: `{n}` is left out, and a run on this file cannot compare need at equal score", data::counts::FORMAT);
+    }
+    println!(
+        "wrote {} rows ({} cases) of format `{}` to {}",
+        table.rows.len(),
+        loaded.stats.cases,
+        data::counts::FORMAT,
+        out.display()
+    );
+    Ok(EXIT_OK)
 }
 
 fn validate(protocol_path: &Path, data: Option<&Path>) -> Result<u8, Failure> {

@@ -19,6 +19,7 @@ pub mod generate;
 pub mod metrics;
 pub mod protocol;
 pub mod report;
+pub mod sql;
 pub mod starter;
 pub mod stats;
 pub mod suffstats;

@@ -146,6 +146,37 @@ pub struct ScoreSample {
     /// For each entry of [`SufficientStats::attributes`], in order: each cell's group, as an index
     /// into that attribute's `groups`.
     pub membership: Vec<Vec<usize>>,
+    /// How finely the scores are known, when they come from a counts submission's score table.
+    pub table: Option<ScoreTable>,
+}
+
+/// How a counts submission's score table resolves the scores. A bin whose cases all share one
+/// score (its minimum equals its maximum) holds that score exactly; the cases of any other bin
+/// take the bin's mean score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ScoreTable {
+    /// The counts format, `counts/1`.
+    pub format: String,
+    /// The protocol's `[scores].bin_width`: a score falls in bin `floor(score × (1 / bin_width))`.
+    pub bin_width: f64,
+    /// Rows of the table with a score.
+    pub rows: u64,
+    /// Rows whose scores are not all equal (minimum below maximum).
+    pub rows_with_spread: u64,
+    /// The largest maximum − minimum of any row.
+    pub max_spread: f64,
+    /// Per attribute and group: a bound on |AUROC from the table − AUROC from the rows|, the
+    /// share of (outcome, no outcome) case pairs of the group whose two scores share a bin that
+    /// does not hold one score value (0: exact).
+    pub auroc_bounds: Vec<AurocBound>,
+}
+
+/// The bound on one group's AUROC error from binning.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AurocBound {
+    pub attribute: String,
+    pub group: String,
+    pub bound: f64,
 }
 
 /// The scores of one cell (one combination of attribute values, decision and outcome).

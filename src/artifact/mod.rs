@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Loaded;
-use crate::metrics::scores::{OperatingPoint, ScoreAttribute, ScoreComparison};
+use crate::metrics::scores::{OperatingPoint, ScoreAttribute, ScoreComparison, ScoreSource};
 use crate::metrics::{AttributeResult, Comparison, Results, StratifiedComparison};
 use crate::protocol::{
     DecisionType, DifferenceInterval, Format, Protocol, RateInterval, RatioInterval,
@@ -140,6 +140,10 @@ pub struct ScoreSection {
     pub attributes: Vec<ScoreAttribute>,
     pub operating_points: Vec<OperatingPoint>,
     pub comparisons: Vec<ScoreFinding>,
+    /// Present when the scores came from a counts submission's score table: its resolution and
+    /// which analyses are exact, binned or unavailable.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub source: Option<ScoreSource>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -235,6 +239,7 @@ pub fn build(protocol: &Protocol, loaded: &Loaded, results: Results, ctx: &RunCo
         equal_score_bins: r.equal_score_bins,
         attributes: r.attributes,
         operating_points: r.operating_points,
+        source: r.source,
         comparisons: r
             .comparisons
             .into_iter()

@@ -9,8 +9,8 @@ use crate::suffstats::WeightSums;
 use super::scan::RawCell;
 use crate::protocol::{Attribute, Coding, Protocol, UNKNOWN};
 use crate::suffstats::{
-    AttributeCounts, Confusion, GroupCounts, ScoreSample, ScoredCell, StratifiedCounts,
-    StratumCounts, SufficientStats,
+    AttributeCounts, AurocBound, Confusion, GroupCounts, ScoreSample, ScoreTable, ScoredCell,
+    StratifiedCounts, StratumCounts, SufficientStats,
 };
 
 /// One coded cell: each attribute's group index, the decision, the outcome, the count, and the
@@ -31,7 +31,7 @@ pub struct CodingProblem {
 }
 
 /// The group index of a raw value under an attribute's coding, or why it has none.
-fn code_value(
+pub(crate) fn code_value(
     attr: &Attribute,
     null_values: &[String],
     value: Option<&str>,
@@ -108,6 +108,64 @@ fn binary(value: Option<&str>, positive: &[String], negative: &[String]) -> Opti
     }
 }
 
+/// How the decision and the outcome of the grouped table are read.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    /// The column named in messages about the decision.
+    pub decision_column: String,
+    /// The column named in messages about the outcome.
+    pub outcome_column: String,
+    /// The decision was formed by the scan (`score >= threshold`): `true`/`false` texts, and a
+    /// missing score leaves it undefined.
+    pub decision_from_score: bool,
+    /// The decision is already coded `true`/`false` (a counts submission).
+    pub decision_coded: bool,
+    /// The outcome is coded `true`/`false` (by the scan's `outcome_at_least`, or in a counts
+    /// submission).
+    pub outcome_coded: bool,
+    /// The input is a counts submission (`s1557 counts`, `s1557 sql`): decision and outcome
+    /// coded `true`/`false`, scores (if any) as a binned table.
+    pub counts_file: bool,
+}
+
+impl Reading {
+    /// How a protocol's own columns are read (one row a case, or its `columns.count`).
+    pub fn of_protocol(protocol: &Protocol) -> Reading {
+        let c = &protocol.columns;
+        Reading {
+            decision_column: c
+                .decision
+                .clone()
+                .or_else(|| c.score.clone())
+                .unwrap_or_default(),
+            outcome_column: c.outcome.clone(),
+            decision_from_score: c.decision.is_none(),
+            decision_coded: c.decision.is_none(),
+            outcome_coded: c.outcome_at_least.is_some(),
+            counts_file: false,
+        }
+    }
+
+    /// The decision and outcome of one cell, `None` where they cannot be read.
+    pub fn booleans(&self, protocol: &Protocol, cell: &RawCell) -> (Option<bool>, Option<bool>) {
+        let read = |coded: bool, v: Option<&str>| {
+            if coded {
+                match v.map(str::trim) {
+                    Some(t) if t.eq_ignore_ascii_case("true") => Some(true),
+                    Some(t) if t.eq_ignore_ascii_case("false") => Some(false),
+                    _ => None,
+                }
+            } else {
+                binary(v, &protocol.positive_values, &protocol.negative_values)
+            }
+        };
+        (
+            read(self.decision_coded, cell.decision.as_deref()),
+            read(self.outcome_coded, cell.outcome.as_deref()),
+        )
+    }
+}
+
 /// Code the grouped table into sufficient statistics, or list every value that could not be coded.
 ///
 /// `key_columns` names the columns of `cells[i].keys` in order; `decision_column` and
@@ -116,8 +174,9 @@ pub fn code(
     protocol: &Protocol,
     key_columns: &[String],
     cells: &[RawCell],
-    decision_column: &str,
+    reading: &Reading,
 ) -> Result<SufficientStats, Vec<CodingProblem>> {
+    let decision_column = reading.decision_column.as_str();
     let mut problems: BTreeMap<(String, Option<String>), CodingProblem> = BTreeMap::new();
     let mut note = |column: &str,
                     value: Option<&str>,
@@ -193,8 +252,30 @@ pub fn code(
                 false,
             );
         }
+        if reading.counts_file && protocol.scores.is_some() {
+            let probability = protocol
+                .scores
+                .as_ref()
+                .is_some_and(|s| s.scale == crate::protocol::ScoreScale::Probability);
+            let width = protocol
+                .scores
+                .as_ref()
+                .and_then(|s| s.bin_width)
+                .unwrap_or(1.0);
+            if let Some(msg) = super::counts::table_problem(&cell.table, width, probability) {
+                let c = super::counts::SCORE_BIN;
+                note(
+                    c,
+                    None,
+                    rows,
+                    format!("score table: {msg}"),
+                    Some("see docs/counts.md".into()),
+                    false,
+                );
+            }
+        }
         // A missing score only matters when the decision is formed from it.
-        if cell.score_missing > 0 && protocol.columns.decision.is_none() {
+        if cell.score_missing > 0 && reading.decision_from_score {
             let c = protocol.columns.score.as_deref().unwrap_or("score");
             note(
                 c,
@@ -217,39 +298,16 @@ pub fn code(
                 }
             }
         }
-        let d = if protocol.columns.decision.is_some() {
-            binary(
-                cell.decision.as_deref(),
-                &protocol.positive_values,
-                &protocol.negative_values,
-            )
+        let (d, o) = reading.booleans(protocol, cell);
+        let hint = if reading.counts_file {
+            "a counts submission codes it `true` or `false` (see docs/counts.md)".to_string()
         } else {
-            // Formed from the score by the scan (`score >= threshold`), as a boolean's text.
-            match cell.decision.as_deref() {
-                Some("true") => Some(true),
-                Some("false") => Some(false),
-                _ => None,
-            }
-        };
-        let o = if protocol.columns.outcome_at_least.is_some() {
-            // Formed by the scan (`outcome >= outcome_at_least`), as a boolean's text.
-            match cell.outcome.as_deref() {
-                Some("true") => Some(true),
-                Some("false") => Some(false),
-                _ => None,
-            }
-        } else {
-            binary(
-                cell.outcome.as_deref(),
-                &protocol.positive_values,
-                &protocol.negative_values,
+            format!(
+                "expected one of {} (positive) or {} (negative); set [values] to map other codes",
+                protocol.positive_values.join(", "),
+                protocol.negative_values.join(", ")
             )
         };
-        let expected = format!(
-            "expected one of {} (positive) or {} (negative)",
-            protocol.positive_values.join(", "),
-            protocol.negative_values.join(", ")
-        );
         if d.is_none() {
             let what = match cell.decision.as_deref() {
                 None => format!("column `{decision_column}` has missing decisions"),
@@ -262,12 +320,12 @@ pub fn code(
                 cell.decision.as_deref(),
                 rows,
                 what,
-                Some(format!("{expected}; set [values] to map other codes")),
-                protocol.columns.decision.is_some(),
+                Some(hint.clone()),
+                !reading.decision_from_score,
             );
             ok = false;
         }
-        let oc = &protocol.columns.outcome;
+        let oc = &reading.outcome_column;
         if o.is_none() {
             let what = match cell.outcome.as_deref() {
                 None => format!("column `{oc}` has missing outcomes"),
@@ -278,7 +336,7 @@ pub fn code(
                 cell.outcome.as_deref(),
                 rows,
                 what,
-                Some(format!("{expected}; set [values] to map other codes")),
+                Some(hint.clone()),
                 true,
             );
             ok = false;
@@ -377,7 +435,7 @@ pub fn code(
     let scores = protocol
         .scores
         .is_some()
-        .then(|| score_sample(protocol, cells, &coded, &coded_cell, &attributes));
+        .then(|| score_sample(protocol, cells, &coded, &coded_cell, &attributes, reading));
     let mut stratified = Vec::new();
     for x in &protocol.stratified {
         let (a, b) = (
@@ -421,12 +479,23 @@ fn score_sample(
     coded: &[Coded],
     coded_cell: &[usize],
     attributes: &[AttributeCounts],
+    reading: &Reading,
 ) -> ScoreSample {
     // The scan returns the cells sorted; the rows within a cell come in no fixed order, and
     // sums over floats depend on order, so they are sorted (by score, then need) here.
     let mut sample = ScoreSample::default();
     for (k, &ci) in coded_cell.iter().enumerate() {
         let raw = &cells[ci];
+        if reading.counts_file {
+            let (scores, unscored) = super::counts::expand(&raw.table);
+            sample.cells.push(ScoredCell {
+                outcome: coded[k].2,
+                scores,
+                needs: vec![],
+                unscored,
+            });
+            continue;
+        }
         let with_need = !raw.needs.is_empty();
         let mut pairs: Vec<(f64, f64)> = Vec::with_capacity(raw.scores.len());
         let mut unscored = 0;
@@ -476,5 +545,95 @@ fn score_sample(
             .collect();
         sample.membership.push(member);
     }
+    if reading.counts_file {
+        sample.table = Some(score_table(
+            protocol,
+            cells,
+            coded,
+            coded_cell,
+            attributes,
+            &sample.membership,
+        ));
+    }
     sample
+}
+
+/// The resolution of a counts submission's score table, with each group's bound on its AUROC
+/// error: the share of its (outcome, no outcome) case pairs whose scores share a bin holding
+/// more than one score value. Pairs in different bins are ordered as the scores are; pairs in a
+/// bin of one value are ties either way.
+fn score_table(
+    protocol: &Protocol,
+    cells: &[RawCell],
+    coded: &[Coded],
+    coded_cell: &[usize],
+    attributes: &[AttributeCounts],
+    membership: &[Vec<usize>],
+) -> ScoreTable {
+    // Per (attribute, group, bin): cases with and without the outcome, lowest and highest score.
+    type BinStats = (u64, u64, f64, f64);
+    let mut bins: BTreeMap<(usize, usize, i64), BinStats> = BTreeMap::new();
+    let (mut rows, mut spread, mut max_spread) = (0u64, 0u64, 0.0f64);
+    for (k, &ci) in coded_cell.iter().enumerate() {
+        let outcome = coded[k].2;
+        for r in &cells[ci].table {
+            let Some(b) = r.bin else { continue };
+            rows += 1;
+            if r.min < r.max {
+                spread += 1;
+                max_spread = max_spread.max(r.max - r.min);
+            }
+            let n = r.n.max(0.0) as u64;
+            for (ai, m) in membership.iter().enumerate() {
+                let e = bins.entry((ai, m[k], b as i64)).or_insert((
+                    0,
+                    0,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                ));
+                if outcome {
+                    e.0 += n;
+                } else {
+                    e.1 += n;
+                }
+                e.2 = e.2.min(r.min);
+                e.3 = e.3.max(r.max);
+            }
+        }
+    }
+    // Per (attribute, group): all pairs, and pairs in a bin of more than one value.
+    let mut pairs: BTreeMap<(usize, usize), (u64, u64, f64)> = BTreeMap::new();
+    for (&(ai, g, _), &(p, n, lo, hi)) in &bins {
+        let e = pairs.entry((ai, g)).or_insert((0, 0, 0.0));
+        e.0 += p;
+        e.1 += n;
+        if lo < hi {
+            e.2 += p as f64 * n as f64;
+        }
+    }
+    let auroc_bounds = pairs
+        .into_iter()
+        .filter(|((ai, g), _)| *g < attributes[*ai].groups.len())
+        .map(|((ai, g), (p, n, mixed))| AurocBound {
+            attribute: attributes[ai].attribute.clone(),
+            group: attributes[ai].groups[g].group.clone(),
+            bound: if p == 0 || n == 0 {
+                0.0
+            } else {
+                mixed / (p as f64 * n as f64)
+            },
+        })
+        .collect();
+    ScoreTable {
+        format: super::counts::FORMAT.into(),
+        bin_width: protocol
+            .scores
+            .as_ref()
+            .and_then(|s| s.bin_width)
+            .unwrap_or(f64::NAN),
+        rows,
+        rows_with_spread: spread,
+        max_spread,
+        auroc_bounds,
+    }
 }

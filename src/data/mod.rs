@@ -4,6 +4,7 @@
 //! Touches the protocol, nothing downstream.
 
 pub mod coding;
+pub mod counts;
 pub mod phi;
 pub mod scan;
 
@@ -60,13 +61,73 @@ fn diag(file: &Path, line: Option<usize>, message: String, hint: Option<String>)
     }
 }
 
-/// Check that the file exists and has every column the protocol names, and none that looks like
-/// a direct identifier. Returns the header.
+/// The columns a run reads from a file with this header: the protocol's own, or a counts
+/// submission's (format `counts/1`), each with the protocol key it comes from.
+fn wanted_columns(protocol: &Protocol, counts_file: bool) -> Vec<(&'static str, String)> {
+    if counts_file {
+        return counts::columns(protocol)
+            .into_iter()
+            .map(|c| ("", c))
+            .collect();
+    }
+    let c = &protocol.columns;
+    let mut wanted: Vec<(&str, String)> = Vec::new();
+    let named = [
+        ("columns.decision", &c.decision),
+        ("columns.score", &c.score),
+        ("columns.outcome", &Some(c.outcome.clone())),
+        ("columns.count", &c.count),
+        ("columns.weight", &c.weight),
+        ("columns.need", &c.need),
+    ];
+    for (key, v) in named {
+        if let Some(v) = v {
+            wanted.push((key, v.clone()));
+        }
+    }
+    for a in &protocol.attributes {
+        wanted.push(("attributes.column", a.column.clone()));
+    }
+    wanted
+}
+
+/// What a counts submission cannot carry under this protocol (format `counts/1`).
+fn counts_file_problems(protocol: &Protocol, path: &Path) -> Vec<Diagnostic> {
+    let c = &protocol.columns;
+    let mut out = Vec::new();
+    let mut no = |what: &str, hint: &str| {
+        out.push(diag(path, None, what.to_string(), Some(hint.to_string())));
+    };
+    if c.count.is_some() {
+        no(
+            "the data is a counts submission (it has `s1557_n`) but the protocol names `columns.count`",
+            "drop `columns.count`: a counts submission's columns are fixed by its format",
+        );
+    }
+    if c.weight.is_some() {
+        no(
+            "a counts submission (format `counts/1`) carries no survey weights, and the protocol names `columns.weight`",
+            "run the protocol on the rows, or drop `columns.weight`",
+        );
+    }
+    if let Some(s) = &protocol.scores {
+        if s.bin_width.is_none() {
+            no(
+                "the score's scale is `arbitrary` and [scores] sets no `bin_width`, so a counts submission cannot carry it",
+                "set `bin_width` in [scores] (1 for a whole-number score such as deciles)",
+            );
+        }
+    }
+    out
+}
+
+/// Check that the file exists and has every column the run reads, and none that looks like a
+/// direct identifier. Returns the header and whether the file is a counts submission.
 pub fn check_columns(
     protocol: &Protocol,
     path: &Path,
     format: Format,
-) -> Result<Vec<String>, DataError> {
+) -> Result<(Vec<String>, bool), DataError> {
     if !path.is_file() {
         return Err(DataError(vec![diag(
             path,
@@ -86,7 +147,12 @@ pub fn check_columns(
             None,
         )])
     })?;
-    let mut problems = Vec::new();
+    let counts_file = counts::is_counts_header(&header);
+    let mut problems = if counts_file {
+        counts_file_problems(protocol, path)
+    } else {
+        Vec::new()
+    };
     for (i, c) in header.iter().enumerate() {
         if let Some(why) = phi::identifier_reason(c) {
             problems.push(Diagnostic {
@@ -98,32 +164,16 @@ pub fn check_columns(
             });
         }
     }
-    let mut wanted: Vec<(&str, String)> = Vec::new();
-    if let Some(d) = &protocol.columns.decision {
-        wanted.push(("columns.decision", d.clone()));
-    }
-    if let Some(s) = &protocol.columns.score {
-        wanted.push(("columns.score", s.clone()));
-    }
-    wanted.push(("columns.outcome", protocol.columns.outcome.clone()));
-    if let Some(c) = &protocol.columns.count {
-        wanted.push(("columns.count", c.clone()));
-    }
-    if let Some(w) = &protocol.columns.weight {
-        wanted.push(("columns.weight", w.clone()));
-    }
-    if let Some(n) = &protocol.columns.need {
-        wanted.push(("columns.need", n.clone()));
-    }
-    for a in &protocol.attributes {
-        wanted.push(("attributes.column", a.column.clone()));
-    }
-    for (key, c) in wanted {
+    for (key, c) in wanted_columns(protocol, counts_file) {
         if !header.contains(&c) {
             problems.push(diag(
                 path,
                 None,
-                format!("column `{c}` (from `{key}` in the protocol) is not in the data"),
+                if counts_file {
+                    format!("column `{c}` of the counts format `{}` is not in the data (docs/counts.md)", counts::FORMAT)
+                } else {
+                    format!("column `{c}` (from `{key}` in the protocol) is not in the data")
+                },
                 Some(format!(
                     "the columns are: {}",
                     header
@@ -136,7 +186,7 @@ pub fn check_columns(
         }
     }
     if problems.is_empty() {
-        Ok(header)
+        Ok((header, counts_file))
     } else {
         Err(DataError(problems))
     }
@@ -155,45 +205,86 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
         .collect())
 }
 
-/// Read the data in one pass and reduce it to sufficient statistics. `data_override` replaces the
-/// protocol's `data.path` (a vendor running a clinic's protocol on its own extract).
-pub fn load(protocol: &Protocol, data_override: Option<&Path>) -> Result<Loaded, DataError> {
+/// The scanned data: the grouped table's cells and how to read them.
+struct Scanned {
+    path: PathBuf,
+    format: Format,
+    sha256: String,
+    key_columns: Vec<String>,
+    cells: Vec<scan::RawCell>,
+    reading: coding::Reading,
+}
+
+/// The scan of one run: the protocol's columns, or a counts submission's.
+fn scan_spec<'a>(
+    protocol: &'a Protocol,
+    path: &'a Path,
+    format: Format,
+    key_columns: &[String],
+    counts_file: bool,
+) -> scan::ScanSpec<'a> {
+    let c = &protocol.columns;
+    let score_probability = protocol
+        .scores
+        .as_ref()
+        .is_none_or(|s| s.scale == crate::protocol::ScoreScale::Probability);
+    if counts_file {
+        let mut keys = key_columns.to_vec();
+        keys.push(counts::FORMAT_COLUMN.into());
+        return scan::ScanSpec {
+            path,
+            format,
+            null_values: &protocol.data.null_values,
+            key_columns: keys,
+            decision: Some(counts::DECISION.into()),
+            score: None,
+            outcome: counts::OUTCOME.into(),
+            outcome_at_least: None,
+            count: Some(counts::N.into()),
+            weight: None,
+            score_probability,
+            keep_scores: false,
+            need: None,
+            score_table: protocol.scores.is_some(),
+        };
+    }
+    scan::ScanSpec {
+        path,
+        format,
+        null_values: &protocol.data.null_values,
+        key_columns: key_columns.to_vec(),
+        decision: c.decision.clone(),
+        score: c.score.clone().map(|s| (s, c.threshold)),
+        outcome: c.outcome.clone(),
+        outcome_at_least: c.outcome_at_least,
+        count: c.count.clone(),
+        weight: c.weight.clone(),
+        score_probability,
+        keep_scores: protocol.scores.is_some(),
+        need: c.need.clone(),
+        score_table: false,
+    }
+}
+
+fn unreadable(path: &Path, e: impl std::fmt::Display) -> DataError {
+    DataError(vec![diag(
+        path,
+        None,
+        format!("cannot read the data: {e}"),
+        None,
+    )])
+}
+
+/// Check the columns, then make the one pass (hashing the file on one thread while polars scans
+/// it on the others).
+fn scan_data(protocol: &Protocol, data_override: Option<&Path>) -> Result<Scanned, DataError> {
     let path = data_override
         .map(Path::to_path_buf)
         .unwrap_or_else(|| protocol.data.path.clone());
     let format = format_of(&path, protocol.data.format);
-    check_columns(protocol, &path, format)?;
-
-    let mut key_columns: Vec<String> = protocol
-        .attributes
-        .iter()
-        .map(|a| a.column.clone())
-        .collect();
-    key_columns.sort();
-    key_columns.dedup();
-    let spec = scan::ScanSpec {
-        path: &path,
-        format,
-        null_values: &protocol.data.null_values,
-        key_columns: key_columns.clone(),
-        decision: protocol.columns.decision.clone(),
-        score: protocol
-            .columns
-            .score
-            .clone()
-            .map(|s| (s, protocol.columns.threshold)),
-        outcome: protocol.columns.outcome.clone(),
-        outcome_at_least: protocol.columns.outcome_at_least,
-        count: protocol.columns.count.clone(),
-        weight: protocol.columns.weight.clone(),
-        score_probability: protocol
-            .scores
-            .as_ref()
-            .is_none_or(|s| s.scale == crate::protocol::ScoreScale::Probability),
-        keep_scores: protocol.scores.is_some(),
-        need: protocol.columns.need.clone(),
-    };
-    // Hash the file on one thread while polars scans it on the others.
+    let (_, counts_file) = check_columns(protocol, &path, format)?;
+    let key_columns = counts::attribute_columns(protocol);
+    let spec = scan_spec(protocol, &path, format, &key_columns, counts_file);
     let (hash, cells) = std::thread::scope(|s| {
         let h = s.spawn(|| sha256_file(&path));
         let cells = scan::grouped_counts(&spec);
@@ -201,86 +292,149 @@ pub fn load(protocol: &Protocol, data_override: Option<&Path>) -> Result<Loaded,
     });
     let sha256 = match hash {
         Ok(Ok(h)) => h,
-        Ok(Err(e)) => {
-            return Err(DataError(vec![diag(
-                &path,
-                None,
-                format!("cannot read the data: {e}"),
-                None,
-            )]))
-        }
-        Err(_) => {
-            return Err(DataError(vec![diag(
-                &path,
-                None,
-                "hashing the data failed".into(),
-                None,
-            )]))
-        }
+        Ok(Err(e)) => return Err(unreadable(&path, e)),
+        Err(_) => return Err(unreadable(&path, "hashing failed")),
     };
-    let cells = cells.map_err(|e| {
-        DataError(vec![diag(
-            &path,
-            None,
-            format!("cannot read the data: {e}"),
-            None,
-        )])
-    })?;
+    let cells = cells.map_err(|e| unreadable(&path, e))?;
+    if counts_file {
+        let k = key_columns.len();
+        let bad: u64 = cells
+            .iter()
+            .filter(|c| c.keys[k].as_deref() != Some(counts::FORMAT))
+            .map(|c| c.count.max(1.0) as u64)
+            .sum();
+        if bad > 0 {
+            return Err(DataError(vec![diag(
+                &path,
+                None,
+                format!(
+                    "column `{}` must hold `{}` in every row ({bad} cases in other rows)",
+                    counts::FORMAT_COLUMN,
+                    counts::FORMAT
+                ),
+                Some(
+                    "this build reads counts submissions of format `counts/1` (docs/counts.md)"
+                        .into(),
+                ),
+            )]));
+        }
+    }
+    let reading = if counts_file {
+        counts::reading()
+    } else {
+        coding::Reading::of_protocol(protocol)
+    };
+    Ok(Scanned {
+        path,
+        format,
+        sha256,
+        key_columns,
+        cells,
+        reading,
+    })
+}
 
-    let decision_column = protocol
-        .columns
-        .decision
-        .clone()
-        .or_else(|| protocol.columns.score.clone())
-        .unwrap_or_default();
-    let stats =
-        coding::code(protocol, &key_columns, &cells, &decision_column).map_err(|problems| {
-            DataError(
-                problems
-                    .into_iter()
-                    .map(|p| {
-                        let line = if format == Format::Csv && p.locate {
-                            scan::first_line_with(
-                                &path,
-                                format,
-                                &protocol.data.null_values,
-                                &p.column,
-                                p.value.as_deref(),
-                            )
-                        } else {
-                            None
-                        };
-                        let rows = if p.rows == 1 {
-                            "1 row".to_string()
-                        } else {
-                            format!("{} rows", p.rows)
-                        };
-                        let first = line
-                            .map(|l| format!(", first at line {l}"))
-                            .unwrap_or_default();
-                        diag(
-                            &path,
-                            line.map(|l| l as usize),
-                            format!("{} ({rows}{first})", p.message),
-                            p.hint,
+/// Code the scanned cells, or turn every coding problem into a diagnostic naming the file, the
+/// column, the rows and (for CSV) the first line.
+fn code_scanned(protocol: &Protocol, s: &Scanned) -> Result<SufficientStats, DataError> {
+    coding::code(protocol, &s.key_columns, &s.cells, &s.reading).map_err(|problems| {
+        DataError(
+            problems
+                .into_iter()
+                .map(|p| {
+                    let line = if s.format == Format::Csv && p.locate {
+                        scan::first_line_with(
+                            &s.path,
+                            s.format,
+                            &protocol.data.null_values,
+                            &p.column,
+                            p.value.as_deref(),
                         )
-                    })
-                    .collect(),
-            )
-        })?;
+                    } else {
+                        None
+                    };
+                    let rows = if p.rows == 1 {
+                        "1 row".to_string()
+                    } else {
+                        format!("{} rows", p.rows)
+                    };
+                    let first = line
+                        .map(|l| format!(", first at line {l}"))
+                        .unwrap_or_default();
+                    diag(
+                        &s.path,
+                        line.map(|l| l as usize),
+                        format!("{} ({rows}{first})", p.message),
+                        p.hint,
+                    )
+                })
+                .collect(),
+        )
+    })
+}
+
+/// Read the data in one pass and reduce it to sufficient statistics. `data_override` replaces the
+/// protocol's `data.path` (a vendor running a clinic's protocol on its own extract). The data may
+/// be rows (one a case, or with the protocol's `columns.count`) or a counts submission.
+pub fn load(protocol: &Protocol, data_override: Option<&Path>) -> Result<Loaded, DataError> {
+    let scanned = scan_data(protocol, data_override)?;
+    let stats = code_scanned(protocol, &scanned)?;
     if stats.cases == 0 {
         return Err(DataError(vec![diag(
-            &path,
+            &scanned.path,
             None,
             "the data has no rows".into(),
             None,
         )]));
     }
     Ok(Loaded {
-        path,
-        format,
-        sha256,
-        counts_input: protocol.columns.count.is_some(),
+        counts_input: scanned.reading.counts_file || protocol.columns.count.is_some(),
+        path: scanned.path,
+        format: scanned.format,
+        sha256: scanned.sha256,
         stats,
     })
+}
+
+/// Read the rows in one pass, check them as `load` does, and reduce them to a counts submission
+/// (format `counts/1`, docs/counts.md).
+pub fn counts_table(
+    protocol: &Protocol,
+    data_override: Option<&Path>,
+) -> Result<(counts::Table, Loaded), DataError> {
+    let scanned = scan_data(protocol, data_override)?;
+    if scanned.reading.counts_file {
+        return Err(DataError(vec![diag(
+            &scanned.path,
+            None,
+            "the data is already a counts submission".into(),
+            Some(
+                "give `s1557 counts` the rows; `s1557 run` reads a counts submission as it is"
+                    .into(),
+            ),
+        )]));
+    }
+    if let Some(p) = counts_file_problems(protocol, &scanned.path)
+        .into_iter()
+        .find(|d| !d.message.contains("`s1557_n`"))
+    {
+        return Err(DataError(vec![p]));
+    }
+    let stats = code_scanned(protocol, &scanned)?;
+    let table = counts::table(
+        protocol,
+        &scanned.key_columns,
+        &scanned.cells,
+        &scanned.reading,
+    );
+    Ok((
+        table,
+        Loaded {
+            counts_input: protocol.columns.count.is_some(),
+            path: scanned.path,
+            format: scanned.format,
+            sha256: scanned.sha256,
+            stats,
+        },
+    ))
 }

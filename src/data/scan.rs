@@ -31,6 +31,19 @@ pub struct ScanSpec<'a> {
     pub keep_scores: bool,
     /// Keep every row's value of this column beside its score (the measure of need).
     pub need: Option<String>,
+    /// Read a counts submission's score table (the `s1557_score_*` columns) per cell.
+    pub score_table: bool,
+}
+
+/// One row of a counts submission's score table: the cases of one cell whose scores fall in one
+/// bin (`bin` missing: the cell's unscored cases).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TableRow {
+    pub bin: Option<f64>,
+    pub n: f64,
+    pub sum: f64,
+    pub min: f64,
+    pub max: f64,
 }
 
 /// One cell of the grouped table: the raw texts of the key columns and how many cases carry them.
@@ -55,6 +68,8 @@ pub struct RawCell {
     pub weight_sq_sum: f64,
     /// Rows whose weight is missing, negative or not finite.
     pub bad_weights: u64,
+    /// The cell's score table rows (a counts submission with scores), in no particular order.
+    pub table: Vec<TableRow>,
 }
 
 /// The column names of a data file (after polars' header parsing).
@@ -259,6 +274,22 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
         }
     }
 
+    if spec.score_table {
+        use super::counts::{SCORE_BIN, SCORE_MAX, SCORE_MIN, SCORE_SUM};
+        let f = |c: &str| col(c).cast(DataType::Float64);
+        aggs.push(
+            as_struct(vec![
+                f(SCORE_BIN).alias("b"),
+                f(spec.count.as_deref().unwrap_or_default()).alias("n"),
+                f(SCORE_SUM).alias("s"),
+                f(SCORE_MIN).alias("lo"),
+                f(SCORE_MAX).alias("hi"),
+            ])
+            .implode(false)
+            .alias("__table"),
+        );
+    }
+
     let df = lf
         .group_by(keys)
         .agg(aggs)
@@ -296,6 +327,12 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     };
     let mut scores = scores.into_iter();
     let mut needs = needs.into_iter();
+    let mut tables = if spec.score_table {
+        table_rows(&df)?
+    } else {
+        vec![vec![]; height]
+    }
+    .into_iter();
 
     // The grouped table comes in no fixed order; sums over its cells (weights, scores) depend on
     // order, so the cells are sorted by their texts and the same input gives the same bytes.
@@ -313,6 +350,7 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
             weight_sum: w[r],
             weight_sq_sum: w2[r],
             bad_weights: bad_w[r] as u64,
+            table: tables.next().unwrap_or_default(),
         })
         .collect();
     cells.sort_by(|x, y| {
@@ -341,6 +379,42 @@ fn weight_sums(df: &DataFrame) -> PolarsResult<(Vec<f64>, Vec<f64>)> {
         squares.push(v.iter().map(|x| x * x).sum());
     }
     Ok((sums, squares))
+}
+
+/// The score table rows of each cell of the grouped table (missing numbers as NaN, a missing
+/// bin as `None`).
+fn table_rows(df: &DataFrame) -> PolarsResult<Vec<Vec<TableRow>>> {
+    let lists = df
+        .column("__table")?
+        .as_materialized_series()
+        .list()?
+        .clone();
+    let values = |s: &Series| -> PolarsResult<Vec<Option<f64>>> {
+        let f = s.cast(&DataType::Float64)?;
+        Ok(f.f64()?.iter().collect())
+    };
+    let mut out = Vec::with_capacity(lists.len());
+    for cell in lists.series_iter() {
+        let Some(cell) = cell else {
+            out.push(vec![]);
+            continue;
+        };
+        let fields = cell.struct_()?.fields_as_series();
+        let cols: Vec<Vec<Option<f64>>> = fields.iter().map(values).collect::<PolarsResult<_>>()?;
+        let nan = |v: Option<f64>| v.unwrap_or(f64::NAN);
+        out.push(
+            (0..cell.len())
+                .map(|i| TableRow {
+                    bin: cols[0][i],
+                    n: nan(cols[1][i]),
+                    sum: nan(cols[2][i]),
+                    min: nan(cols[3][i]),
+                    max: nan(cols[4][i]),
+                })
+                .collect(),
+        );
+    }
+    Ok(out)
 }
 
 /// The kept scores (and needs) of each cell of the grouped table.
@@ -475,4 +549,27 @@ pub fn csv_to_parquet(csv: &Path, parquet: &Path) -> PolarsResult<()> {
     let file = std::fs::File::create(parquet)?;
     ParquetWriter::new(file).finish(&mut df)?;
     Ok(())
+}
+
+/// A column of a table to write: its name and values.
+pub enum OutColumn {
+    Text(String, Vec<Option<String>>),
+    Int(String, Vec<Option<i64>>),
+    Float(String, Vec<Option<f64>>),
+}
+
+/// Write a table of columns as a Parquet file's bytes.
+pub fn parquet_bytes(columns: Vec<OutColumn>) -> PolarsResult<Vec<u8>> {
+    let cols: Vec<Column> = columns
+        .into_iter()
+        .map(|c| match c {
+            OutColumn::Text(n, v) => Column::new(n.as_str().into(), v),
+            OutColumn::Int(n, v) => Column::new(n.as_str().into(), v),
+            OutColumn::Float(n, v) => Column::new(n.as_str().into(), v),
+        })
+        .collect();
+    let mut df = DataFrame::new_infer_height(cols)?;
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf).finish(&mut df)?;
+    Ok(buf)
 }

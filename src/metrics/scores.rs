@@ -14,7 +14,7 @@ use super::{interval, rate, Estimate};
 use crate::protocol::{Analysis, ScoreAnalysis, ScoreMetric, ScoreScale};
 use crate::stats::means::Running;
 use crate::stats::{auroc, calibration, dist, grouped, means, Ci, Undefined};
-use crate::suffstats::{AttributeCounts, ScoreSample};
+use crate::suffstats::{AttributeCounts, ScoreSample, ScoreTable};
 
 /// Everything computed from the scores.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -30,6 +30,9 @@ pub struct ScoreResults {
     pub attributes: Vec<ScoreAttribute>,
     pub operating_points: Vec<OperatingPoint>,
     pub comparisons: Vec<ScoreComparison>,
+    /// How finely the scores are known, when they come from a counts submission's score table.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub source: Option<ScoreSource>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -936,5 +939,110 @@ pub fn compute(
         attributes: out_attributes,
         operating_points: operating,
         comparisons,
+        source: sample.table.as_ref().map(|t| source(t, sa)),
+    }
+}
+
+/// Which score analyses a counts submission's score table gives exactly, which at the table's
+/// resolution (with a bound where one is known), and which it cannot give.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ScoreSource {
+    pub table: ScoreTable,
+    pub exact: Vec<String>,
+    pub binned: Vec<BinnedAnalysis>,
+    pub unavailable: Vec<String>,
+}
+
+/// An analysis computed at the table's resolution, and how far it can be from the rows' value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct BinnedAnalysis {
+    pub analysis: String,
+    pub bound: String,
+}
+
+/// State what a score table resolves: every analysis is exact when each row holds one score
+/// value; otherwise AUROC is within each group's bound, Brier understates by at most a quarter of
+/// the largest spread squared, O/E stays exact (the sums travel), reliability bins are exact where
+/// the table's bins nest in them, and the rest are at the bin resolution.
+pub fn source(table: &ScoreTable, sa: &ScoreAnalysis) -> ScoreSource {
+    let single = table.rows_with_spread == 0;
+    let (mut exact, mut binned) = (vec![], vec![]);
+    let mut put = |name: String, ok: bool, bound: String| {
+        if ok {
+            exact.push(name);
+        } else {
+            binned.push(BinnedAnalysis {
+                analysis: name,
+                bound,
+            });
+        }
+    };
+    let k = 1.0 / table.bin_width;
+    if sa.wants(ScoreMetric::Auroc) {
+        put(
+            "auroc".into(),
+            single,
+            "each group's `auroc_bounds` entry".into(),
+        );
+    }
+    if sa.wants(ScoreMetric::AveragePrecision) {
+        put(
+            "average_precision".into(),
+            single,
+            format!("at the bin resolution ({})", table.bin_width),
+        );
+    }
+    if sa.wants(ScoreMetric::Calibration) {
+        put("oe_ratio".into(), true, String::new());
+        put(
+            "brier".into(),
+            single,
+            format!(
+                "the table's Brier score is at most {:.2e} below the rows'",
+                table.max_spread.powi(2) / 4.0
+            ),
+        );
+        let nested = (k / sa.reliability_bins as f64).fract() == 0.0;
+        put(
+            "reliability_bins".into(),
+            single || nested,
+            format!("at the bin resolution ({})", table.bin_width),
+        );
+        put(
+            "ece".into(),
+            single || nested,
+            format!("at the bin resolution ({})", table.bin_width),
+        );
+        for m in ["calibration_in_the_large", "calibration_slope"] {
+            put(
+                m.into(),
+                single,
+                format!(
+                    "at the bin resolution ({}); no closed bound",
+                    table.bin_width
+                ),
+            );
+        }
+    }
+    for &t in &sa.thresholds {
+        let on_edge = (t * k).fract() == 0.0;
+        put(
+            format!("threshold {t}"),
+            single || on_edge,
+            format!("cases in the bin holding {t}"),
+        );
+    }
+    for &p in &sa.top_percent {
+        put(
+            format!("top_percent {p}"),
+            single,
+            "cases in the bin holding the cut-off".into(),
+        );
+    }
+    ScoreSource {
+        table: table.clone(),
+        exact,
+        binned,
+        unavailable: vec!["need_at_equal_score: format counts/1 carries no measure of need".into()],
     }
 }

@@ -364,6 +364,10 @@ pub struct ScoreAnalysis {
     pub top_percent: Vec<f64>,
     /// Quantile bins of the score (over all rows) within which need is compared.
     pub equal_score_bins: usize,
+    /// The width of the score bins of a counts submission (`s1557 counts`, `s1557 sql`): a
+    /// case's score falls in bin `floor(score / bin_width)`. `None` on an arbitrary scale when
+    /// the protocol does not set it (then no counts submission can carry the score).
+    pub bin_width: Option<f64>,
 }
 
 impl ScoreAnalysis {
@@ -459,6 +463,9 @@ pub struct Protocol {
 pub const DEFAULT_POSITIVE: [&str; 5] = ["1", "true", "yes", "y", "1.0"];
 pub const DEFAULT_NEGATIVE: [&str; 5] = ["0", "false", "no", "n", "0.0"];
 /// Default cell texts read as missing (besides an empty cell).
+/// The default score bin width of a counts submission on a probability scale.
+pub const DEFAULT_BIN_WIDTH: f64 = 0.001;
+
 pub const DEFAULT_NULL_VALUES: [&str; 3] = ["NA", "N/A", "null"];
 
 /// Hex SHA-256 of bytes.
@@ -1265,6 +1272,7 @@ impl Validator<'_> {
             thresholds: vec![],
             top_percent: vec![],
             equal_score_bins: 10,
+            bin_width: None,
         };
         if let Some(v) = self.choose(
             &raw.scale,
@@ -1391,6 +1399,32 @@ impl Validator<'_> {
                 }
             }
             out.top_percent = t.get_ref().clone();
+        }
+        if out.scale == ScoreScale::Probability {
+            out.bin_width = Some(DEFAULT_BIN_WIDTH);
+        }
+        if let Some(w) = &raw.bin_width {
+            let v = *w.get_ref();
+            if !(v.is_finite() && v > 0.0) {
+                self.error(
+                    w,
+                    format!("`bin_width` is {v}; expected a positive number"),
+                    Some("e.g. 0.001 for a probability, 1 for a whole-number score".into()),
+                );
+            } else if out.scale == ScoreScale::Probability && v > 0.1 {
+                self.error(
+                    w,
+                    format!(
+                        "`bin_width` {v} is too coarse for a probability; expected at most 0.1"
+                    ),
+                    Some(
+                        "0.001 (the default) keeps every reported figure at the report's precision"
+                            .into(),
+                    ),
+                );
+            } else {
+                out.bin_width = Some(v);
+            }
         }
         if columns.need.is_some() && !out.wants(ScoreMetric::NeedAtEqualScore) {
             self.error_nowhere(

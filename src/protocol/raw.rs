@@ -146,4 +146,5 @@ pub struct RawScores {
     pub thresholds: Option<Spanned<Vec<f64>>>,
     pub top_percent: Option<Spanned<Vec<f64>>>,
     pub equal_score_bins: Option<Spanned<i64>>,
+    pub bin_width: Option<Spanned<f64>>,
 }

@@ -1,0 +1,332 @@
+//! The counts submission, format `counts/1`: the sufficient statistics of a run as a small
+//! table a vendor or a SQL engine can produce without sharing rows (docs/counts.md).
+//!
+//! One row per combination of the protocol's attribute columns (raw site codes, mapped by `run`
+//! as for rows), the decision and the outcome (coded `true`/`false`), and, when the protocol has
+//! `[scores]`, the score bin `floor(score × (1 / bin_width))` (missing: no score). Each row carries its
+//! case count and, with a score, the sum, minimum and maximum of its scores. A bin whose minimum
+//! equals its maximum holds one score value exactly; the others are resolved to their mean.
+
+use std::collections::BTreeMap;
+
+use crate::protocol::Protocol;
+
+use super::coding::Reading;
+use super::scan::RawCell;
+
+/// The column naming the format and its version; every row holds [`FORMAT`].
+pub const FORMAT_COLUMN: &str = "s1557_format";
+/// The format and version this build reads and writes.
+pub const FORMAT: &str = "counts/1";
+/// Cases in the row.
+pub const N: &str = "s1557_n";
+/// The decision, `true` or `false`.
+pub const DECISION: &str = "s1557_decision";
+/// The outcome, `true` or `false`.
+pub const OUTCOME: &str = "s1557_outcome";
+/// The score bin, `floor(score × (1 / bin_width))`; missing for cases without a score.
+pub const SCORE_BIN: &str = "s1557_score_bin";
+/// Sum, minimum and maximum of the row's scores.
+pub const SCORE_SUM: &str = "s1557_score_sum";
+pub const SCORE_MIN: &str = "s1557_score_min";
+pub const SCORE_MAX: &str = "s1557_score_max";
+
+/// Whether a header is a counts submission's.
+pub fn is_counts_header(header: &[String]) -> bool {
+    header.iter().any(|h| h == N)
+}
+
+/// The columns a counts submission for `protocol` has, in order: the format, the attribute
+/// columns (sorted, once each), decision, outcome, then the score columns when `[scores]` asks.
+pub fn columns(protocol: &Protocol) -> Vec<String> {
+    let mut out = vec![FORMAT_COLUMN.to_string()];
+    out.extend(attribute_columns(protocol));
+    out.extend([DECISION, OUTCOME].map(String::from));
+    if protocol.scores.is_some() {
+        out.push(SCORE_BIN.into());
+    }
+    out.push(N.into());
+    if protocol.scores.is_some() {
+        out.extend([SCORE_SUM, SCORE_MIN, SCORE_MAX].map(String::from));
+    }
+    out
+}
+
+/// The protocol's attribute columns, sorted, once each (the grouping keys).
+pub fn attribute_columns(protocol: &Protocol) -> Vec<String> {
+    let mut keys: Vec<String> = protocol
+        .attributes
+        .iter()
+        .map(|a| a.column.clone())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// How a counts submission's decision and outcome are read.
+pub fn reading() -> Reading {
+    Reading {
+        decision_column: DECISION.into(),
+        outcome_column: OUTCOME.into(),
+        decision_from_score: false,
+        decision_coded: true,
+        outcome_coded: true,
+        counts_file: true,
+    }
+}
+
+/// One row of a counts submission.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub keys: Vec<Option<String>>,
+    pub decision: bool,
+    pub outcome: bool,
+    pub bin: Option<i64>,
+    pub n: u64,
+    /// Sum, minimum and maximum of the scores (`None` without a score).
+    pub score: Option<(f64, f64, f64)>,
+}
+
+/// The table of a counts submission, its rows sorted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub key_columns: Vec<String>,
+    pub with_scores: bool,
+    pub rows: Vec<Row>,
+}
+
+/// Reduce the scanned rows (each cell with its kept scores) to the counts table. The cells
+/// must have been coded without problems (`coding::code`), so every decision and outcome reads.
+pub fn table(
+    protocol: &Protocol,
+    key_columns: &[String],
+    cells: &[RawCell],
+    reading: &Reading,
+) -> Table {
+    let width = protocol.scores.as_ref().and_then(|s| s.bin_width);
+    let with_scores = protocol.scores.is_some();
+    type Key = (Vec<Option<String>>, bool, bool, Option<i64>);
+    let mut acc: BTreeMap<Key, (u64, Vec<f64>)> = BTreeMap::new();
+    for cell in cells {
+        let (Some(d), Some(o)) = reading.booleans(protocol, cell) else {
+            continue;
+        };
+        let keys = banded_keys(protocol, key_columns, &cell.keys);
+        let key = |bin| (keys.clone(), d, o, bin);
+        match (with_scores, width) {
+            (true, Some(w)) => {
+                for &s in &cell.scores {
+                    let bin = s.is_finite().then(|| bin_of(s, w));
+                    let e = acc.entry(key(bin)).or_default();
+                    e.0 += 1;
+                    if bin.is_some() {
+                        e.1.push(s);
+                    }
+                }
+            }
+            _ => acc.entry(key(None)).or_default().0 += cell.count.max(0.0).round() as u64,
+        }
+    }
+    let rows = acc
+        .into_iter()
+        .map(|((keys, decision, outcome, bin), (n, mut scores))| {
+            // Sorted before summing, so the sum does not depend on the order rows arrived in.
+            scores.sort_by(f64::total_cmp);
+            let score = bin.map(|_| {
+                (
+                    scores.iter().sum(),
+                    scores.first().copied().unwrap_or(f64::NAN),
+                    scores.last().copied().unwrap_or(f64::NAN),
+                )
+            });
+            Row {
+                keys,
+                decision,
+                outcome,
+                bin,
+                n,
+                score,
+            }
+        })
+        .collect();
+    Table {
+        key_columns: key_columns.to_vec(),
+        with_scores,
+        rows,
+    }
+}
+
+/// The multiplier of a bin width: a score's bin is `floor(score × multiplier)`. Multiplying by
+/// 1000 places a score of 0.3 in bin 300 where dividing by 0.001 would give 299.99999999999994.
+pub fn multiplier(width: f64) -> f64 {
+    1.0 / width
+}
+
+/// The cell's keys with every age in years replaced by the lower bound of its band, so a counts
+/// submission shows no age beyond its band (HIPAA Safe Harbor top-codes 90 and over) and `run`
+/// codes it to the same band. Missing and non-numeric ages are kept as they are.
+fn banded_keys(
+    protocol: &Protocol,
+    key_columns: &[String],
+    keys: &[Option<String>],
+) -> Vec<Option<String>> {
+    let mut out = keys.to_vec();
+    for a in &protocol.attributes {
+        let crate::protocol::Coding::AgeYears { bounds, .. } = &a.coding else {
+            continue;
+        };
+        let Some(i) = key_columns.iter().position(|c| c == &a.column) else {
+            continue;
+        };
+        let unknown = a.groups.len() - 1;
+        if let Ok(g) = super::coding::code_value(a, &protocol.data.null_values, keys[i].as_deref())
+        {
+            if g != unknown {
+                out[i] = Some(bounds[g].to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The bin of a score: `floor(score × (1 / width))`, in doubles, as the SQL query computes it.
+pub fn bin_of(score: f64, width: f64) -> i64 {
+    (score * multiplier(width)).floor() as i64
+}
+
+/// The table as CSV text: the header of [`columns`], missing values empty, numbers in their
+/// shortest round-trip form.
+pub fn to_csv(t: &Table) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(vec![]);
+    let mut header = vec![FORMAT_COLUMN.to_string()];
+    header.extend(t.key_columns.iter().cloned());
+    header.extend([DECISION, OUTCOME].map(String::from));
+    if t.with_scores {
+        header.push(SCORE_BIN.into());
+    }
+    header.push(N.into());
+    if t.with_scores {
+        header.extend([SCORE_SUM, SCORE_MIN, SCORE_MAX].map(String::from));
+    }
+    w.write_record(&header)?;
+    for r in &t.rows {
+        let mut rec: Vec<String> = vec![FORMAT.into()];
+        rec.extend(r.keys.iter().map(|k| k.clone().unwrap_or_default()));
+        rec.push(r.decision.to_string());
+        rec.push(r.outcome.to_string());
+        if t.with_scores {
+            rec.push(r.bin.map(|b| b.to_string()).unwrap_or_default());
+        }
+        rec.push(r.n.to_string());
+        if t.with_scores {
+            match r.score {
+                Some((s, lo, hi)) => rec.extend([s, lo, hi].map(|x| x.to_string())),
+                None => rec.extend([String::new(), String::new(), String::new()]),
+            }
+        }
+        w.write_record(&rec)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The table as a Parquet file's bytes: key columns as text, the bin as a 64-bit integer, the
+/// count as a 64-bit integer, the score sums as doubles.
+pub fn to_parquet(t: &Table) -> Result<Vec<u8>, String> {
+    use super::scan::OutColumn;
+    let n = t.rows.len();
+    let mut cols = vec![OutColumn::Text(
+        FORMAT_COLUMN.into(),
+        vec![Some(FORMAT.to_string()); n],
+    )];
+    for (i, k) in t.key_columns.iter().enumerate() {
+        cols.push(OutColumn::Text(
+            k.clone(),
+            t.rows.iter().map(|r| r.keys[i].clone()).collect(),
+        ));
+    }
+    let flag = |f: fn(&Row) -> bool| t.rows.iter().map(|r| Some(f(r).to_string())).collect();
+    cols.push(OutColumn::Text(DECISION.into(), flag(|r| r.decision)));
+    cols.push(OutColumn::Text(OUTCOME.into(), flag(|r| r.outcome)));
+    if t.with_scores {
+        cols.push(OutColumn::Int(
+            SCORE_BIN.into(),
+            t.rows.iter().map(|r| r.bin).collect(),
+        ));
+    }
+    cols.push(OutColumn::Int(
+        N.into(),
+        t.rows.iter().map(|r| Some(r.n as i64)).collect(),
+    ));
+    if t.with_scores {
+        let part = |f: fn((f64, f64, f64)) -> f64| -> Vec<Option<f64>> {
+            t.rows.iter().map(|r| r.score.map(f)).collect()
+        };
+        cols.push(OutColumn::Float(SCORE_SUM.into(), part(|s| s.0)));
+        cols.push(OutColumn::Float(SCORE_MIN.into(), part(|s| s.1)));
+        cols.push(OutColumn::Float(SCORE_MAX.into(), part(|s| s.2)));
+    }
+    super::scan::parquet_bytes(cols).map_err(|e| e.to_string())
+}
+
+/// What is wrong with a cell's score table rows, if anything: a score missing beside its bin, a
+/// minimum above the maximum, a mean outside them, scores in another bin than the row's, or
+/// scores that are not probabilities on a probability scale.
+pub fn table_problem(
+    rows: &[super::scan::TableRow],
+    width: f64,
+    probability: bool,
+) -> Option<String> {
+    for r in rows {
+        let Some(bin) = r.bin else { continue };
+        if !(r.sum.is_finite() && r.min.is_finite() && r.max.is_finite()) {
+            return Some(format!(
+                "a row with a `{SCORE_BIN}` has no finite `{SCORE_SUM}`, `{SCORE_MIN}` or `{SCORE_MAX}`"
+            ));
+        }
+        if r.min > r.max {
+            return Some(format!("`{SCORE_MIN}` is above `{SCORE_MAX}`"));
+        }
+        let mean = r.sum / r.n;
+        let slack = 1e-9 * r.max.abs().max(r.min.abs()).max(1.0);
+        if r.n > 0.0 && !(mean >= r.min - slack && mean <= r.max + slack) {
+            return Some(format!(
+                "`{SCORE_SUM}` / `{N}` lies outside [`{SCORE_MIN}`, `{SCORE_MAX}`]"
+            ));
+        }
+        if probability && (r.min < 0.0 || r.max > 1.0) {
+            return Some("scores outside [0, 1] on a probability scale".into());
+        }
+        if bin != bin_of(r.min, width) as f64 || bin != bin_of(r.max, width) as f64 {
+            return Some(format!(
+                "scores outside their row's bin: `{SCORE_BIN}` must be floor(score × {}), from the protocol's `bin_width` {width}",
+                multiplier(width)
+            ));
+        }
+    }
+    None
+}
+
+/// A cell's cases with a score, each at its bin's value (the one score of a bin whose minimum
+/// equals its maximum, else the bin's mean), sorted; and its cases without a score.
+pub fn expand(rows: &[super::scan::TableRow]) -> (Vec<f64>, u64) {
+    let mut scores = Vec::new();
+    let mut unscored = 0u64;
+    for r in rows {
+        let n = r.n.max(0.0) as usize;
+        if r.bin.is_none() {
+            unscored += n as u64;
+            continue;
+        }
+        let v = if r.min == r.max {
+            r.min
+        } else {
+            (r.sum / r.n).clamp(r.min, r.max)
+        };
+        scores.extend(std::iter::repeat_n(v, n));
+    }
+    scores.sort_by(f64::total_cmp);
+    (scores, unscored)
+}

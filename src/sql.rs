@@ -1,0 +1,219 @@
+//! `s1557 sql`: one query that computes a protocol's counts submission (format `counts/1`,
+//! docs/counts.md) inside a site's own engine, from a table with the protocol's columns. Its
+//! result has exactly the columns `s1557 counts` writes and the same rows, so it can be saved
+//! and given to `s1557 run`. Pure text: reads the protocol, touches nothing else.
+//!
+//! The query mirrors the rows path: the protocol's null values and empty texts are missing,
+//! ages become the lower bound of their band, the decision and outcome are coded `true`/`false`
+//! by the protocol's values (a value in neither list passes through, so `run` names it), and the
+//! score's bin is `floor(score × (1 / bin_width))` in doubles.
+
+use crate::data::counts;
+use crate::protocol::{Coding, DecisionType, Protocol};
+
+/// The SQL dialects the query is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dialect {
+    Ansi,
+    Spark,
+    Duckdb,
+    Postgres,
+}
+
+impl Dialect {
+    fn ident(self, name: &str) -> String {
+        match self {
+            Dialect::Spark => format!("`{}`", name.replace('`', "``")),
+            _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Dialect::Spark => "STRING",
+            Dialect::Postgres => "TEXT",
+            Dialect::Ansi | Dialect::Duckdb => "VARCHAR",
+        }
+    }
+
+    fn double(self) -> &'static str {
+        match self {
+            Dialect::Spark | Dialect::Duckdb => "DOUBLE",
+            Dialect::Ansi | Dialect::Postgres => "DOUBLE PRECISION",
+        }
+    }
+
+    /// A string literal (Spark also reads backslash escapes).
+    fn lit(self, s: &str) -> String {
+        let s = s.replace('\'', "''");
+        match self {
+            Dialect::Spark => format!("'{}'", s.replace('\\', "\\\\")),
+            _ => format!("'{s}'"),
+        }
+    }
+
+    /// A number as a double, written so every engine reads the same double.
+    fn number(self, x: f64) -> String {
+        format!("CAST({} AS {})", self.lit(&format!("{x:?}")), self.double())
+    }
+
+    /// Cast text to a double; a lenient cast where the engine has one (a non-number is missing,
+    /// and `run` then names it).
+    fn to_double(self, e: &str) -> String {
+        match self {
+            Dialect::Spark | Dialect::Duckdb => format!("TRY_CAST({e} AS {})", self.double()),
+            _ => format!("CAST({e} AS {})", self.double()),
+        }
+    }
+
+    fn list(self, values: &[String]) -> String {
+        values
+            .iter()
+            .map(|v| self.lit(v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A column already read as text by the query's first step.
+fn text(d: Dialect, _protocol: &Protocol, column: &str) -> String {
+    d.ident(column)
+}
+
+/// A column as text with the protocol's null values (and the empty text) missing.
+fn read_text(d: Dialect, protocol: &Protocol, column: &str) -> String {
+    let x = format!("CAST({} AS {})", d.ident(column), d.text());
+    let mut nulls = protocol.data.null_values.clone();
+    nulls.push(String::new());
+    format!(
+        "CASE WHEN {x} IN ({}) THEN NULL ELSE {x} END",
+        d.list(&nulls)
+    )
+}
+
+/// A yes/no column coded `true`/`false` by the protocol's values; other values pass through.
+fn yes_no(d: Dialect, protocol: &Protocol, column: &str) -> String {
+    let x = text(d, protocol, column);
+    let lower =
+        |v: &[String]| -> Vec<String> { v.iter().map(|s| s.to_ascii_lowercase()).collect() };
+    let t = format!("LOWER(TRIM({x}))");
+    format!(
+        "CASE WHEN {t} IN ({}) THEN 'true' WHEN {t} IN ({}) THEN 'false' ELSE {x} END",
+        d.list(&lower(&protocol.positive_values)),
+        d.list(&lower(&protocol.negative_values))
+    )
+}
+
+/// `column >= t` coded `true`/`false`, missing where the column is not a number.
+fn at_least(d: Dialect, protocol: &Protocol, column: &str, t: f64) -> String {
+    let v = d.to_double(&text(d, protocol, column));
+    let t = d.number(t);
+    format!("CASE WHEN {v} >= {t} THEN 'true' WHEN {v} < {t} THEN 'false' END")
+}
+
+/// An attribute's column: its text, or for ages in years the lower bound of the band.
+fn key(d: Dialect, protocol: &Protocol, column: &str) -> String {
+    let x = text(d, protocol, column);
+    let age = protocol.attributes.iter().find_map(|a| match &a.coding {
+        Coding::AgeYears { bounds, missing } if a.column == column => Some((bounds, missing)),
+        _ => None,
+    });
+    let Some((bounds, missing)) = age else {
+        return x;
+    };
+    let v = d.to_double(&x);
+    let mut s = String::from("CASE");
+    if !missing.is_empty() {
+        let m: Vec<String> = missing.iter().cloned().collect();
+        s += &format!(" WHEN {x} IN ({}) THEN {x}", d.list(&m));
+    }
+    for b in bounds.iter().rev() {
+        s += &format!(
+            " WHEN {v} >= {} THEN {}",
+            d.number(*b as f64),
+            d.lit(&b.to_string())
+        );
+    }
+    s + &format!(" ELSE {x} END")
+}
+
+/// The query computing the counts submission of `protocol` from `table`.
+pub fn query(protocol: &Protocol, d: Dialect, table: &str) -> String {
+    let c = &protocol.columns;
+    let keys = counts::attribute_columns(protocol);
+    let mut inner: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{} AS {}", key(d, protocol, k), d.ident(k)))
+        .collect();
+    let decision = match (protocol.tool.decision_type, &c.decision, &c.score) {
+        (DecisionType::Binary, Some(col), _) => yes_no(d, protocol, col),
+        (_, _, Some(s)) => at_least(d, protocol, s, c.threshold.unwrap_or(0.5)),
+        _ => "NULL".into(),
+    };
+    inner.push(format!("{decision} AS {}", counts::DECISION));
+    let outcome = match c.outcome_at_least {
+        Some(t) => at_least(d, protocol, &c.outcome, t),
+        None => yes_no(d, protocol, &c.outcome),
+    };
+    inner.push(format!("{outcome} AS {}", counts::OUTCOME));
+    let n = match &c.count {
+        Some(_) => "SUM(CAST(s1557_count AS BIGINT))".to_string(),
+        None => "COUNT(*)".into(),
+    };
+    let mut group: Vec<String> = keys.iter().map(|k| d.ident(k)).collect();
+    group.extend([counts::DECISION, counts::OUTCOME].map(String::from));
+    let mut outer = vec![format!(
+        "{} AS {}",
+        d.lit(counts::FORMAT),
+        counts::FORMAT_COLUMN
+    )];
+    outer.extend(group.iter().cloned());
+    match (&protocol.scores, &c.score) {
+        (Some(sa), Some(score)) => {
+            let k = counts::multiplier(sa.bin_width.unwrap_or(1.0));
+            let s = d.to_double(&text(d, protocol, score));
+            inner.push(format!("{s} AS s1557_s"));
+            inner.push(format!(
+                "CAST(FLOOR({s} * {}) AS BIGINT) AS {}",
+                d.number(k),
+                counts::SCORE_BIN
+            ));
+            group.push(counts::SCORE_BIN.into());
+            outer.push(counts::SCORE_BIN.into());
+            outer.push(format!("{n} AS {}", counts::N));
+            outer.push(format!("SUM(s1557_s) AS {}", counts::SCORE_SUM));
+            outer.push(format!("MIN(s1557_s) AS {}", counts::SCORE_MIN));
+            outer.push(format!("MAX(s1557_s) AS {}", counts::SCORE_MAX));
+        }
+        _ => outer.push(format!("{n} AS {}", counts::N)),
+    }
+    // The first step reads every column the protocol uses as text, once.
+    let mut used: Vec<&String> = keys.iter().collect();
+    used.extend([&c.decision, &c.score].into_iter().flatten());
+    used.push(&c.outcome);
+    used.sort();
+    used.dedup();
+    let mut first: Vec<String> = used
+        .iter()
+        .map(|u| format!("{} AS {}", read_text(d, protocol, u), d.ident(u)))
+        .collect();
+    if let Some(col) = &c.count {
+        first.push(format!("{} AS s1557_count", d.ident(col)));
+    }
+    if c.count.is_some() {
+        inner.push("s1557_count".into());
+    }
+    let indent = |v: &[String]| v.join(",\n    ");
+    format!(
+        "-- s1557 counts submission, format {}, for protocol `{}` version {} (sha256 {}).\n-- Save the result as CSV or Parquet and run: s1557 run PROTOCOL --data FILE\nWITH s1557_text AS (\n  SELECT\n    {}\n  FROM {}\n), s1557_coded AS (\n  SELECT\n    {}\n  FROM s1557_text\n)\nSELECT\n    {}\nFROM s1557_coded\nGROUP BY\n    {}\n",
+        counts::FORMAT,
+        protocol.name,
+        protocol.protocol_version,
+        protocol.sha256,
+        indent(&first),
+        table,
+        indent(&inner),
+        indent(&outer),
+        indent(&group),
+    )
+}
