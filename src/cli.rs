@@ -11,7 +11,6 @@ use clap::{Parser, Subcommand};
 
 use crate::artifact::{self, write};
 use crate::data;
-use crate::metrics;
 use crate::protocol::{self, Protocol};
 use crate::report;
 use crate::triggers::Status;
@@ -24,6 +23,8 @@ pub const EXIT_REMEDIATE: u8 = 1;
 pub const EXIT_INPUT: u8 = 2;
 /// Output could not be written, or another failure.
 pub const EXIT_FAILURE: u8 = 3;
+/// `verify`: the artifact was read, and what it states differs from its recomputation.
+pub const EXIT_UNVERIFIED: u8 = 4;
 
 #[derive(Parser)]
 #[command(
@@ -97,6 +98,20 @@ enum Command {
         #[arg(long, default_value = "s1557_input")]
         table: String,
     },
+    /// Check a submitted artifact: recompute every number, status and the summary from its own
+    /// sufficient statistics (or from the data file) and name every difference.
+    Verify {
+        /// The artifact (artifact.json).
+        artifact: PathBuf,
+        /// The clinic's protocol: its hash must equal the artifact's, and it is used to recompute;
+        /// default the protocol text the artifact embeds.
+        #[arg(long)]
+        protocol: Option<PathBuf>,
+        /// The data file (rows or counts submission) the artifact was made from: its hash must
+        /// match, and the score analyses are recomputed from it too.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// Print the JSON Schema of artifact.json.
     Schema,
     /// Write the synthetic example data set (deterministic for a seed).
@@ -168,10 +183,21 @@ pub fn main() -> ExitCode {
             protocol,
             dialect,
             table,
-        } => load_protocol(&protocol).map(|p| {
+        } => load_protocol(&protocol).and_then(|p| {
+            if p.scores.as_ref().is_some_and(|s| s.bin_width.is_none()) {
+                return Err(Failure::input(format!(
+                    "`{}`: the score's scale is `arbitrary` and [scores] sets no `bin_width`, so the counts cannot carry it; set `bin_width` (1 for a whole-number score such as deciles)",
+                    protocol.display()
+                )));
+            }
             print!("{}", crate::sql::query(&p, dialect, &table));
-            EXIT_OK
+            Ok(EXIT_OK)
         }),
+        Command::Verify {
+            artifact,
+            protocol,
+            data,
+        } => verify(&artifact, protocol.as_deref(), data.as_deref()),
         Command::Schema => {
             print!("{}", artifact::schema_json());
             Ok(EXIT_OK)
@@ -225,11 +251,9 @@ fn run(
             .unwrap_or_else(|| chrono::Utc::now().date_naive()),
     };
     let loaded = data::load(&protocol, data).map_err(Failure::input)?;
-    let results = metrics::compute(&loaded.stats, &protocol.analysis, protocol.scores.as_ref());
-    let art = artifact::build(
+    let art = crate::assemble::assemble(
         &protocol,
         &loaded,
-        results,
         &artifact::RunContext { as_of, suppress },
     );
     let json = artifact::to_json(&art);
@@ -293,13 +317,71 @@ fn counts(protocol_path: &Path, data: Option<&Path>, out: &Path) -> Result<u8, F
     Ok(EXIT_OK)
 }
 
+fn verify(path: &Path, protocol: Option<&Path>, data: Option<&Path>) -> Result<u8, Failure> {
+    let (stated, json) = artifact::read(path).map_err(Failure::input)?;
+    let protocol = match (protocol, &stated.protocol.text) {
+        (Some(p), _) => load_protocol(p)?,
+        (None, Some(text)) => {
+            let at = path.with_file_name(&stated.protocol.file);
+            protocol::parse(text, &at).map_err(|e| {
+                Failure::input(format!(
+                    "the protocol embedded in `{}` does not parse: {e}",
+                    path.display()
+                ))
+            })?
+        }
+        (None, None) => {
+            return Err(Failure::input(format!(
+                "`{}` (schema {}) carries no protocol text: pass --protocol",
+                path.display(),
+                stated.schema_version
+            )))
+        }
+    };
+    let evidence = match data {
+        Some(d) => Some(data::load(&protocol, Some(d)).map_err(Failure::input)?),
+        None => None,
+    };
+    let v = crate::verify::verify(&stated, &json, &protocol, evidence);
+    for n in &v.notes {
+        eprintln!("note: {n}");
+    }
+    if v.mismatches.is_empty() {
+        println!(
+            "verified: `{}` ({}, {} cases): every number, status and the summary recomputed to {:e}",
+            path.display(),
+            stated.tool.name,
+            stated.data.cases,
+            crate::verify::TOLERANCE
+        );
+        return Ok(EXIT_OK);
+    }
+    println!(
+        "not verified: `{}`: {} difference{} between what it states and its recomputation",
+        path.display(),
+        v.mismatches.len(),
+        if v.mismatches.len() == 1 { "" } else { "s" }
+    );
+    const SHOWN: usize = 50;
+    for m in v.mismatches.iter().take(SHOWN) {
+        println!(
+            "  {}: stated {}, recomputed {}",
+            m.path, m.stated, m.recomputed
+        );
+    }
+    if v.mismatches.len() > SHOWN {
+        println!("  … and {} more", v.mismatches.len() - SHOWN);
+    }
+    Ok(EXIT_UNVERIFIED)
+}
+
 fn validate(protocol_path: &Path, data: Option<&Path>) -> Result<u8, Failure> {
     let protocol = load_protocol(protocol_path)?;
     let loaded = data::load(&protocol, data).map_err(Failure::input)?;
     println!(
         "ok: `{}` is valid and `{}` reads as {} cases in {} attributes",
         protocol_path.display(),
-        loaded.path.display(),
+        data.map_or_else(|| protocol.data.path.display(), |d| d.display()),
         loaded.stats.cases,
         loaded.stats.attributes.len()
     );

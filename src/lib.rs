@@ -13,6 +13,7 @@
 //! to commands; `generate` makes the shipped example data.
 
 pub mod artifact;
+pub mod assemble;
 pub mod cli;
 pub mod data;
 pub mod generate;
@@ -24,3 +25,4 @@ pub mod starter;
 pub mod stats;
 pub mod suffstats;
 pub mod triggers;
+pub mod verify;

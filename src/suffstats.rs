@@ -125,6 +125,27 @@ pub struct StratifiedCounts {
     pub cells: Vec<StratumCounts>,
 }
 
+/// Where a run's evidence came from: the data file's name, SHA-256 and format, and whether it
+/// held rows or counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Source {
+    /// The data file's name.
+    pub file: String,
+    pub sha256: String,
+    /// `csv` or `parquet`.
+    pub format: String,
+    /// `rows` (one row a case) or `counts` (a frequency column or a counts submission).
+    pub input: String,
+}
+
+/// What a run knows of its data: where it came from and its sufficient statistics. Nothing after
+/// this touches the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    pub source: Source,
+    pub stats: SufficientStats,
+}
+
 /// Everything the statistics need from the data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SufficientStats {
@@ -136,9 +157,10 @@ pub struct SufficientStats {
     pub scores: Option<ScoreSample>,
 }
 
-/// The rows' scores, kept per cell of the grouped table. Discrimination, calibration and need at
-/// equal score are not functions of counts: they take every case's score, so a counts submission
-/// cannot have them. The scores are held once; `membership` says which group of each attribute a
+/// The scores, kept per cell of the grouped table (from rows, each case's score; from a counts
+/// submission's score table, each case at its bin's value, with `table` saying how fine that
+/// is). Discrimination, calibration and need at equal score take every case's score, not only
+/// the confusion counts. The scores are held once; `membership` says which group of each attribute a
 /// cell belongs to, so each group's scores are gathered when its turn comes.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ScoreSample {

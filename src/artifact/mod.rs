@@ -9,17 +9,17 @@ pub mod write;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::data::Loaded;
 use crate::metrics::scores::{OperatingPoint, ScoreAttribute, ScoreComparison, ScoreSource};
-use crate::metrics::{AttributeResult, Comparison, Results, StratifiedComparison};
-use crate::protocol::{
-    DecisionType, DifferenceInterval, Format, Protocol, RateInterval, RatioInterval,
-};
+use crate::metrics::{AttributeResult, Comparison, StratifiedComparison};
 use crate::suffstats::{AttributeCounts, StratifiedCounts};
-use crate::triggers::{self, Assessment, Status};
+use crate::triggers::{Assessment, Status};
 
 /// Version of the artifact's layout; bumped on any change to the schema.
-pub const SCHEMA_VERSION: &str = "1.1.0";
+pub const SCHEMA_VERSION: &str = "1.2.0";
+
+/// The schema versions `read` accepts: 1.1.0 lacks the embedded protocol text and the score
+/// source; everything else reads the same.
+pub const SUPPORTED_VERSIONS: [&str; 2] = ["1.1.0", "1.2.0"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Artifact {
@@ -71,7 +71,12 @@ pub struct ProtocolInfo {
     pub version: String,
     /// The protocol's file name.
     pub file: String,
+    /// SHA-256 of the protocol's text.
     pub sha256: String,
+    /// The protocol's text, so the artifact stands alone and `s1557 verify` can recompute it
+    /// (absent from artifacts of schema 1.1.0).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -211,211 +216,6 @@ pub struct RunContext {
     pub suppress: bool,
 }
 
-fn file_name(p: &std::path::Path) -> String {
-    p.file_name().map_or_else(
-        || p.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
-}
-
-/// Assemble the artifact from the run's parts.
-pub fn build(protocol: &Protocol, loaded: &Loaded, results: Results, ctx: &RunContext) -> Artifact {
-    let a = &protocol.analysis;
-    let comparisons: Vec<Finding> = results
-        .comparisons
-        .into_iter()
-        .map(|c| {
-            let assessment = triggers::assess(&c, &protocol.triggers, a);
-            Finding {
-                comparison: c,
-                assessment,
-            }
-        })
-        .collect();
-    let scores = results.scores.map(|r| ScoreSection {
-        scale: r.scale,
-        scored: r.scored,
-        unscored: r.unscored,
-        equal_score_bins: r.equal_score_bins,
-        attributes: r.attributes,
-        operating_points: r.operating_points,
-        source: r.source,
-        comparisons: r
-            .comparisons
-            .into_iter()
-            .map(|c| {
-                let assessment = triggers::assess_score(&c, &protocol.triggers, a);
-                ScoreFinding {
-                    comparison: c,
-                    assessment,
-                }
-            })
-            .collect(),
-    });
-    let score_findings: &[ScoreFinding] = scores.as_ref().map_or(&[], |s| &s.comparisons);
-    let statuses: Vec<Status> = comparisons
-        .iter()
-        .map(|f| f.assessment.status)
-        .chain(score_findings.iter().map(|f| f.assessment.status))
-        .collect();
-    let count = |s: Status| statuses.iter().filter(|&&x| x == s).count();
-    let summary = Summary {
-        overall: statuses
-            .iter()
-            .copied()
-            .max()
-            .unwrap_or(Status::NotAssessed),
-        remediate: count(Status::Remediate),
-        monitor: count(Status::Monitor),
-        insufficient_data: count(Status::InsufficientData),
-        pass: count(Status::Pass),
-        not_assessed: count(Status::NotAssessed),
-    };
-    let triggers_fired = comparisons
-        .iter()
-        .map(|f| (&f.assessment, &f.comparison.id))
-        .chain(
-            score_findings
-                .iter()
-                .map(|f| (&f.assessment, &f.comparison.id)),
-        )
-        .flat_map(|(assessment, id)| {
-            assessment
-                .verdicts
-                .iter()
-                .filter(|v| v.fired)
-                .map(move |v| Fired {
-                    trigger: v.trigger.clone(),
-                    comparison: id.clone(),
-                    status: v.status,
-                    action: protocol
-                        .triggers
-                        .iter()
-                        .find(|t| t.id == v.trigger)
-                        .map(|t| t.action.clone())
-                        .unwrap_or_default(),
-                })
-        })
-        .collect();
-    let band = |b: &Option<crate::protocol::Band>| {
-        b.map(|b| BandInfo {
-            min: b.min,
-            max: b.max,
-        })
-    };
-    let decision_rule = match (protocol.tool.decision_type, &protocol.columns.decision) {
-        (DecisionType::Binary, Some(d)) => format!("column `{d}`"),
-        _ => format!(
-            "`{}` >= {}",
-            protocol.columns.score.as_deref().unwrap_or(""),
-            protocol.columns.threshold.unwrap_or(0.5)
-        ),
-    };
-    Artifact {
-        schema_version: SCHEMA_VERSION.to_string(),
-        generator: Generator { name: "s1557".into(), version: env!("CARGO_PKG_VERSION").into() },
-        tool: ToolInfo {
-            name: protocol.tool.name.clone(),
-            vendor: protocol.tool.vendor.clone(),
-            version: protocol.tool.version.clone(),
-            intended_use: protocol.tool.intended_use.clone(),
-            decision_type: match protocol.tool.decision_type {
-                DecisionType::Binary => "binary".into(),
-                DecisionType::ScoreThreshold => "score_threshold".into(),
-            },
-            decision_rule,
-        },
-        protocol: ProtocolInfo {
-            name: protocol.name.clone(),
-            version: protocol.protocol_version.clone(),
-            file: file_name(&protocol.source),
-            sha256: protocol.sha256.clone(),
-        },
-        data: DataInfo {
-            file: file_name(&loaded.path),
-            sha256: loaded.sha256.clone(),
-            format: match loaded.format {
-                Format::Csv => "csv".into(),
-                Format::Parquet => "parquet".into(),
-            },
-            input: if loaded.counts_input { "counts".into() } else { "rows".into() },
-            cases: loaded.stats.cases,
-            period_start: protocol.data.period_start.map(|d| d.to_string()),
-            period_end: protocol.data.period_end.map(|d| d.to_string()),
-        },
-        run: RunInfo {
-            as_of: ctx.as_of.to_string(),
-            seed: a.seed,
-            confidence_level: a.confidence_level,
-            alpha: a.alpha,
-            correction: a.correction.name().into(),
-            power_target: a.power,
-            min_cell_size: a.min_cell_size,
-            family_size: results.family_size,
-        },
-        summary,
-        attributes: results.attributes,
-        comparisons,
-        stratified: results.stratified,
-        triggers: protocol
-            .triggers
-            .iter()
-            .map(|t| TriggerInfo {
-                id: t.id.clone(),
-                metric: t.metric.name().into(),
-                attributes: t.attributes.clone(),
-                ratio: band(&t.ratio),
-                difference: band(&t.difference),
-                severity: t.severity.name().into(),
-                action: t.action.clone(),
-            })
-            .collect(),
-        triggers_fired,
-        sufficient_statistics: loaded.stats.attributes.clone(),
-        stratified_statistics: loaded.stats.stratified.clone(),
-        scores,
-        suppression: Suppression {
-            applied: ctx.suppress,
-            min_cell_size: a.min_cell_size,
-            rule: format!(
-                "in shared outputs a group is withheld (its counts, rates, intervals, comparisons and detectable differences) when any of its four confusion counts is between 1 and {}; when that leaves one group of an attribute withheld, the smallest other group is withheld too; omnibus details are withheld for an attribute with a withheld group; statuses are kept",
-                a.min_cell_size.saturating_sub(1)
-            ),
-            applies_to: vec!["report.md".into(), "metrics.csv".into()],
-            note: "artifact.json keeps every count so the numbers can be verified; share it only under the data's own agreement".into(),
-        },
-        methods: Methods {
-            rate_interval: match a.rate_interval {
-                RateInterval::Wilson => "Wilson score",
-                RateInterval::ClopperPearson => "Clopper–Pearson (exact, central)",
-                RateInterval::Jeffreys => "Jeffreys (Brown, Cai & DasGupta boundary rule)",
-            }
-            .into(),
-            ratio_interval: match a.ratio_interval {
-                RatioInterval::Katz => "Katz log; Koopman score where a cell of the 2×2 table is empty",
-                RatioInterval::Koopman => "Koopman score",
-            }
-            .into(),
-            difference_interval: match a.difference_interval {
-                DifferenceInterval::Newcombe => "Newcombe hybrid score (method 10)",
-                DifferenceInterval::AgrestiCaffo => "Agresti–Caffo (one success and one failure added per group)",
-            }
-            .into(),
-            test: "Fisher's exact (two-sided, as scipy) when an expected cell is under 5, else the pooled two-proportion z-test".into(),
-            omnibus: "Pearson chi-square on the k×2 table of groups (no continuity correction); for ordered attributes also the Cochran–Armitage trend test".into(),
-            correction: format!("{} across all comparisons of the run", a.correction.name()),
-            power: "normal approximation, pooled null and unpooled alternative variance (Fleiss, Levin & Paik 2003), at alpha divided by the number of comparisons".into(),
-        },
-        attestation: Attestation {
-            statement: "I have reviewed these findings and the actions they call for under 45 CFR 92.210.".into(),
-            reviewer: None,
-            role: None,
-            date: None,
-            decision: None,
-        },
-    }
-}
-
 /// The artifact as pretty JSON with a final newline.
 pub fn to_json(a: &Artifact) -> String {
     let mut s = serde_json::to_string_pretty(a).unwrap_or_default();
@@ -429,4 +229,65 @@ pub fn schema_json() -> String {
     let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// Why an artifact could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("`{path}`: not JSON (line {line}, column {column}): {message}")]
+    Json {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("`{path}` has no `schema_version`: not an s1557 artifact")]
+    NoVersion { path: String },
+    #[error("`{path}` has schema version `{version}`; this build reads {}", SUPPORTED_VERSIONS.join(", "))]
+    Version { path: String, version: String },
+    #[error("`{path}` does not follow the artifact schema {version} (line {line}, column {column}): {message}")]
+    Schema {
+        path: String,
+        version: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+/// Read an artifact of a supported schema version: the typed artifact and the JSON exactly as
+/// written (for comparing what it states with what is recomputed).
+pub fn read(path: &std::path::Path) -> Result<(Artifact, serde_json::Value), ReadError> {
+    let p = path.display().to_string();
+    let text = fs_err::read_to_string(path).map_err(|source| ReadError::Io {
+        path: p.clone(),
+        source,
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| ReadError::Json {
+        path: p.clone(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    let version = value
+        .get("schema_version")
+        .and_then(|v| v.as_str())
+        .ok_or(ReadError::NoVersion { path: p.clone() })?
+        .to_string();
+    if !SUPPORTED_VERSIONS.contains(&version.as_str()) {
+        return Err(ReadError::Version { path: p, version });
+    }
+    let artifact: Artifact = serde_json::from_str(&text).map_err(|e| ReadError::Schema {
+        path: p.clone(),
+        version: version.clone(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    Ok((artifact, value))
 }

@@ -212,7 +212,11 @@ pub fn code(
         let count = cell.count.max(0.0).round() as u64;
         let rows = count.max(1);
         if cell.bad_counts > 0 {
-            let c = protocol.columns.count.as_deref().unwrap_or("count");
+            let c = if reading.counts_file {
+                super::counts::N
+            } else {
+                protocol.columns.count.as_deref().unwrap_or("count")
+            };
             note(
                 c,
                 None,

@@ -158,7 +158,8 @@ pub fn table(
 }
 
 /// The multiplier of a bin width: a score's bin is `floor(score × multiplier)`. Multiplying by
-/// 1000 places a score of 0.3 in bin 300 where dividing by 0.001 would give 299.99999999999994.
+/// 1000 places a score of 0.043 in bin 43 where dividing by 0.001 gives 42.99999999999999 (bin
+/// 42): of the 1,001 scores 0.000, 0.001, …, 1.000, division misplaces 126 and multiplication none.
 pub fn multiplier(width: f64) -> f64 {
     1.0 / width
 }

@@ -11,7 +11,7 @@ pub mod scan;
 use std::path::{Path, PathBuf};
 
 use crate::protocol::{Diagnostic, Format, Protocol};
-use crate::suffstats::SufficientStats;
+use crate::suffstats::{Evidence, Source, SufficientStats};
 
 /// Every problem found in the data.
 #[derive(Debug, thiserror::Error)]
@@ -24,17 +24,6 @@ fn render(diags: &[Diagnostic]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// The data of one run, reduced to its sufficient statistics.
-#[derive(Debug, Clone)]
-pub struct Loaded {
-    pub path: PathBuf,
-    pub format: Format,
-    pub sha256: String,
-    /// Whether the input was a counts submission (a frequency column) rather than one row a case.
-    pub counts_input: bool,
-    pub stats: SufficientStats,
 }
 
 /// The format of a data file: the protocol's, else by extension (`.parquet`, `.pq`), else CSV.
@@ -376,7 +365,7 @@ fn code_scanned(protocol: &Protocol, s: &Scanned) -> Result<SufficientStats, Dat
 /// Read the data in one pass and reduce it to sufficient statistics. `data_override` replaces the
 /// protocol's `data.path` (a vendor running a clinic's protocol on its own extract). The data may
 /// be rows (one a case, or with the protocol's `columns.count`) or a counts submission.
-pub fn load(protocol: &Protocol, data_override: Option<&Path>) -> Result<Loaded, DataError> {
+pub fn load(protocol: &Protocol, data_override: Option<&Path>) -> Result<Evidence, DataError> {
     let scanned = scan_data(protocol, data_override)?;
     let stats = code_scanned(protocol, &scanned)?;
     if stats.cases == 0 {
@@ -387,13 +376,26 @@ pub fn load(protocol: &Protocol, data_override: Option<&Path>) -> Result<Loaded,
             None,
         )]));
     }
-    Ok(Loaded {
-        counts_input: scanned.reading.counts_file || protocol.columns.count.is_some(),
-        path: scanned.path,
-        format: scanned.format,
-        sha256: scanned.sha256,
+    let counts_input = scanned.reading.counts_file || protocol.columns.count.is_some();
+    Ok(evidence(&scanned, counts_input, stats))
+}
+
+fn evidence(s: &Scanned, counts_input: bool, stats: SufficientStats) -> Evidence {
+    Evidence {
+        source: Source {
+            file: s.path.file_name().map_or_else(
+                || s.path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            sha256: s.sha256.clone(),
+            format: match s.format {
+                Format::Csv => "csv".into(),
+                Format::Parquet => "parquet".into(),
+            },
+            input: if counts_input { "counts" } else { "rows" }.into(),
+        },
         stats,
-    })
+    }
 }
 
 /// Read the rows in one pass, check them as `load` does, and reduce them to a counts submission
@@ -401,7 +403,7 @@ pub fn load(protocol: &Protocol, data_override: Option<&Path>) -> Result<Loaded,
 pub fn counts_table(
     protocol: &Protocol,
     data_override: Option<&Path>,
-) -> Result<(counts::Table, Loaded), DataError> {
+) -> Result<(counts::Table, Evidence), DataError> {
     let scanned = scan_data(protocol, data_override)?;
     if scanned.reading.counts_file {
         return Err(DataError(vec![diag(
@@ -427,14 +429,6 @@ pub fn counts_table(
         &scanned.cells,
         &scanned.reading,
     );
-    Ok((
-        table,
-        Loaded {
-            counts_input: protocol.columns.count.is_some(),
-            path: scanned.path,
-            format: scanned.format,
-            sha256: scanned.sha256,
-            stats,
-        },
-    ))
+    let counts_input = protocol.columns.count.is_some();
+    Ok((table, evidence(&scanned, counts_input, stats)))
 }

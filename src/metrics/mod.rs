@@ -747,11 +747,28 @@ fn stratified(x: &StratifiedCounts, analysis: &Analysis) -> Vec<StratifiedCompar
     out
 }
 
-/// Compute every group metric, comparison and omnibus test.
+/// Compute every group metric, comparison and omnibus test, and the score analyses the protocol
+/// asks for, all corrected as one family.
 pub fn compute(
     stats: &SufficientStats,
     analysis: &Analysis,
     score_analysis: Option<&ScoreAnalysis>,
+) -> Results {
+    let scores = match (score_analysis, &stats.scores) {
+        (Some(sa), Some(sample)) => Some(scores::compute(sample, &stats.attributes, sa, analysis)),
+        _ => None,
+    };
+    compute_with_scores(stats, analysis, scores)
+}
+
+/// Compute everything the counts give, and correct it together with `scores`: the score
+/// analyses computed from the scores, or (when verifying an artifact, which carries no scores)
+/// as the artifact states them. The score comparisons' adjusted p-values and detectable
+/// differences are recomputed here either way.
+pub fn compute_with_scores(
+    stats: &SufficientStats,
+    analysis: &Analysis,
+    mut score_results: Option<scores::ScoreResults>,
 ) -> Results {
     let mut attributes = Vec::new();
     let mut comparisons = Vec::new();
@@ -810,10 +827,6 @@ pub fn compute(
             composite,
         });
     }
-    let mut score_results = match (score_analysis, &stats.scores) {
-        (Some(sa), Some(sample)) => Some(scores::compute(sample, &stats.attributes, sa, analysis)),
-        _ => None,
-    };
     // One correction family: the rate comparisons, then the score comparisons.
     let score_p: Vec<Option<f64>> = score_results
         .as_ref()

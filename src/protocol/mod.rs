@@ -365,7 +365,7 @@ pub struct ScoreAnalysis {
     /// Quantile bins of the score (over all rows) within which need is compared.
     pub equal_score_bins: usize,
     /// The width of the score bins of a counts submission (`s1557 counts`, `s1557 sql`): a
-    /// case's score falls in bin `floor(score / bin_width)`. `None` on an arbitrary scale when
+    /// case's score falls in bin `floor(score × (1 / bin_width))`. `None` on an arbitrary scale when
     /// the protocol does not set it (then no counts submission can carry the score).
     pub bin_width: Option<f64>,
 }
@@ -442,6 +442,8 @@ impl Trigger {
 #[derive(Debug, Clone)]
 pub struct Protocol {
     pub source: PathBuf,
+    /// The protocol's text as read (the artifact embeds it, so the artifact stands alone).
+    pub text: String,
     pub sha256: String,
     pub protocol_version: String,
     pub name: String,
@@ -637,6 +639,7 @@ impl Validator<'_> {
         let triggers = self.triggers(raw.triggers, &analysis, scores.as_ref(), &seen);
         Protocol {
             source: path.to_path_buf(),
+            text: text.to_string(),
             sha256: sha256_hex(text.as_bytes()),
             protocol_version: raw.protocol_version.into_inner(),
             name: raw.name.into_inner(),

@@ -1,0 +1,240 @@
+//! From evidence to artifact: the one function that turns a protocol, the evidence (source and
+//! sufficient statistics) and the run's context into the oversight artifact. It computes the
+//! metrics, judges every finding by the protocol's triggers, and fills the artifact's record;
+//! `run` and `verify` both go through it, so a verified artifact is one this function would write.
+
+use crate::artifact::*;
+use crate::metrics::{self, scores::ScoreResults, Results};
+use crate::protocol::{DecisionType, DifferenceInterval, Protocol, RateInterval, RatioInterval};
+use crate::suffstats::Evidence;
+use crate::triggers::{self, Status};
+
+/// The artifact of a run: every metric computed from the evidence.
+pub fn assemble(protocol: &Protocol, evidence: &Evidence, ctx: &RunContext) -> Artifact {
+    let results = metrics::compute(
+        &evidence.stats,
+        &protocol.analysis,
+        protocol.scores.as_ref(),
+    );
+    build(protocol, evidence, results, ctx)
+}
+
+/// The artifact from the evidence's counts and score results given as they are (an artifact's
+/// own, when it is verified without its scores): everything else recomputed.
+pub fn assemble_with_scores(
+    protocol: &Protocol,
+    evidence: &Evidence,
+    scores: Option<ScoreResults>,
+    ctx: &RunContext,
+) -> Artifact {
+    let results = metrics::compute_with_scores(&evidence.stats, &protocol.analysis, scores);
+    build(protocol, evidence, results, ctx)
+}
+
+fn file_name(p: &std::path::Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Assemble the artifact from the run's parts, judging every finding by the protocol's triggers.
+pub fn build(
+    protocol: &Protocol,
+    evidence: &Evidence,
+    results: Results,
+    ctx: &RunContext,
+) -> Artifact {
+    let a = &protocol.analysis;
+    let comparisons: Vec<Finding> = results
+        .comparisons
+        .into_iter()
+        .map(|c| {
+            let assessment = triggers::assess(&c, &protocol.triggers, a);
+            Finding {
+                comparison: c,
+                assessment,
+            }
+        })
+        .collect();
+    let scores = results.scores.map(|r| ScoreSection {
+        scale: r.scale,
+        scored: r.scored,
+        unscored: r.unscored,
+        equal_score_bins: r.equal_score_bins,
+        attributes: r.attributes,
+        operating_points: r.operating_points,
+        source: r.source,
+        comparisons: r
+            .comparisons
+            .into_iter()
+            .map(|c| {
+                let assessment = triggers::assess_score(&c, &protocol.triggers, a);
+                ScoreFinding {
+                    comparison: c,
+                    assessment,
+                }
+            })
+            .collect(),
+    });
+    let score_findings: &[ScoreFinding] = scores.as_ref().map_or(&[], |s| &s.comparisons);
+    let statuses: Vec<Status> = comparisons
+        .iter()
+        .map(|f| f.assessment.status)
+        .chain(score_findings.iter().map(|f| f.assessment.status))
+        .collect();
+    let count = |s: Status| statuses.iter().filter(|&&x| x == s).count();
+    let summary = Summary {
+        overall: statuses
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(Status::NotAssessed),
+        remediate: count(Status::Remediate),
+        monitor: count(Status::Monitor),
+        insufficient_data: count(Status::InsufficientData),
+        pass: count(Status::Pass),
+        not_assessed: count(Status::NotAssessed),
+    };
+    let triggers_fired = comparisons
+        .iter()
+        .map(|f| (&f.assessment, &f.comparison.id))
+        .chain(
+            score_findings
+                .iter()
+                .map(|f| (&f.assessment, &f.comparison.id)),
+        )
+        .flat_map(|(assessment, id)| {
+            assessment
+                .verdicts
+                .iter()
+                .filter(|v| v.fired)
+                .map(move |v| Fired {
+                    trigger: v.trigger.clone(),
+                    comparison: id.clone(),
+                    status: v.status,
+                    action: protocol
+                        .triggers
+                        .iter()
+                        .find(|t| t.id == v.trigger)
+                        .map(|t| t.action.clone())
+                        .unwrap_or_default(),
+                })
+        })
+        .collect();
+    let band = |b: &Option<crate::protocol::Band>| {
+        b.map(|b| BandInfo {
+            min: b.min,
+            max: b.max,
+        })
+    };
+    let decision_rule = match (protocol.tool.decision_type, &protocol.columns.decision) {
+        (DecisionType::Binary, Some(d)) => format!("column `{d}`"),
+        _ => format!(
+            "`{}` >= {}",
+            protocol.columns.score.as_deref().unwrap_or(""),
+            protocol.columns.threshold.unwrap_or(0.5)
+        ),
+    };
+    Artifact {
+        schema_version: SCHEMA_VERSION.to_string(),
+        generator: Generator { name: "s1557".into(), version: env!("CARGO_PKG_VERSION").into() },
+        tool: ToolInfo {
+            name: protocol.tool.name.clone(),
+            vendor: protocol.tool.vendor.clone(),
+            version: protocol.tool.version.clone(),
+            intended_use: protocol.tool.intended_use.clone(),
+            decision_type: match protocol.tool.decision_type {
+                DecisionType::Binary => "binary".into(),
+                DecisionType::ScoreThreshold => "score_threshold".into(),
+            },
+            decision_rule,
+        },
+        protocol: ProtocolInfo {
+            name: protocol.name.clone(),
+            version: protocol.protocol_version.clone(),
+            file: file_name(&protocol.source),
+            sha256: protocol.sha256.clone(),
+            text: Some(protocol.text.clone()),
+        },
+        data: DataInfo {
+            file: evidence.source.file.clone(),
+            sha256: evidence.source.sha256.clone(),
+            format: evidence.source.format.clone(),
+            input: evidence.source.input.clone(),
+            cases: evidence.stats.cases,
+            period_start: protocol.data.period_start.map(|d| d.to_string()),
+            period_end: protocol.data.period_end.map(|d| d.to_string()),
+        },
+        run: RunInfo {
+            as_of: ctx.as_of.to_string(),
+            seed: a.seed,
+            confidence_level: a.confidence_level,
+            alpha: a.alpha,
+            correction: a.correction.name().into(),
+            power_target: a.power,
+            min_cell_size: a.min_cell_size,
+            family_size: results.family_size,
+        },
+        summary,
+        attributes: results.attributes,
+        comparisons,
+        stratified: results.stratified,
+        triggers: protocol
+            .triggers
+            .iter()
+            .map(|t| TriggerInfo {
+                id: t.id.clone(),
+                metric: t.metric.name().into(),
+                attributes: t.attributes.clone(),
+                ratio: band(&t.ratio),
+                difference: band(&t.difference),
+                severity: t.severity.name().into(),
+                action: t.action.clone(),
+            })
+            .collect(),
+        triggers_fired,
+        sufficient_statistics: evidence.stats.attributes.clone(),
+        stratified_statistics: evidence.stats.stratified.clone(),
+        scores,
+        suppression: Suppression {
+            applied: ctx.suppress,
+            min_cell_size: a.min_cell_size,
+            rule: format!(
+                "in shared outputs a group is withheld (its counts, rates, intervals, comparisons and detectable differences) when any of its four confusion counts is between 1 and {}; when that leaves one group of an attribute withheld, the smallest other group is withheld too; omnibus details are withheld for an attribute with a withheld group; statuses are kept",
+                a.min_cell_size.saturating_sub(1)
+            ),
+            applies_to: vec!["report.md".into(), "metrics.csv".into()],
+            note: "artifact.json keeps every count so the numbers can be verified; share it only under the data's own agreement".into(),
+        },
+        methods: Methods {
+            rate_interval: match a.rate_interval {
+                RateInterval::Wilson => "Wilson score",
+                RateInterval::ClopperPearson => "Clopper–Pearson (exact, central)",
+                RateInterval::Jeffreys => "Jeffreys (Brown, Cai & DasGupta boundary rule)",
+            }
+            .into(),
+            ratio_interval: match a.ratio_interval {
+                RatioInterval::Katz => "Katz log; Koopman score where a cell of the 2×2 table is empty",
+                RatioInterval::Koopman => "Koopman score",
+            }
+            .into(),
+            difference_interval: match a.difference_interval {
+                DifferenceInterval::Newcombe => "Newcombe hybrid score (method 10)",
+                DifferenceInterval::AgrestiCaffo => "Agresti–Caffo (one success and one failure added per group)",
+            }
+            .into(),
+            test: "Fisher's exact (two-sided, as scipy) when an expected cell is under 5, else the pooled two-proportion z-test".into(),
+            omnibus: "Pearson chi-square on the k×2 table of groups (no continuity correction); for ordered attributes also the Cochran–Armitage trend test".into(),
+            correction: format!("{} across all comparisons of the run", a.correction.name()),
+            power: "normal approximation, pooled null and unpooled alternative variance (Fleiss, Levin & Paik 2003), at alpha divided by the number of comparisons".into(),
+        },
+        attestation: Attestation {
+            statement: "I have reviewed these findings and the actions they call for under 45 CFR 92.210.".into(),
+            reviewer: None,
+            role: None,
+            date: None,
+            decision: None,
+        },
+    }
+}

@@ -1,0 +1,326 @@
+//! `s1557 verify`: check a submitted artifact by recomputing it. The artifact's own sufficient
+//! statistics (or the data file it names, when given) go through the same assembly as `run`;
+//! every estimate, interval, test, adjusted p, detectable difference, status, trigger fired and
+//! the summary must equal what the artifact states (numbers to 1e-12 relative). Each mismatch is
+//! named by its path, with the stated and the recomputed value.
+
+use serde_json::Value;
+
+use crate::artifact::{Artifact, RunContext};
+use crate::assemble;
+use crate::metrics::scores::ScoreResults;
+use crate::protocol::Protocol;
+use crate::suffstats::{Evidence, Source, SufficientStats};
+use crate::triggers::Status;
+
+/// Relative tolerance for numbers: what the artifact states and what is recomputed may differ by
+/// the last bits of a double, no more.
+pub const TOLERANCE: f64 = 1e-12;
+
+/// One difference between the artifact and its recomputation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mismatch {
+    /// Where, e.g. `comparisons[race/Asian/tpr].test.p_value`.
+    pub path: String,
+    pub stated: String,
+    pub recomputed: String,
+}
+
+/// The outcome of a verification.
+#[derive(Debug, Clone, Default)]
+pub struct Verification {
+    pub mismatches: Vec<Mismatch>,
+    /// What was taken as stated rather than recomputed, and other facts the reader should know.
+    pub notes: Vec<String>,
+}
+
+/// The evidence an artifact carries: its source block and its sufficient statistics.
+pub fn evidence_of(a: &Artifact) -> Evidence {
+    Evidence {
+        source: Source {
+            file: a.data.file.clone(),
+            sha256: a.data.sha256.clone(),
+            format: a.data.format.clone(),
+            input: a.data.input.clone(),
+        },
+        stats: SufficientStats {
+            cases: a.data.cases,
+            attributes: a.sufficient_statistics.clone(),
+            stratified: a.stratified_statistics.clone(),
+            scores: None,
+        },
+    }
+}
+
+/// The score results an artifact states, as the assembly takes them.
+fn stated_scores(a: &Artifact) -> Option<ScoreResults> {
+    a.scores.as_ref().map(|s| ScoreResults {
+        scale: s.scale.clone(),
+        scored: s.scored,
+        unscored: s.unscored,
+        equal_score_bins: s.equal_score_bins.clone(),
+        attributes: s.attributes.clone(),
+        operating_points: s.operating_points.clone(),
+        comparisons: s.comparisons.iter().map(|f| f.comparison.clone()).collect(),
+        source: s.source.clone(),
+    })
+}
+
+fn mismatch(path: &str, stated: impl ToString, recomputed: impl ToString) -> Mismatch {
+    Mismatch {
+        path: path.to_string(),
+        stated: stated.to_string(),
+        recomputed: recomputed.to_string(),
+    }
+}
+
+/// Verify `stated` (its JSON exactly as written: `json`) under `protocol`. With `data`, the
+/// evidence is recomputed from the data file (whose SHA-256 must match); without it, from the
+/// artifact's own sufficient statistics, the score estimates taken as stated.
+pub fn verify(
+    stated: &Artifact,
+    json: &Value,
+    protocol: &Protocol,
+    data: Option<Evidence>,
+) -> Verification {
+    let mut out = Verification::default();
+    if protocol.sha256 != stated.protocol.sha256 {
+        out.mismatches.push(mismatch(
+            "protocol.sha256",
+            &stated.protocol.sha256,
+            format!("{} (the protocol given)", protocol.sha256),
+        ));
+    }
+    if let Some(text) = &stated.protocol.text {
+        let h = crate::protocol::sha256_hex(text.as_bytes());
+        if h != stated.protocol.sha256 {
+            out.mismatches.push(mismatch(
+                "protocol.text",
+                format!("text hashing to {h}"),
+                format!("text hashing to {}", stated.protocol.sha256),
+            ));
+        }
+    }
+    for a in &stated.sufficient_statistics {
+        let n: u64 = a.groups.iter().map(|g| g.counts.n()).sum();
+        if n != stated.data.cases {
+            out.mismatches.push(mismatch(
+                &format!("sufficient_statistics[{}]", a.attribute),
+                format!("{n} cases"),
+                format!("{} cases (data.cases)", stated.data.cases),
+            ));
+        }
+    }
+    out.mismatches.extend(summary_of_stated(stated));
+    let Ok(as_of) = chrono::NaiveDate::parse_from_str(&stated.run.as_of, "%Y-%m-%d") else {
+        out.mismatches.push(mismatch(
+            "run.as_of",
+            &stated.run.as_of,
+            "a date, YYYY-MM-DD",
+        ));
+        return out;
+    };
+    let ctx = RunContext {
+        as_of,
+        suppress: stated.suppression.applied,
+    };
+    let mut recomputed = match data {
+        Some(ev) => {
+            if ev.source.sha256 != stated.data.sha256 {
+                out.mismatches.push(mismatch(
+                    "data.sha256",
+                    &stated.data.sha256,
+                    format!("{} (the data given)", ev.source.sha256),
+                ));
+            }
+            assemble::assemble(protocol, &ev, &ctx)
+        }
+        None => {
+            if stated.scores.is_some() {
+                out.notes.push("score estimates (discrimination, calibration, operating points) are taken as stated: the artifact does not carry the scores; their adjusted p-values, detectable differences and statuses are recomputed. Pass --data with the data file to recompute them too".into());
+            }
+            let ev = evidence_of(stated);
+            assemble::assemble_with_scores(protocol, &ev, stated_scores(stated), &ctx)
+        }
+    };
+    // Provenance the recomputation cannot know: taken from the artifact.
+    if recomputed.generator != stated.generator {
+        out.notes.push(format!(
+            "written by {} {}, recomputed by {} {}",
+            stated.generator.name,
+            stated.generator.version,
+            recomputed.generator.name,
+            recomputed.generator.version
+        ));
+    }
+    recomputed.generator = stated.generator.clone();
+    // A different protocol hash is reported above, with which protocol was given.
+    recomputed.protocol.sha256 = stated.protocol.sha256.clone();
+    recomputed.protocol.file = stated.protocol.file.clone();
+    recomputed.data.file = stated.data.file.clone();
+    recomputed.attestation = stated.attestation.clone();
+    if stated.schema_version != recomputed.schema_version {
+        recomputed.schema_version = stated.schema_version.clone();
+        recomputed.protocol.text = stated.protocol.text.clone();
+    }
+    let fresh = serde_json::to_value(&recomputed).unwrap_or(Value::Null);
+    diff("", json, &fresh, &mut out.mismatches);
+    out
+}
+
+/// The stated summary against the stated findings (an artifact edited in one place only).
+fn summary_of_stated(a: &Artifact) -> Vec<Mismatch> {
+    let statuses: Vec<Status> = a
+        .comparisons
+        .iter()
+        .map(|f| f.assessment.status)
+        .chain(
+            a.scores
+                .iter()
+                .flat_map(|s| s.comparisons.iter().map(|f| f.assessment.status)),
+        )
+        .collect();
+    let count = |s: Status| statuses.iter().filter(|&&x| x == s).count();
+    let s = &a.summary;
+    [
+        ("remediate", s.remediate, count(Status::Remediate)),
+        ("monitor", s.monitor, count(Status::Monitor)),
+        (
+            "insufficient_data",
+            s.insufficient_data,
+            count(Status::InsufficientData),
+        ),
+        ("pass", s.pass, count(Status::Pass)),
+        ("not_assessed", s.not_assessed, count(Status::NotAssessed)),
+    ]
+    .into_iter()
+    .filter(|(_, stated, found)| stated != found)
+    .map(|(name, stated, found)| {
+        mismatch(
+            &format!("summary.{name}"),
+            stated,
+            format!("{found} (the artifact's own findings)"),
+        )
+    })
+    .collect()
+}
+
+/// How an element of an array is named in a path: its `id`, else the values of the fields that
+/// identify it (attribute, group, stratum, metric, rule, value, trigger, comparison), else its
+/// index.
+fn label(v: &Value, index: usize) -> String {
+    if let Some(id) = v.get("id").and_then(Value::as_str) {
+        return id.to_string();
+    }
+    let parts: Vec<String> = [
+        "attribute",
+        "group",
+        "stratum",
+        "metric",
+        "rule",
+        "value",
+        "trigger",
+        "comparison",
+        "analysis",
+    ]
+    .iter()
+    .filter_map(|k| match v.get(*k) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    })
+    .collect();
+    if parts.is_empty() {
+        index.to_string()
+    } else {
+        parts.join(" · ")
+    }
+}
+
+fn numbers_agree(a: &serde_json::Number, b: &serde_json::Number) -> bool {
+    match (a.as_u64(), b.as_u64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => match (a.as_f64(), b.as_f64()) {
+            (Some(x), Some(y)) => x == y || (x - y).abs() <= TOLERANCE * x.abs().max(y.abs()),
+            _ => false,
+        },
+    }
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 120 {
+        format!("{}…", s.chars().take(120).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// Compare `stated` with `fresh`, naming every difference by its path.
+fn diff(path: &str, stated: &Value, fresh: &Value, out: &mut Vec<Mismatch>) {
+    let at = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match (stated, fresh) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, va) in a {
+                match b.get(k) {
+                    Some(vb) => diff(&at(k), va, vb, out),
+                    None => out.push(mismatch(
+                        &at(k),
+                        short(va),
+                        "(not in a recomputed artifact)",
+                    )),
+                }
+            }
+            for (k, vb) in b {
+                if !a.contains_key(k) {
+                    out.push(mismatch(&at(k), "(missing)", short(vb)));
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            let la: Vec<String> = a.iter().enumerate().map(|(i, v)| label(v, i)).collect();
+            let lb: Vec<String> = b.iter().enumerate().map(|(i, v)| label(v, i)).collect();
+            let unique = |l: &[String]| {
+                let mut s = l.to_vec();
+                s.sort();
+                s.dedup();
+                s.len() == l.len()
+            };
+            if !(unique(&la) && unique(&lb)) {
+                // No stable names: compare by position.
+                for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                    diff(&format!("{path}[{i}]"), x, y, out);
+                }
+                if a.len() != b.len() {
+                    out.push(mismatch(
+                        path,
+                        format!("{} entries", a.len()),
+                        format!("{} entries", b.len()),
+                    ));
+                }
+                return;
+            }
+            for (x, l) in a.iter().zip(&la) {
+                let p = format!("{path}[{l}]");
+                match lb.iter().position(|m| m == l) {
+                    Some(j) => diff(&p, x, &b[j], out),
+                    None => out.push(mismatch(&p, "present", "(not in the recomputed artifact)")),
+                }
+            }
+            for l in &lb {
+                if !la.contains(l) {
+                    out.push(mismatch(&format!("{path}[{l}]"), "(missing)", "present"));
+                }
+            }
+        }
+        (Value::Number(x), Value::Number(y)) if numbers_agree(x, y) => {}
+        (x, y) if x == y => {}
+        (x, y) => out.push(mismatch(path, short(x), short(y))),
+    }
+}

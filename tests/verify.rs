@@ -1,0 +1,174 @@
+//! `s1557 verify`: the shipped example verifies; an artifact edited in any one place (a p-value,
+//! a count, a status, the protocol hash, a removed comparison) is rejected, naming the place; an
+//! artifact of an unsupported schema version cannot be read.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+const EXIT_UNVERIFIED: i32 = 4;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn s1557() -> Command {
+    Command::cargo_bin("s1557").unwrap()
+}
+
+fn shipped() -> Value {
+    let p = root().join("reports/example/artifact.json");
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+/// Write `a` and run `verify` on it.
+fn verify(a: &Value, extra: &[&str]) -> assert_cmd::assert::Assert {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("artifact.json");
+    std::fs::write(&p, serde_json::to_string_pretty(a).unwrap()).unwrap();
+    s1557().arg("verify").arg(&p).args(extra).assert()
+}
+
+fn comparison<'a>(a: &'a mut Value, id: &str) -> &'a mut Value {
+    a["comparisons"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no comparison {id}"))
+}
+
+#[test]
+fn the_shipped_example_verifies() {
+    s1557()
+        .arg("verify")
+        .arg(root().join("reports/example/artifact.json"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("verified:"))
+        .stderr(predicate::str::contains("score estimates"));
+    // With the clinic's protocol and the data, the scores are recomputed too.
+    s1557()
+        .arg("verify")
+        .arg(root().join("reports/example/artifact.json"))
+        .arg("--protocol")
+        .arg(root().join("protocols/example.toml"))
+        .arg("--data")
+        .arg(root().join("datasets/example.csv"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("score estimates").not());
+}
+
+#[test]
+fn an_edited_p_value_is_named() {
+    let mut a = shipped();
+    let p = &mut comparison(&mut a, "race/Asian/tpr")["test"]["p_value"];
+    *p = Value::from(p.as_f64().unwrap() * 1.0001);
+    verify(&a, &[])
+        .code(EXIT_UNVERIFIED)
+        .stdout(
+            predicate::str::contains("1 difference").and(predicate::str::contains(
+                "comparisons[race/Asian/tpr].test.p_value: stated",
+            )),
+        );
+}
+
+#[test]
+fn an_edited_count_is_named() {
+    let mut a = shipped();
+    let g = &mut a["sufficient_statistics"][0]["groups"][1]["counts"]["tp"];
+    *g = Value::from(g.as_u64().unwrap() + 1);
+    verify(&a, &[])
+        .code(EXIT_UNVERIFIED)
+        .stdout(predicate::str::contains(
+            "sufficient_statistics[race]: stated 30001 cases, recomputed 30000 cases (data.cases)",
+        ));
+}
+
+#[test]
+fn an_edited_status_is_named_with_the_summary() {
+    let mut a = shipped();
+    let s = &mut comparison(&mut a, "race/Black or African American/tpr")["assessment"]["status"];
+    assert_eq!(*s, "remediate");
+    *s = Value::from("pass");
+    verify(&a, &[]).code(EXIT_UNVERIFIED).stdout(
+        predicate::str::contains(
+            "comparisons[race/Black or African American/tpr].assessment.status: stated \"pass\", recomputed \"remediate\"",
+        )
+        .and(predicate::str::contains("summary.remediate: stated 8, recomputed 7 (the artifact's own findings)")),
+    );
+}
+
+#[test]
+fn a_swapped_protocol_hash_is_named() {
+    let mut a = shipped();
+    a["protocol"]["sha256"] = Value::from("0".repeat(64));
+    verify(&a, &[]).code(EXIT_UNVERIFIED).stdout(
+        predicate::str::contains("protocol.sha256: stated 0000")
+            .and(predicate::str::contains("protocol.text")),
+    );
+    // Against the clinic's own protocol: a different protocol is named as such.
+    let other = root().join("protocols/nhanes_diabetes.toml");
+    verify(&shipped(), &["--protocol", other.to_str().unwrap()])
+        .code(EXIT_UNVERIFIED)
+        .stdout(predicate::str::contains("(the protocol given)"));
+}
+
+#[test]
+fn a_removed_comparison_is_named() {
+    let mut a = shipped();
+    a["comparisons"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|c| c["id"] != "sex/Female/fpr");
+    verify(&a, &[])
+        .code(EXIT_UNVERIFIED)
+        .stdout(predicate::str::contains(
+            "comparisons[sex/Female/fpr]: stated (missing), recomputed present",
+        ));
+}
+
+#[test]
+fn an_edited_score_p_value_moves_the_family() {
+    // Score estimates are taken as stated without the data, but their adjusted p-values are
+    // recomputed: an edited adjusted p is caught.
+    let mut a = shipped();
+    let c = a["scores"]["comparisons"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["p_adjusted"].as_f64().is_some_and(|p| p < 1.0))
+        .unwrap();
+    c["p_adjusted"] = Value::from(1.0);
+    verify(&a, &[])
+        .code(EXIT_UNVERIFIED)
+        .stdout(predicate::str::contains("].p_adjusted: stated 1.0"));
+}
+
+#[test]
+fn an_unsupported_schema_version_cannot_be_read() {
+    let mut a = shipped();
+    a["schema_version"] = Value::from("9.0.0");
+    verify(&a, &[]).code(2).stderr(predicate::str::contains(
+        "has schema version `9.0.0`; this build reads 1.1.0, 1.2.0",
+    ));
+    let mut b = shipped();
+    b.as_object_mut().unwrap().remove("summary");
+    verify(&b, &[]).code(2).stderr(
+        predicate::str::contains("does not follow the artifact schema 1.2.0")
+            .and(predicate::str::contains("missing field `summary`")),
+    );
+}
+
+#[test]
+fn reading_an_artifact_and_writing_it_back_gives_the_same_bytes() {
+    let p = root().join("reports/example/artifact.json");
+    let (a, _) = s1557::artifact::read(&p).unwrap();
+    assert_eq!(
+        s1557::artifact::to_json(&a),
+        std::fs::read_to_string(&p).unwrap()
+    );
+}
