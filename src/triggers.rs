@@ -53,15 +53,51 @@ impl Status {
     }
 }
 
+/// The rule that decided a finding's status (written in snake case in the artifact).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// A denominator under the protocol's minimum cell size.
+    MinCellSize,
+    /// Beyond the band and significant after the correction: the trigger's severity.
+    BeyondThresholdSignificant,
+    /// Beyond the band, not significant.
+    BeyondThresholdNotSignificant,
+    /// Too little power at the band's edge to judge.
+    Underpowered,
+    /// The whole interval inside the band.
+    Equivalence,
+    /// The interval crosses an edge of the band.
+    Inconclusive,
+    /// No trigger covers the comparison.
+    NoTrigger,
+    /// A score comparison without an estimate (see its test's reason).
+    Undefined,
+}
+
+impl Rule {
+    /// The rule's name as the artifact writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::MinCellSize => "min_cell_size",
+            Rule::BeyondThresholdSignificant => "beyond_threshold_significant",
+            Rule::BeyondThresholdNotSignificant => "beyond_threshold_not_significant",
+            Rule::Underpowered => "underpowered",
+            Rule::Equivalence => "equivalence",
+            Rule::Inconclusive => "inconclusive",
+            Rule::NoTrigger => "no_trigger",
+            Rule::Undefined => "undefined",
+        }
+    }
+}
+
 /// One trigger's verdict on one comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TriggerVerdict {
     pub trigger: String,
     pub status: Status,
-    /// The rule that decided (see the module docs): `min_cell_size`,
-    /// `beyond_threshold_significant`, `beyond_threshold_not_significant`, `underpowered`,
-    /// `equivalence`, `inconclusive`.
-    pub rule: String,
+    /// The rule that decided (see the module docs).
+    pub rule: Rule,
     pub explanation: String,
     /// Power to detect a disparity at the band's nearest edge (the smallest over the edges).
     pub power_at_threshold: Option<f64>,
@@ -74,7 +110,7 @@ pub struct TriggerVerdict {
 pub struct Assessment {
     pub status: Status,
     /// The rule of the deciding trigger (`no_trigger` when none applies).
-    pub rule: String,
+    pub rule: Rule,
     pub verdicts: Vec<TriggerVerdict>,
 }
 
@@ -102,11 +138,11 @@ fn edge_rates(t: &Trigger, p0: f64) -> Vec<f64> {
 }
 
 /// An `insufficient_data` verdict decided before the estimates are judged.
-fn insufficient(t: &Trigger, rule: &str, explanation: String) -> TriggerVerdict {
+fn insufficient(t: &Trigger, rule: Rule, explanation: String) -> TriggerVerdict {
     TriggerVerdict {
         trigger: t.id.clone(),
         status: Status::InsufficientData,
-        rule: rule.to_string(),
+        rule,
         explanation,
         power_at_threshold: None,
         fired: false,
@@ -131,10 +167,10 @@ struct Judged<'a> {
 /// Rules 2 to 6 (see the module docs), shared by the rate and the score comparisons.
 fn decide(t: &Trigger, analysis: &Analysis, j: Judged) -> TriggerVerdict {
     let verdict =
-        |status, rule: &str, explanation: String, power_at_threshold, fired| TriggerVerdict {
+        |status, rule: Rule, explanation: String, power_at_threshold, fired| TriggerVerdict {
             trigger: t.id.clone(),
             status,
-            rule: rule.to_string(),
+            rule,
             explanation,
             power_at_threshold,
             fired,
@@ -167,7 +203,7 @@ fn decide(t: &Trigger, analysis: &Analysis, j: Judged) -> TriggerVerdict {
             };
             verdict(
                 status,
-                "beyond_threshold_significant",
+                Rule::BeyondThresholdSignificant,
                 format!(
                     "{} is outside the band and significant ({p_text}; alpha {})",
                     describe(),
@@ -179,7 +215,7 @@ fn decide(t: &Trigger, analysis: &Analysis, j: Judged) -> TriggerVerdict {
         } else {
             verdict(
                 Status::Monitor,
-                "beyond_threshold_not_significant",
+                Rule::BeyondThresholdNotSignificant,
                 format!(
                     "{} is outside the band but not significant ({p_text})",
                     describe()
@@ -199,7 +235,7 @@ fn decide(t: &Trigger, analysis: &Analysis, j: Judged) -> TriggerVerdict {
             );
             return verdict(
                 Status::InsufficientData,
-                "underpowered",
+                Rule::Underpowered,
                 text,
                 Some(pw),
                 false,
@@ -215,7 +251,7 @@ fn decide(t: &Trigger, analysis: &Analysis, j: Judged) -> TriggerVerdict {
     if all_inside {
         verdict(
             Status::Pass,
-            "equivalence",
+            Rule::Equivalence,
             format!(
                 "the {:.0}% interval lies inside the band ({})",
                 analysis.confidence_level * 100.0,
@@ -227,7 +263,7 @@ fn decide(t: &Trigger, analysis: &Analysis, j: Judged) -> TriggerVerdict {
     } else {
         verdict(
             Status::Monitor,
-            "inconclusive",
+            Rule::Inconclusive,
             format!("the interval crosses an edge of the band ({})", describe()),
             power_at_threshold,
             false,
@@ -241,7 +277,7 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
     if c.denominator < min || c.reference_denominator < min {
         return insufficient(
             t,
-            "min_cell_size",
+            Rule::MinCellSize,
             format!(
                 "denominators {} (group) and {} (reference); the minimum is {min}",
                 c.denominator, c.reference_denominator
@@ -304,12 +340,12 @@ fn worst(verdicts: Vec<TriggerVerdict>) -> Assessment {
     match verdicts.iter().max_by_key(|v| v.status) {
         None => Assessment {
             status: Status::NotAssessed,
-            rule: "no_trigger".into(),
+            rule: Rule::NoTrigger,
             verdicts,
         },
         Some(worst) => Assessment {
             status: worst.status,
-            rule: worst.rule.clone(),
+            rule: worst.rule,
             verdicts,
         },
     }
@@ -330,7 +366,7 @@ pub fn evaluate_score(t: &Trigger, c: &ScoreComparison, analysis: &Analysis) -> 
     if c.n < min || c.reference_n < min {
         return insufficient(
             t,
-            "min_cell_size",
+            Rule::MinCellSize,
             format!(
                 "the comparison rests on {} (group) and {} (reference) cases; the minimum is {min}",
                 c.n, c.reference_n
@@ -341,7 +377,7 @@ pub fn evaluate_score(t: &Trigger, c: &ScoreComparison, analysis: &Analysis) -> 
     if ratio.is_none() && diff.is_none() {
         return insufficient(
             t,
-            "undefined",
+            Rule::Undefined,
             "the comparison has no estimate (see its test's reason)".into(),
         );
     }
@@ -449,7 +485,7 @@ mod tests {
         c
     }
 
-    fn status(c: &Comparison, severity: Severity) -> (Status, String) {
+    fn status(c: &Comparison, severity: Severity) -> (Status, Rule) {
         let v = evaluate(&trigger(severity), c, &analysis());
         (v.status, v.rule)
     }
@@ -458,7 +494,7 @@ mod tests {
     fn small_cells_are_insufficient_data() {
         assert_eq!(
             status(&tpr(2, 10, 800, 1000), Severity::Remediate),
-            (Status::InsufficientData, "min_cell_size".into())
+            (Status::InsufficientData, Rule::MinCellSize)
         );
     }
 
@@ -467,11 +503,11 @@ mod tests {
         let c = tpr(500, 1000, 800, 1000);
         assert_eq!(
             status(&c, Severity::Remediate),
-            (Status::Remediate, "beyond_threshold_significant".into())
+            (Status::Remediate, Rule::BeyondThresholdSignificant)
         );
         assert_eq!(
             status(&c, Severity::Monitor),
-            (Status::Monitor, "beyond_threshold_significant".into())
+            (Status::Monitor, Rule::BeyondThresholdSignificant)
         );
         assert!(evaluate(&trigger(Severity::Remediate), &c, &analysis()).fired);
     }
@@ -481,7 +517,7 @@ mod tests {
         let c = tpr(9, 15, 12, 15);
         assert_eq!(
             status(&c, Severity::Remediate),
-            (Status::Monitor, "beyond_threshold_not_significant".into())
+            (Status::Monitor, Rule::BeyondThresholdNotSignificant)
         );
         assert!(!evaluate(&trigger(Severity::Remediate), &c, &analysis()).fired);
     }
@@ -492,7 +528,7 @@ mod tests {
         let c = tpr(32, 40, 32, 40);
         assert_eq!(
             status(&c, Severity::Remediate),
-            (Status::InsufficientData, "underpowered".into())
+            (Status::InsufficientData, Rule::Underpowered)
         );
     }
 
@@ -501,7 +537,7 @@ mod tests {
         let c = tpr(8000, 10000, 8010, 10000);
         assert_eq!(
             status(&c, Severity::Remediate),
-            (Status::Pass, "equivalence".into())
+            (Status::Pass, Rule::Equivalence)
         );
     }
 
@@ -511,7 +547,7 @@ mod tests {
         let c = tpr(710, 1000, 800, 1000);
         assert_eq!(
             status(&c, Severity::Remediate),
-            (Status::Monitor, "inconclusive".into())
+            (Status::Monitor, Rule::Inconclusive)
         );
     }
 
@@ -572,8 +608,8 @@ mod regressions {
         let c = tpr(30, 100, 0, 500);
         let v = evaluate(&ratio_trigger(), &c, &analysis());
         assert_eq!(
-            (v.status, v.rule.as_str()),
-            (Status::Remediate, "beyond_threshold_significant")
+            (v.status, v.rule),
+            (Status::Remediate, Rule::BeyondThresholdSignificant)
         );
     }
 
@@ -610,8 +646,8 @@ mod regressions {
         };
         let v = evaluate(&t, &c, &analysis());
         assert_eq!(
-            (v.status, v.rule.as_str()),
-            (Status::InsufficientData, "underpowered")
+            (v.status, v.rule),
+            (Status::InsufficientData, Rule::Underpowered)
         );
     }
 }

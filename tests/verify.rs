@@ -172,3 +172,93 @@ fn reading_an_artifact_and_writing_it_back_gives_the_same_bytes() {
         std::fs::read_to_string(&p).unwrap()
     );
 }
+
+#[test]
+fn a_group_name_with_a_slash_keeps_its_comparisons_and_verifies() {
+    // OMB SPD 15 (2024) names a category "Multiracial and/or Multiethnic".
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("race,flag,event\n");
+    for (race, flag, event, n) in [
+        ("W", 1, 1, 300),
+        ("W", 0, 1, 100),
+        ("W", 1, 0, 200),
+        ("W", 0, 0, 1400),
+        ("M", 1, 1, 40),
+        ("M", 0, 1, 60),
+        ("M", 1, 0, 30),
+        ("M", 0, 0, 370),
+    ] {
+        for _ in 0..n {
+            csv += &format!("{race},{flag},{event}\n");
+        }
+    }
+    std::fs::write(dir.path().join("data.csv"), csv).unwrap();
+    let protocol = dir.path().join("p.toml");
+    std::fs::write(
+        &protocol,
+        r#"protocol_version = "1.0.0"
+name = "slash"
+[tool]
+name = "Flag"
+vendor = "Test"
+version = "1"
+intended_use = "test"
+decision_type = "binary"
+[data]
+path = "data.csv"
+[columns]
+decision = "flag"
+outcome = "event"
+[[attributes]]
+name = "race"
+column = "race"
+standard = "omb_race_ethnicity_2024"
+reference = "White"
+map = { "W" = "White", "M" = "Multiracial and/or Multiethnic" }
+[analysis]
+metrics = ["tpr"]
+[[triggers]]
+id = "missed"
+metric = "tpr"
+difference = { min = -0.1, max = 0.1 }
+severity = "remediate"
+action = "act"
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    s1557()
+        .arg("run")
+        .arg(&protocol)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1);
+    let a: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("artifact.json")).unwrap()).unwrap();
+    let ids: Vec<&str> = a["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["race/Multiracial and%2For Multiethnic/tpr"]);
+    assert_eq!(
+        a["comparisons"][0]["group"],
+        "Multiracial and/or Multiethnic"
+    );
+    assert_eq!(a["comparisons"][0]["assessment"]["status"], "remediate");
+    let csv = std::fs::read_to_string(out.join("metrics.csv")).unwrap();
+    assert!(
+        csv.lines().any(
+            |l| l.starts_with("race,Multiracial and/or Multiethnic,tpr,")
+                && l.contains("remediate")
+        ),
+        "{csv}"
+    );
+    s1557()
+        .arg("verify")
+        .arg(out.join("artifact.json"))
+        .assert()
+        .success();
+}

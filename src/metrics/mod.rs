@@ -504,7 +504,7 @@ pub fn compare(
         },
     };
     Comparison {
-        id: format!("{attribute}/{group}/{}", metric.name()),
+        id: comparison_id(attribute, group, metric.name()),
         attribute: attribute.to_string(),
         group: group.to_string(),
         reference_group: reference.to_string(),
@@ -747,6 +747,14 @@ fn stratified(x: &StratifiedCounts, analysis: &Analysis) -> Vec<StratifiedCompar
     out
 }
 
+/// The id of a comparison: `attribute/group/metric`, each part with `%` written `%25` and `/`
+/// written `%2F`, so the id splits on `/` into its three parts whatever the names hold (OMB 2024's
+/// "Multiracial and/or Multiethnic"). Names without `/` or `%` are unchanged.
+pub fn comparison_id(attribute: &str, group: &str, metric: &str) -> String {
+    let part = |s: &str| s.replace('%', "%25").replace('/', "%2F");
+    format!("{}/{}/{}", part(attribute), part(group), part(metric))
+}
+
 /// Compute every group metric, comparison and omnibus test, and the score analyses the protocol
 /// asks for, all corrected as one family.
 pub fn compute(
@@ -876,5 +884,19 @@ pub fn compute_with_scores(
             .collect(),
         family_size: family,
         scores: score_results,
+    }
+}
+
+#[cfg(test)]
+mod id_tests {
+    use super::comparison_id;
+
+    #[test]
+    fn ids_split_into_three_parts_whatever_the_names() {
+        let id = comparison_id("race", "Multiracial and/or Multiethnic", "tpr");
+        assert_eq!(id, "race/Multiracial and%2For Multiethnic/tpr");
+        assert_eq!(id.split('/').count(), 3);
+        assert_eq!(comparison_id("a%b", "W", "ppv"), "a%25b/W/ppv");
+        assert_eq!(comparison_id("race", "White", "tpr"), "race/White/tpr");
     }
 }

@@ -543,7 +543,7 @@ fn undefined(reason: &str) -> Estimate {
 
 fn comparison_shell(attr: &str, group: &str, reference: &str, metric: &str) -> ScoreComparison {
     ScoreComparison {
-        id: format!("{attr}/{group}/{metric}"),
+        id: super::comparison_id(attr, group, metric),
         attribute: attr.to_string(),
         group: group.to_string(),
         reference_group: reference.to_string(),

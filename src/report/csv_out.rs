@@ -87,7 +87,7 @@ pub fn metrics_csv(a: &Artifact) -> String {
     for attr in &a.attributes {
         for g in &attr.groups {
             for m in &g.metrics {
-                let id = format!("{}/{}/{}", attr.attribute, g.group, m.metric);
+                let id = crate::metrics::comparison_id(&attr.attribute, &g.group, &m.metric);
                 let finding = findings.get(id.as_str());
                 let hidden = sup.group(&attr.attribute, &g.group)
                     || finding.is_some_and(|f| sup.comparison(&f.comparison));
@@ -188,7 +188,7 @@ fn score_rows(
                 rows.push(("need_at_equal_score", 0, nd.n, None, None));
             }
             for (metric, num_, den, e, plain) in rows {
-                let id = format!("{}/{}/{}", attr.attribute, g.group, metric);
+                let id = crate::metrics::comparison_id(&attr.attribute, &g.group, metric);
                 let finding = findings.get(id.as_str());
                 let mut row: Vec<String> =
                     vec![attr.attribute.clone(), g.group.clone(), metric.to_string()];

@@ -114,7 +114,7 @@ fn findings_table(
             .filter(|v| v.status == f.assessment.status)
             .map(|v| {
                 if sup.comparison(&f.comparison) {
-                    format!("{}: {}", v.trigger, v.rule.replace('_', " "))
+                    format!("{}: {}", v.trigger, v.rule.name().replace('_', " "))
                 } else {
                     format!("{}: {}", v.trigger, v.explanation)
                 }
@@ -676,7 +676,7 @@ fn score_findings_table(
             .filter(|v| v.status == f.assessment.status)
             .map(|v| {
                 if hidden {
-                    format!("{}: {}", v.trigger, v.rule.replace('_', " "))
+                    format!("{}: {}", v.trigger, v.rule.name().replace('_', " "))
                 } else {
                     format!("{}: {}", v.trigger, v.explanation)
                 }
