@@ -270,14 +270,18 @@ fn run(
     .map_err(|e| Failure::output(out, e))?;
     let s = &art.summary;
     println!(
-        "{}: {} cases; {} remediate, {} monitor, {} insufficient data, {} pass, {} not assessed",
+        "{}: {} cases; {} remediate, {} monitor, {} insufficient data, {} pass, {} not assessed{}",
         art.tool.name,
         art.data.cases,
         s.remediate,
         s.monitor,
         s.insufficient_data,
         s.pass,
-        s.not_assessed
+        s.not_assessed,
+        match s.unjudged_triggers.len() {
+            0 => String::new(),
+            n => format!("; {n} trigger{} not judged", if n == 1 { "" } else { "s" }),
+        }
     );
     println!(
         "wrote {}",

@@ -364,3 +364,86 @@ fn the_query_names_its_format_protocol_and_columns() {
         );
     }
 }
+
+#[test]
+fn a_trigger_the_counts_cannot_judge_is_named_and_is_not_a_pass() {
+    // Need at equal score needs each case's need; counts/1 does not carry it. The trigger on it
+    // is listed as not judged and the overall status is at least insufficient data.
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("race,flag,event,decile,need\n");
+    for i in 0..1200u32 {
+        let race = ["W", "B"][(i % 2) as usize];
+        let decile = 1 + (i * 7 + i / 13) % 10;
+        let event = u32::from((i * 31 + decile * 17) % 23 < decile + 3);
+        csv += &format!(
+            "{race},{},{event},{decile},{}\n",
+            u32::from(decile >= 6),
+            i % 5
+        );
+    }
+    std::fs::write(dir.path().join("data.csv"), csv).unwrap();
+    let protocol = dir.path().join("p.toml");
+    std::fs::write(
+        &protocol,
+        r#"protocol_version = "1.0.0"
+name = "need"
+[tool]
+name = "Decile tool"
+vendor = "Test"
+version = "1"
+intended_use = "test"
+decision_type = "binary"
+[data]
+path = "data.csv"
+[columns]
+decision = "flag"
+score = "decile"
+outcome = "event"
+need = "need"
+[[attributes]]
+name = "race"
+column = "race"
+standard = "omb_race_1997"
+reference = "White"
+map = { "W" = "White", "B" = "Black or African American" }
+[scores]
+scale = "arbitrary"
+metrics = ["auroc", "need_at_equal_score"]
+bin_width = 1
+[[triggers]]
+id = "sicker"
+metric = "need_at_equal_score"
+ratio = { min = 0.9, max = 1.1 }
+severity = "remediate"
+action = "act"
+"#,
+    )
+    .unwrap();
+    let counts = dir.path().join("c.csv");
+    s1557()
+        .arg("counts")
+        .arg(&protocol)
+        .arg("--out")
+        .arg(&counts)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("carries no measure of need"));
+    let out = dir.path().join("out");
+    s1557()
+        .arg("run")
+        .arg(&protocol)
+        .arg("--data")
+        .arg(&counts)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 trigger not judged"));
+    let a = read_json(&out.join("artifact.json"));
+    let u = &a["summary"]["unjudged_triggers"][0];
+    assert_eq!(u["trigger"], "sicker");
+    assert_eq!(u["reason"], "format counts/1 carries no measure of need");
+    assert_eq!(a["summary"]["overall"], "insufficient_data");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("**Not judged:** trigger `sicker`"));
+}

@@ -978,19 +978,17 @@ pub fn source(table: &ScoreTable, sa: &ScoreAnalysis) -> ScoreSource {
         }
     };
     let k = 1.0 / table.bin_width;
+    let no_bound = || "no closed bound".to_string();
+    let side = |what: &str| format!("only the cases in the bin holding {what} can change side");
     if sa.wants(ScoreMetric::Auroc) {
         put(
             "auroc".into(),
             single,
-            "each group's `auroc_bounds` entry".into(),
+            "within each group's `auroc_bounds` entry".into(),
         );
     }
     if sa.wants(ScoreMetric::AveragePrecision) {
-        put(
-            "average_precision".into(),
-            single,
-            format!("at the bin resolution ({})", table.bin_width),
-        );
+        put("average_precision".into(), single, no_bound());
     }
     if sa.wants(ScoreMetric::Calibration) {
         put("oe_ratio".into(), true, String::new());
@@ -998,30 +996,19 @@ pub fn source(table: &ScoreTable, sa: &ScoreAnalysis) -> ScoreSource {
             "brier".into(),
             single,
             format!(
-                "the table's Brier score is at most {:.2e} below the rows'",
+                "at most {:.2e} below the rows'",
                 table.max_spread.powi(2) / 4.0
             ),
         );
         let nested = (k / sa.reliability_bins as f64).fract() == 0.0;
-        put(
-            "reliability_bins".into(),
-            single || nested,
-            format!("at the bin resolution ({})", table.bin_width),
+        let coarse = format!(
+            "bins of {} do not nest in the reliability bins",
+            table.bin_width
         );
-        put(
-            "ece".into(),
-            single || nested,
-            format!("at the bin resolution ({})", table.bin_width),
-        );
+        put("reliability_bins".into(), single || nested, coarse.clone());
+        put("ece".into(), single || nested, coarse);
         for m in ["calibration_in_the_large", "calibration_slope"] {
-            put(
-                m.into(),
-                single,
-                format!(
-                    "at the bin resolution ({}); no closed bound",
-                    table.bin_width
-                ),
-            );
+            put(m.into(), single, no_bound());
         }
     }
     for &t in &sa.thresholds {
@@ -1029,15 +1016,11 @@ pub fn source(table: &ScoreTable, sa: &ScoreAnalysis) -> ScoreSource {
         put(
             format!("threshold {t}"),
             single || on_edge,
-            format!("cases in the bin holding {t}"),
+            side(&t.to_string()),
         );
     }
     for &p in &sa.top_percent {
-        put(
-            format!("top_percent {p}"),
-            single,
-            "cases in the bin holding the cut-off".into(),
-        );
+        put(format!("top_percent {p}"), single, side("the cut-off"));
     }
     ScoreSource {
         table: table.clone(),

@@ -259,6 +259,13 @@ pub fn markdown(a: &Artifact) -> String {
         let _ = writeln!(o, "| {} | {n} | {meaning} |", status_label(s));
     }
     o.push('\n');
+    for u in &a.summary.unjudged_triggers {
+        let _ = writeln!(
+            o,
+            "**Not judged:** trigger `{}` ({}): {}. This is not a pass: the overall status is at least insufficient data.\n",
+            u.trigger, u.metric, u.reason
+        );
+    }
 
     o.push_str("## Findings to act on\n\n");
     let by = |s: Status| -> Vec<&Finding> {
@@ -736,6 +743,38 @@ fn score_findings_table(
 
 /// The risk-score section: findings, discrimination and calibration by group, need at equal
 /// score by bin, and the operating points. Withheld groups show no numbers.
+/// How finely a counts submission's score table knows the scores: what is exact, binned, absent.
+fn score_source(o: &mut String, src: &crate::metrics::scores::ScoreSource) {
+    let t = &src.table;
+    let _ = writeln!(
+        o,
+        "The scores come from a counts submission (format `{}`): scores in bins of width {}, in {} rows of which {} hold more than one score value.\n",
+        t.format, t.bin_width, t.rows, t.rows_with_spread
+    );
+    if !src.exact.is_empty() {
+        let _ = writeln!(o, "- Exact as from the rows: {}.", src.exact.join(", "));
+    }
+    for b in &src.binned {
+        let _ = writeln!(o, "- At the bins' resolution: {}: {}.", b.analysis, b.bound);
+    }
+    if let Some(worst) = t
+        .auroc_bounds
+        .iter()
+        .max_by(|x, y| x.bound.total_cmp(&y.bound))
+        .filter(|b| b.bound > 0.0)
+    {
+        let _ = writeln!(
+            o,
+            "- AUROC is within {:.1e} of the rows' value for every group (the widest bound: {}, {}).",
+            worst.bound, worst.attribute, worst.group
+        );
+    }
+    for u in &src.unavailable {
+        let _ = writeln!(o, "- Not available from this submission: {u}.");
+    }
+    o.push('\n');
+}
+
 fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppression) {
     let min = a.suppression.min_cell_size;
     o.push_str("## Risk score\n\n");
@@ -750,6 +789,9 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
         sc.scored,
         sc.unscored
     );
+    if let Some(src) = &sc.source {
+        score_source(o, src);
+    }
     if !sc.comparisons.is_empty() {
         o.push_str("### Score comparisons\n\nEach group against its reference; the p-values are corrected with the rest of the run.\n\n");
         let all: Vec<&ScoreFinding> = STATUS_ORDER
