@@ -9,7 +9,7 @@
 //! score's bin is `floor(score × (1 / bin_width))` in doubles.
 
 use crate::data::counts;
-use crate::protocol::{Coding, DecisionType, Protocol};
+use crate::protocol::{DecisionType, Protocol};
 
 /// The SQL dialects the query is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -105,20 +105,30 @@ fn yes_no(d: Dialect, protocol: &Protocol, column: &str) -> String {
 }
 
 /// `column >= t` coded `true`/`false`, missing where the column is not a number.
-fn at_least(d: Dialect, protocol: &Protocol, column: &str, t: f64) -> String {
+/// `column >= t` coded `true`/`false`; missing (so `run` refuses it) where the column is not a
+/// number in `[lo, hi]`. NaN sorts above every number in these engines, so the upper bound also
+/// rules it out.
+fn at_least(d: Dialect, protocol: &Protocol, column: &str, t: f64, (lo, hi): (f64, f64)) -> String {
     let v = d.to_double(&text(d, protocol, column));
-    let t = d.number(t);
-    format!("CASE WHEN {v} >= {t} THEN 'true' WHEN {v} < {t} THEN 'false' END")
+    let (t, lo, hi) = (d.number(t), d.number(lo), d.number(hi));
+    format!(
+        "CASE WHEN {v} >= {t} AND {v} <= {hi} THEN 'true' WHEN {v} < {t} AND {v} >= {lo} THEN 'false' END"
+    )
+}
+
+/// The finite doubles.
+const FINITE: (f64, f64) = (f64::MIN, f64::MAX);
+
+/// `v` when it is a finite number, else missing.
+fn finite(d: Dialect, v: &str) -> String {
+    let (lo, hi) = (d.number(FINITE.0), d.number(FINITE.1));
+    format!("CASE WHEN {v} >= {lo} AND {v} <= {hi} THEN {v} END")
 }
 
 /// An attribute's column: its text, or for ages in years the lower bound of the band.
 fn key(d: Dialect, protocol: &Protocol, column: &str) -> String {
     let x = text(d, protocol, column);
-    let age = protocol.attributes.iter().find_map(|a| match &a.coding {
-        Coding::AgeYears { bounds, missing } if a.column == column => Some((bounds, missing)),
-        _ => None,
-    });
-    let Some((bounds, missing)) = age else {
+    let Some((bounds, missing)) = counts::age_bands(protocol, column) else {
         return x;
     };
     let v = d.to_double(&x);
@@ -127,6 +137,7 @@ fn key(d: Dialect, protocol: &Protocol, column: &str) -> String {
         let m: Vec<String> = missing.iter().cloned().collect();
         s += &format!(" WHEN {x} IN ({}) THEN {x}", d.list(&m));
     }
+    let v = finite(d, &v);
     for b in bounds.iter().rev() {
         s += &format!(
             " WHEN {v} >= {} THEN {}",
@@ -147,17 +158,29 @@ pub fn query(protocol: &Protocol, d: Dialect, table: &str) -> String {
         .collect();
     let decision = match (protocol.tool.decision_type, &c.decision, &c.score) {
         (DecisionType::Binary, Some(col), _) => yes_no(d, protocol, col),
-        (_, _, Some(s)) => at_least(d, protocol, s, c.threshold.unwrap_or(0.5)),
+        (_, _, Some(s)) => {
+            let probability = protocol
+                .scores
+                .as_ref()
+                .is_none_or(|sa| sa.scale == crate::protocol::ScoreScale::Probability);
+            let range = if probability { (0.0, 1.0) } else { FINITE };
+            at_least(d, protocol, s, c.threshold.unwrap_or(0.5), range)
+        }
         _ => "NULL".into(),
     };
     inner.push(format!("{decision} AS {}", counts::DECISION));
     let outcome = match c.outcome_at_least {
-        Some(t) => at_least(d, protocol, &c.outcome, t),
+        Some(t) => at_least(d, protocol, &c.outcome, t, FINITE),
         None => yes_no(d, protocol, &c.outcome),
     };
     inner.push(format!("{outcome} AS {}", counts::OUTCOME));
     let n = match &c.count {
-        Some(_) => "SUM(CAST(s1557_count AS BIGINT))".to_string(),
+        // Missing when any of the group's counts is not a whole number in [0, 2^53], so `run`
+        // refuses the group as it refuses such a count in the rows.
+        Some(_) => format!(
+            "CASE WHEN SUM(CASE WHEN s1557_count >= 0 AND s1557_count <= {} AND s1557_count = FLOOR(s1557_count) THEN 0 ELSE 1 END) > 0 THEN NULL ELSE SUM(CAST(s1557_count AS BIGINT)) END",
+            d.number(9_007_199_254_740_992.0)
+        ),
         None => "COUNT(*)".into(),
     };
     let mut group: Vec<String> = keys.iter().map(|k| d.ident(k)).collect();
@@ -171,7 +194,8 @@ pub fn query(protocol: &Protocol, d: Dialect, table: &str) -> String {
     match (&protocol.scores, &c.score) {
         (Some(sa), Some(score)) => {
             let k = counts::multiplier(sa.bin_width.unwrap_or(1.0));
-            let s = d.to_double(&text(d, protocol, score));
+            // A score that is not a finite number counts as no score.
+            let s = finite(d, &d.to_double(&text(d, protocol, score)));
             inner.push(format!("{s} AS s1557_s"));
             inner.push(format!(
                 "CAST(FLOOR({s} * {}) AS BIGINT) AS {}",
@@ -198,7 +222,8 @@ pub fn query(protocol: &Protocol, d: Dialect, table: &str) -> String {
         .map(|u| format!("{} AS {}", read_text(d, protocol, u), d.ident(u)))
         .collect();
     if let Some(col) = &c.count {
-        first.push(format!("{} AS s1557_count", d.ident(col)));
+        let v = format!("CAST({} AS {})", d.ident(col), d.text());
+        first.push(format!("{} AS s1557_count", d.to_double(&v)));
     }
     if c.count.is_some() {
         inner.push("s1557_count".into());

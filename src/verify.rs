@@ -61,7 +61,16 @@ fn stated_scores(a: &Artifact) -> Option<ScoreResults> {
         equal_score_bins: s.equal_score_bins.clone(),
         attributes: s.attributes.clone(),
         operating_points: s.operating_points.clone(),
-        comparisons: s.comparisons.iter().map(|f| f.comparison.clone()).collect(),
+        // Ids are derived from the names (an artifact of schema 1.1.0 wrote them unescaped).
+        comparisons: s
+            .comparisons
+            .iter()
+            .map(|f| {
+                let mut c = f.comparison.clone();
+                c.id = crate::metrics::comparison_id(&c.attribute, &c.group, &c.metric);
+                c
+            })
+            .collect(),
         source: s.source.clone(),
     })
 }
@@ -101,16 +110,8 @@ pub fn verify(
             ));
         }
     }
-    for a in &stated.sufficient_statistics {
-        let n: u64 = a.groups.iter().map(|g| g.counts.n()).sum();
-        if n != stated.data.cases {
-            out.mismatches.push(mismatch(
-                &format!("sufficient_statistics[{}]", a.attribute),
-                format!("{n} cases"),
-                format!("{} cases (data.cases)", stated.data.cases),
-            ));
-        }
-    }
+    out.mismatches.extend(consistency(stated));
+    out.notes.push("taken as stated, being provenance rather than results: the data block (file, SHA-256, format, input), run.as_of, suppression.applied and the attestation".into());
     out.mismatches.extend(summary_of_stated(stated));
     let Ok(as_of) = chrono::NaiveDate::parse_from_str(&stated.run.as_of, "%Y-%m-%d") else {
         out.mismatches.push(mismatch(
@@ -137,7 +138,7 @@ pub fn verify(
         }
         None => {
             if stated.scores.is_some() {
-                out.notes.push("score estimates (discrimination, calibration, operating points) are taken as stated: the artifact does not carry the scores; their adjusted p-values, detectable differences and statuses are recomputed. Pass --data with the data file to recompute them too".into());
+                out.notes.push("score estimates (discrimination, calibration, operating points) and scores.source are taken as stated: the artifact does not carry the scores; their adjusted p-values, detectable differences and statuses are recomputed. Pass --data with the data file to recompute them too".into());
             }
             let ev = evidence_of(stated);
             assemble::assemble_with_scores(protocol, &ev, stated_scores(stated), &ctx)
@@ -164,8 +165,114 @@ pub fn verify(
         recomputed.protocol.text = stated.protocol.text.clone();
     }
     let fresh = serde_json::to_value(&recomputed).unwrap_or(Value::Null);
-    diff("", json, &fresh, &mut out.mismatches);
+    if stated.schema_version == "1.1.0" {
+        diff("", &modern_ids(json), &fresh, &mut out.mismatches);
+    } else {
+        diff("", json, &fresh, &mut out.mismatches);
+    }
     out
+}
+
+/// The counts against each other: every attribute (plain or crossed) holds the same cases in
+/// the same four cells, and each stratified table adds up to its attribute's groups.
+fn consistency(a: &Artifact) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    let total = |groups: &mut dyn Iterator<Item = &crate::suffstats::Confusion>| {
+        groups.fold([0u64; 4], |mut t, c| {
+            for (x, y) in t.iter_mut().zip(c.cells()) {
+                *x += y;
+            }
+            t
+        })
+    };
+    let mut first: Option<[u64; 4]> = None;
+    for s in &a.sufficient_statistics {
+        let t = total(&mut s.groups.iter().map(|g| &g.counts));
+        let n: u64 = t.iter().sum();
+        if n != a.data.cases {
+            out.push(mismatch(
+                &format!("sufficient_statistics[{}]", s.attribute),
+                format!("{n} cases"),
+                format!("{} cases (data.cases)", a.data.cases),
+            ));
+        } else if first.is_some_and(|f| f != t) {
+            out.push(mismatch(
+                &format!("sufficient_statistics[{}]", s.attribute),
+                format!("tp, fp, fn, tn totals {t:?}"),
+                format!("{:?} (the first attribute's)", first.unwrap_or_default()),
+            ));
+        }
+        first.get_or_insert(t);
+    }
+    for x in &a.stratified_statistics {
+        let Some(attr) = a
+            .sufficient_statistics
+            .iter()
+            .find(|s| s.attribute == x.attribute)
+        else {
+            continue;
+        };
+        for g in &attr.groups {
+            let t = total(
+                &mut x
+                    .cells
+                    .iter()
+                    .filter(|c| c.group == g.group)
+                    .map(|c| &c.counts),
+            );
+            if t != g.counts.cells() {
+                out.push(mismatch(
+                    &format!(
+                        "stratified_statistics[{} by {}][{}]",
+                        x.attribute, x.by, g.group
+                    ),
+                    format!("{t:?} over the strata"),
+                    format!("{:?} (the group's counts)", g.counts.cells()),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Ids as this build writes them (`/` and `%` escaped within each part), for an artifact of
+/// schema 1.1.0, which wrote the parts as they are.
+fn modern_ids(json: &Value) -> Value {
+    let mut v = json.clone();
+    let mut renamed = std::collections::BTreeMap::new();
+    let mut fix = |list: Option<&mut Value>| {
+        for c in list.and_then(Value::as_array_mut).into_iter().flatten() {
+            let part = |k: &str| {
+                c.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let id =
+                crate::metrics::comparison_id(&part("attribute"), &part("group"), &part("metric"));
+            if let Some(old) = c.get("id").and_then(Value::as_str) {
+                renamed.insert(old.to_string(), id.clone());
+            }
+            c["id"] = Value::from(id);
+        }
+    };
+    fix(v.get_mut("comparisons"));
+    fix(v.get_mut("scores").and_then(|s| s.get_mut("comparisons")));
+    for f in v
+        .get_mut("triggers_fired")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(new) = f
+            .get("comparison")
+            .and_then(Value::as_str)
+            .and_then(|c| renamed.get(c))
+        {
+            f["comparison"] = Value::from(new.clone());
+        }
+    }
+    v
 }
 
 /// The stated summary against the stated findings (an artifact edited in one place only).

@@ -1561,7 +1561,7 @@ fn score_triggers_need_their_score_metric_and_scores_need_rows() {
         .assert()
         .code(EXIT_INPUT)
         .stderr(predicate::str::contains(
-            "[scores] cannot run on a counts submission",
+            "[scores] cannot run with a frequency column (`columns.count`): it carries no scores",
         ));
     let need = protocol_text("").replace(
         "outcome = \"event\"",

@@ -31,7 +31,7 @@ pub struct CodingProblem {
 }
 
 /// The group index of a raw value under an attribute's coding, or why it has none.
-pub(crate) fn code_value(
+fn code_value(
     attr: &Attribute,
     null_values: &[String],
     value: Option<&str>,
@@ -268,9 +268,10 @@ pub fn code(
                 .unwrap_or(1.0);
             if let Some(msg) = super::counts::table_problem(&cell.table, width, probability) {
                 let c = super::counts::SCORE_BIN;
+                // Keyed by the message, so each kind of problem is listed on its own.
                 note(
                     c,
-                    None,
+                    Some(&msg),
                     rows,
                     format!("score table: {msg}"),
                     Some("see docs/counts.md".into()),

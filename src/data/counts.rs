@@ -164,28 +164,58 @@ pub fn multiplier(width: f64) -> f64 {
     1.0 / width
 }
 
+/// The age bands of a column: the union of the lower bounds of every `age_years` attribute on
+/// it (so each attribute's band is a union of these), and the union of their missing codes.
+/// `None` when no age attribute reads the column.
+pub fn age_bands(
+    protocol: &Protocol,
+    column: &str,
+) -> Option<(Vec<i64>, std::collections::BTreeSet<String>)> {
+    let mut bounds = Vec::new();
+    let mut missing = std::collections::BTreeSet::new();
+    for a in protocol.attributes.iter().filter(|a| a.column == column) {
+        if let crate::protocol::Coding::AgeYears {
+            bounds: b,
+            missing: m,
+        } = &a.coding
+        {
+            bounds.extend(b.iter().copied());
+            missing.extend(m.iter().cloned());
+        }
+    }
+    bounds.sort_unstable();
+    bounds.dedup();
+    (!bounds.is_empty()).then_some((bounds, missing))
+}
+
 /// The cell's keys with every age in years replaced by the lower bound of its band, so a counts
 /// submission shows no age beyond its band (HIPAA Safe Harbor top-codes 90 and over) and `run`
-/// codes it to the same band. Missing and non-numeric ages are kept as they are.
+/// codes it to the same band of every age attribute. Missing, non-numeric and too-low ages are
+/// kept as they are (`run` names them, as for rows).
 fn banded_keys(
     protocol: &Protocol,
     key_columns: &[String],
     keys: &[Option<String>],
 ) -> Vec<Option<String>> {
     let mut out = keys.to_vec();
-    for a in &protocol.attributes {
-        let crate::protocol::Coding::AgeYears { bounds, .. } = &a.coding else {
+    for (i, column) in key_columns.iter().enumerate() {
+        let Some((bounds, missing)) = age_bands(protocol, column) else {
             continue;
         };
-        let Some(i) = key_columns.iter().position(|c| c == &a.column) else {
+        let Some(v) = keys[i].as_deref() else {
             continue;
         };
-        let unknown = a.groups.len() - 1;
-        if let Ok(g) = super::coding::code_value(a, &protocol.data.null_values, keys[i].as_deref())
-        {
-            if g != unknown {
-                out[i] = Some(bounds[g].to_string());
+        if missing.contains(v) || protocol.data.null_values.iter().any(|n| n == v) {
+            continue;
+        }
+        match v.trim().parse::<f64>() {
+            Ok(years) if years.is_finite() && years >= bounds[0] as f64 => {
+                let floor = years.floor() as i64;
+                if let Some(b) = bounds.iter().rev().find(|&&b| floor >= b) {
+                    out[i] = Some(b.to_string());
+                }
             }
+            _ => {}
         }
     }
     out

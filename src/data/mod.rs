@@ -87,12 +87,6 @@ fn counts_file_problems(protocol: &Protocol, path: &Path) -> Vec<Diagnostic> {
     let mut no = |what: &str, hint: &str| {
         out.push(diag(path, None, what.to_string(), Some(hint.to_string())));
     };
-    if c.count.is_some() {
-        no(
-            "the data is a counts submission (it has `s1557_n`) but the protocol names `columns.count`",
-            "drop `columns.count`: a counts submission's columns are fixed by its format",
-        );
-    }
     if c.weight.is_some() {
         no(
             "a counts submission (format `counts/1`) carries no survey weights, and the protocol names `columns.weight`",
@@ -416,11 +410,9 @@ pub fn counts_table(
             ),
         )]));
     }
-    if let Some(p) = counts_file_problems(protocol, &scanned.path)
-        .into_iter()
-        .find(|d| !d.message.contains("`s1557_n`"))
-    {
-        return Err(DataError(vec![p]));
+    let problems = counts_file_problems(protocol, &scanned.path);
+    if !problems.is_empty() {
+        return Err(DataError(problems));
     }
     let stats = code_scanned(protocol, &scanned)?;
     let table = counts::table(

@@ -130,7 +130,7 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     let score_col = spec.score.as_ref().map(|(c, _)| c.as_str());
     // Numeric columns read as floats throughout (not as integers inferred from the first rows).
     let numeric_outcome = spec.outcome_at_least.map(|_| spec.outcome.as_str());
-    let floats: Vec<&str> = [
+    let mut floats: Vec<&str> = [
         score_col,
         spec.weight.as_deref(),
         spec.count.as_deref(),
@@ -140,6 +140,10 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     .into_iter()
     .flatten()
     .collect();
+    if spec.score_table {
+        use super::counts::{SCORE_BIN, SCORE_MAX, SCORE_MIN, SCORE_SUM};
+        floats.extend([SCORE_BIN, SCORE_SUM, SCORE_MIN, SCORE_MAX]);
+    }
     let lf = frame(
         spec.path,
         spec.format,

@@ -464,10 +464,10 @@ pub struct Protocol {
 /// Default texts read as a positive and a negative decision or outcome (compared without case).
 pub const DEFAULT_POSITIVE: [&str; 5] = ["1", "true", "yes", "y", "1.0"];
 pub const DEFAULT_NEGATIVE: [&str; 5] = ["0", "false", "no", "n", "0.0"];
-/// Default cell texts read as missing (besides an empty cell).
 /// The default score bin width of a counts submission on a probability scale.
 pub const DEFAULT_BIN_WIDTH: f64 = 0.001;
 
+/// Default cell texts read as missing (besides an empty cell).
 pub const DEFAULT_NULL_VALUES: [&str; 3] = ["NA", "N/A", "null"];
 
 /// Hex SHA-256 of bytes.
@@ -1295,8 +1295,8 @@ impl Validator<'_> {
         }
         if columns.count.is_some() {
             self.error_nowhere(
-                "[scores] cannot run on a counts submission (`columns.count`): discrimination, calibration and need at equal score take one row per case",
-                Some("submit the rows (de-identified), or drop [scores] and compare the decision's counts".into()),
+                "[scores] cannot run with a frequency column (`columns.count`): it carries no scores",
+                Some("submit the rows, or a counts submission of format `counts/1` (`s1557 counts`, `s1557 sql`; docs/counts.md), which carries the scores in bins".into()),
             );
         }
         match raw.metrics {
