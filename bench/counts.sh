@@ -40,7 +40,7 @@ for n in $ROWS; do
     "$bin" sql "$protocol" --dialect "$engine" >"$out/$engine.sql"
     printf '[{"data": "%s", "sql": "%s", "out": "%s"}]' "$PWD/$data" "$out/$engine.sql" "$out/$engine.csv" >"$out/$engine.json"
     timed "$engine (process)" "$data" -- "$py" tests/engines/run_query.py "$engine" "$out/$engine.json"
-    query=$(grep -Eo "^$engine .*: [0-9.]+ s" "$out/stderr" | grep -Eo '[0-9.]+ s$' | grep -Eo '^[0-9.]+')
+    query=$(grep -Eo "$engine [^ ]+: [0-9.]+ s" "$out/stderr" | grep -Eo '[0-9.]+ s$' | grep -Eo '^[0-9.]+' || true)
     row "$(basename "$data")" "$engine (query)" "$query" ""
   done
   rc=0

@@ -31,49 +31,6 @@ pub fn assemble_with_scores(
     build(protocol, evidence, results, ctx)
 }
 
-/// The protocol's triggers that no comparison of the run falls under, with the reason: the
-/// analysis the input could not give (the score section's statement), or no comparison made.
-fn unjudged(
-    protocol: &Protocol,
-    comparisons: &[Finding],
-    scores: Option<&ScoreSection>,
-) -> Vec<Unjudged> {
-    let judged = |t: &crate::protocol::Trigger| {
-        comparisons
-            .iter()
-            .any(|f| t.applies_to(&f.comparison.attribute, &f.comparison.metric))
-            || scores.is_some_and(|s| {
-                s.comparisons
-                    .iter()
-                    .any(|f| t.applies_to(&f.comparison.attribute, &f.comparison.metric))
-            })
-    };
-    protocol
-        .triggers
-        .iter()
-        .filter(|t| !judged(t))
-        .map(|t| {
-            let metric = t.metric.name();
-            let reason = scores
-                .and_then(|s| s.source.as_ref())
-                .and_then(|src| src.unavailable.iter().find(|u| u.starts_with(metric)))
-                .map(|u| {
-                    u.split_once(": ")
-                        .map_or(u.as_str(), |(_, why)| why)
-                        .to_string()
-                })
-                .unwrap_or_else(|| {
-                    format!("the run made no `{metric}` comparison for it to judge")
-                });
-            Unjudged {
-                trigger: t.id.clone(),
-                metric: metric.into(),
-                reason,
-            }
-        })
-        .collect()
-}
-
 fn file_name(p: &std::path::Path) -> String {
     p.file_name().map_or_else(
         || p.display().to_string(),
@@ -127,20 +84,12 @@ pub fn build(
         .chain(score_findings.iter().map(|f| f.assessment.status))
         .collect();
     let count = |s: Status| statuses.iter().filter(|&&x| x == s).count();
-    let unjudged = unjudged(protocol, &comparisons, scores.as_ref());
-    let floor = if unjudged.is_empty() {
-        Status::NotAssessed
-    } else {
-        Status::InsufficientData
-    };
     let summary = Summary {
         overall: statuses
             .iter()
             .copied()
             .max()
-            .unwrap_or(Status::NotAssessed)
-            .max(floor),
-        unjudged_triggers: unjudged,
+            .unwrap_or(Status::NotAssessed),
         remediate: count(Status::Remediate),
         monitor: count(Status::Monitor),
         insufficient_data: count(Status::InsufficientData),

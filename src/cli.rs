@@ -270,18 +270,14 @@ fn run(
     .map_err(|e| Failure::output(out, e))?;
     let s = &art.summary;
     println!(
-        "{}: {} cases; {} remediate, {} monitor, {} insufficient data, {} pass, {} not assessed{}",
+        "{}: {} cases; {} remediate, {} monitor, {} insufficient data, {} pass, {} not assessed",
         art.tool.name,
         art.data.cases,
         s.remediate,
         s.monitor,
         s.insufficient_data,
         s.pass,
-        s.not_assessed,
-        match s.unjudged_triggers.len() {
-            0 => String::new(),
-            n => format!("; {n} trigger{} not judged", if n == 1 { "" } else { "s" }),
-        }
+        s.not_assessed
     );
     println!(
         "wrote {}",
@@ -308,9 +304,6 @@ fn counts(protocol_path: &Path, data: Option<&Path>, out: &Path) -> Result<u8, F
         }
     };
     write::write_file(out, &bytes).map_err(|e| Failure::output(out, e))?;
-    if let Some(n) = &protocol.columns.need {
-        eprintln!("warning: the counts format `{}` carries no measure of need: `{n}` is left out, and a run on this file cannot compare need at equal score", data::counts::FORMAT);
-    }
     println!(
         "wrote {} rows ({} cases) of format `{}` to {}",
         table.rows.len(),
@@ -352,7 +345,7 @@ fn verify(path: &Path, protocol: Option<&Path>, data: Option<&Path>) -> Result<u
     }
     if v.mismatches.is_empty() {
         println!(
-            "verified: `{}` ({}, {} cases): every number, status and the summary recomputed to {:e}",
+            "verified: `{}` ({}, {} cases): every result, status and the summary recomputed to {:e} (the notes say what is taken as stated)",
             path.display(),
             stated.tool.name,
             stated.data.cases,

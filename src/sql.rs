@@ -208,12 +208,40 @@ pub fn query(protocol: &Protocol, d: Dialect, table: &str) -> String {
             outer.push(format!("SUM(s1557_s) AS {}", counts::SCORE_SUM));
             outer.push(format!("MIN(s1557_s) AS {}", counts::SCORE_MIN));
             outer.push(format!("MAX(s1557_s) AS {}", counts::SCORE_MAX));
+            if let (true, Some(need)) = (counts::with_need(protocol), &c.need) {
+                let v = finite(d, &d.to_double(&text(d, protocol, need)));
+                inner.push(format!("{v} AS s1557_v"));
+                let scored = |e: &str| {
+                    format!(
+                        "CASE WHEN {} IS NULL THEN NULL ELSE {e} END",
+                        counts::SCORE_BIN
+                    )
+                };
+                outer.push(format!(
+                    "{} AS {}",
+                    scored("COUNT(s1557_v)"),
+                    counts::NEED_N
+                ));
+                outer.push(format!(
+                    "{} AS {}",
+                    scored("SUM(s1557_v)"),
+                    counts::NEED_SUM
+                ));
+                outer.push(format!(
+                    "{} AS {}",
+                    scored("SUM(s1557_v * s1557_v)"),
+                    counts::NEED_SUMSQ
+                ));
+            }
         }
         _ => outer.push(format!("{n} AS {}", counts::N)),
     }
     // The first step reads every column the protocol uses as text, once.
     let mut used: Vec<&String> = keys.iter().collect();
     used.extend([&c.decision, &c.score].into_iter().flatten());
+    if counts::with_need(protocol) {
+        used.extend(c.need.as_ref());
+    }
     used.push(&c.outcome);
     used.sort();
     used.dedup();

@@ -187,6 +187,8 @@ pub struct ScoreTable {
     pub rows_with_spread: u64,
     /// The largest maximum − minimum of any row.
     pub max_spread: f64,
+    /// Whether the table carries need (count, sum and sum of squares per row).
+    pub with_need: bool,
     /// Per attribute and group: a bound on |AUROC from the table − AUROC from the rows|, the
     /// share of (outcome, no outcome) case pairs of the group whose two scores share a bin that
     /// does not hold one score value (0: exact).

@@ -365,20 +365,50 @@ fn the_query_names_its_format_protocol_and_columns() {
     }
 }
 
+/// Every number in `a` and `b` agrees to `tol` relative; everything else is equal.
+fn assert_close(a: &Value, b: &Value, tol: f64, path: &str) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}: fields differ");
+            for (k, v) in x {
+                assert_close(v, &y[k], tol, &format!("{path}.{k}"));
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}: lengths differ");
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                assert_close(u, v, tol, &format!("{path}[{i}]"));
+            }
+        }
+        (Value::Number(x), Value::Number(y)) => {
+            let (u, v) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!(
+                (u - v).abs() <= tol * u.abs().max(v.abs()),
+                "{path}: {u} vs {v}"
+            );
+        }
+        _ => assert_eq!(a, b, "{path}"),
+    }
+}
+
 #[test]
-fn a_trigger_the_counts_cannot_judge_is_named_and_is_not_a_pass() {
-    // Need at equal score needs each case's need; counts/1 does not carry it. The trigger on it
-    // is listed as not judged and the overall status is at least insufficient data.
+fn need_at_equal_score_travels_with_the_counts() {
+    // counts/1 carries each row's need as a count, sum and sum of squares: need at equal score
+    // from the counts equals the rows' to rounding, and the top k% by need is stated unavailable.
     let dir = tempfile::tempdir().unwrap();
     let mut csv = String::from("race,flag,event,decile,need\n");
     for i in 0..1200u32 {
         let race = ["W", "B"][(i % 2) as usize];
         let decile = 1 + (i * 7 + i / 13) % 10;
         let event = u32::from((i * 31 + decile * 17) % 23 < decile + 3);
+        let need = if i % 17 == 0 {
+            String::new()
+        } else {
+            ((i % 5) + (i % 2) * (decile % 3)).to_string()
+        };
         csv += &format!(
-            "{race},{},{event},{decile},{}\n",
-            u32::from(decile >= 6),
-            i % 5
+            "{race},{},{event},{decile},{need}\n",
+            u32::from(decile >= 6)
         );
     }
     std::fs::write(dir.path().join("data.csv"), csv).unwrap();
@@ -410,6 +440,8 @@ map = { "W" = "White", "B" = "Black or African American" }
 scale = "arbitrary"
 metrics = ["auroc", "need_at_equal_score"]
 bin_width = 1
+top_percent = [20]
+equal_score_bins = 5
 [[triggers]]
 id = "sicker"
 metric = "need_at_equal_score"
@@ -419,31 +451,46 @@ action = "act"
 "#,
     )
     .unwrap();
-    let counts = dir.path().join("c.csv");
-    s1557()
-        .arg("counts")
-        .arg(&protocol)
-        .arg("--out")
-        .arg(&counts)
-        .assert()
-        .success()
-        .stderr(predicate::str::contains("carries no measure of need"));
-    let out = dir.path().join("out");
-    s1557()
-        .arg("run")
-        .arg(&protocol)
-        .arg("--data")
-        .arg(&counts)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("1 trigger not judged"));
-    let a = read_json(&out.join("artifact.json"));
-    let u = &a["summary"]["unjudged_triggers"][0];
-    assert_eq!(u["trigger"], "sicker");
-    assert_eq!(u["reason"], "format counts/1 carries no measure of need");
-    assert_eq!(a["summary"]["overall"], "insufficient_data");
-    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
-    assert!(md.contains("**Not judged:** trigger `sicker`"));
+    let (rows, counts) = rows_and_counts(&protocol, None, "c.parquet");
+    let source = &counts["scores"]["source"];
+    assert!(source["exact"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("need_at_equal_score")));
+    assert_eq!(
+        source["unavailable"][0],
+        "top_percent by need: the table carries each row's need as a count, sum and sum of squares, not each case's"
+    );
+    assert_eq!(rows["summary"], counts["summary"]);
+    let need = |a: &Value| -> Vec<Value> {
+        a["scores"]["comparisons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["metric"] == "need_at_equal_score")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(need(&rows).len(), 1);
+    assert_close(
+        &Value::from(need(&rows)),
+        &Value::from(need(&counts)),
+        1e-9,
+        "need comparisons",
+    );
+    for (ra, ca) in rows["scores"]["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(counts["scores"]["attributes"].as_array().unwrap())
+    {
+        for (rg, cg) in ra["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(ca["groups"].as_array().unwrap())
+        {
+            assert_close(&rg["need"], &cg["need"], 1e-9, "group need");
+        }
+    }
 }

@@ -72,6 +72,9 @@ fn assert_same_counts(ours: &Path, theirs: &Path, what: &str) {
         "s1557_score_sum",
         "s1557_score_min",
         "s1557_score_max",
+        "s1557_need_n",
+        "s1557_need_sum",
+        "s1557_need_sumsq",
     ]
     .iter()
     .filter_map(|n| col(n))
@@ -92,14 +95,15 @@ fn assert_same_counts(ours: &Path, theirs: &Path, what: &str) {
         assert_eq!(key(x), key(y), "{what}: rows differ");
         for &i in &numeric {
             let (u, v) = (&x[i], &y[i]);
-            if h1[i] == "s1557_score_sum" && !u.is_empty() {
+            let summed = ["s1557_score_sum", "s1557_need_sum", "s1557_need_sumsq"];
+            if summed.contains(&h1[i].as_str()) && !u.is_empty() {
                 let (p, q): (f64, f64) = (u.parse().unwrap(), v.parse().unwrap());
                 assert!(
                     (p - q).abs() <= 1e-12 * p.abs().max(1.0),
                     "{what}: {} {p} vs {q} in {x:?}",
                     h1[i]
                 );
-            } else if h1[i] == "s1557_n" {
+            } else if h1[i] == "s1557_n" || h1[i] == "s1557_need_n" {
                 assert_eq!(
                     u.parse::<u64>().ok(),
                     v.parse::<u64>().ok(),

@@ -115,19 +115,6 @@ pub struct Summary {
     pub insufficient_data: usize,
     pub pass: usize,
     pub not_assessed: usize,
-    /// Triggers with no comparison to judge (an analysis the input cannot give, such as need at
-    /// equal score from a counts submission). Each makes the overall status at least
-    /// `insufficient_data`: an unjudged trigger is not a pass.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub unjudged_triggers: Vec<Unjudged>,
-}
-
-/// A trigger that had nothing to judge, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Unjudged {
-    pub trigger: String,
-    pub metric: String,
-    pub reason: String,
 }
 
 /// A comparison with its assessment.

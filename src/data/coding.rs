@@ -492,11 +492,11 @@ fn score_sample(
     for (k, &ci) in coded_cell.iter().enumerate() {
         let raw = &cells[ci];
         if reading.counts_file {
-            let (scores, unscored) = super::counts::expand(&raw.table);
+            let (scores, needs, unscored) = super::counts::expand(&raw.table);
             sample.cells.push(ScoredCell {
                 outcome: coded[k].2,
                 scores,
-                needs: vec![],
+                needs,
                 unscored,
             });
             continue;
@@ -639,6 +639,7 @@ fn score_table(
         rows,
         rows_with_spread: spread,
         max_spread,
+        with_need: super::counts::with_need(protocol),
         auroc_bounds,
     }
 }

@@ -30,6 +30,11 @@ pub const SCORE_BIN: &str = "s1557_score_bin";
 pub const SCORE_SUM: &str = "s1557_score_sum";
 pub const SCORE_MIN: &str = "s1557_score_min";
 pub const SCORE_MAX: &str = "s1557_score_max";
+/// Cases of the row with a measure of need, and the sum and sum of squares of their need
+/// (with `columns.need`; missing when the bin is).
+pub const NEED_N: &str = "s1557_need_n";
+pub const NEED_SUM: &str = "s1557_need_sum";
+pub const NEED_SUMSQ: &str = "s1557_need_sumsq";
 
 /// Whether a header is a counts submission's.
 pub fn is_counts_header(header: &[String]) -> bool {
@@ -37,17 +42,34 @@ pub fn is_counts_header(header: &[String]) -> bool {
 }
 
 /// The columns a counts submission for `protocol` has, in order: the format, the attribute
-/// columns (sorted, once each), decision, outcome, then the score columns when `[scores]` asks.
+/// columns (sorted, once each), decision, outcome, then the score columns when `[scores]` asks
+/// and the need columns with `columns.need`.
 pub fn columns(protocol: &Protocol) -> Vec<String> {
+    header(
+        &attribute_columns(protocol),
+        protocol.scores.is_some(),
+        with_need(protocol),
+    )
+}
+
+/// Whether the counts carry a measure of need: with `[scores]` and `columns.need`.
+pub fn with_need(protocol: &Protocol) -> bool {
+    protocol.scores.is_some() && protocol.columns.need.is_some()
+}
+
+fn header(keys: &[String], with_scores: bool, with_need: bool) -> Vec<String> {
     let mut out = vec![FORMAT_COLUMN.to_string()];
-    out.extend(attribute_columns(protocol));
+    out.extend(keys.iter().cloned());
     out.extend([DECISION, OUTCOME].map(String::from));
-    if protocol.scores.is_some() {
+    if with_scores {
         out.push(SCORE_BIN.into());
     }
     out.push(N.into());
-    if protocol.scores.is_some() {
+    if with_scores {
         out.extend([SCORE_SUM, SCORE_MIN, SCORE_MAX].map(String::from));
+    }
+    if with_need {
+        out.extend([NEED_N, NEED_SUM, NEED_SUMSQ].map(String::from));
     }
     out
 }
@@ -86,6 +108,9 @@ pub struct Row {
     pub n: u64,
     /// Sum, minimum and maximum of the scores (`None` without a score).
     pub score: Option<(f64, f64, f64)>,
+    /// Cases with a need, and the sum and sum of squares of their need (`None` without a score
+    /// or without a measure of need).
+    pub need: Option<(u64, f64, f64)>,
 }
 
 /// The table of a counts submission, its rows sorted.
@@ -93,6 +118,7 @@ pub struct Row {
 pub struct Table {
     pub key_columns: Vec<String>,
     pub with_scores: bool,
+    pub with_need: bool,
     pub rows: Vec<Row>,
 }
 
@@ -106,8 +132,10 @@ pub fn table(
 ) -> Table {
     let width = protocol.scores.as_ref().and_then(|s| s.bin_width);
     let with_scores = protocol.scores.is_some();
+    let with_need = with_need(protocol);
     type Key = (Vec<Option<String>>, bool, bool, Option<i64>);
-    let mut acc: BTreeMap<Key, (u64, Vec<f64>)> = BTreeMap::new();
+    // Per row: cases, their scores, their (finite) needs.
+    let mut acc: BTreeMap<Key, (u64, Vec<f64>, Vec<f64>)> = BTreeMap::new();
     for cell in cells {
         let (Some(d), Some(o)) = reading.booleans(protocol, cell) else {
             continue;
@@ -116,12 +144,16 @@ pub fn table(
         let key = |bin| (keys.clone(), d, o, bin);
         match (with_scores, width) {
             (true, Some(w)) => {
-                for &s in &cell.scores {
+                for (i, &s) in cell.scores.iter().enumerate() {
                     let bin = s.is_finite().then(|| bin_of(s, w));
                     let e = acc.entry(key(bin)).or_default();
                     e.0 += 1;
                     if bin.is_some() {
                         e.1.push(s);
+                        match cell.needs.get(i) {
+                            Some(&v) if v.is_finite() => e.2.push(v),
+                            _ => {}
+                        }
                     }
                 }
             }
@@ -130,29 +162,41 @@ pub fn table(
     }
     let rows = acc
         .into_iter()
-        .map(|((keys, decision, outcome, bin), (n, mut scores))| {
-            // Sorted before summing, so the sum does not depend on the order rows arrived in.
-            scores.sort_by(f64::total_cmp);
-            let score = bin.map(|_| {
-                (
-                    scores.iter().sum(),
-                    scores.first().copied().unwrap_or(f64::NAN),
-                    scores.last().copied().unwrap_or(f64::NAN),
-                )
-            });
-            Row {
-                keys,
-                decision,
-                outcome,
-                bin,
-                n,
-                score,
-            }
-        })
+        .map(
+            |((keys, decision, outcome, bin), (n, mut scores, mut needs))| {
+                // Sorted before summing, so the sums do not depend on the order rows arrived in.
+                scores.sort_by(f64::total_cmp);
+                needs.sort_by(f64::total_cmp);
+                let need = (with_need && bin.is_some()).then(|| {
+                    (
+                        needs.len() as u64,
+                        needs.iter().sum(),
+                        needs.iter().map(|v| v * v).sum(),
+                    )
+                });
+                let score = bin.map(|_| {
+                    (
+                        scores.iter().sum(),
+                        scores.first().copied().unwrap_or(f64::NAN),
+                        scores.last().copied().unwrap_or(f64::NAN),
+                    )
+                });
+                Row {
+                    keys,
+                    decision,
+                    outcome,
+                    bin,
+                    n,
+                    score,
+                    need,
+                }
+            },
+        )
         .collect();
     Table {
         key_columns: key_columns.to_vec(),
         with_scores,
+        with_need,
         rows,
     }
 }
@@ -232,16 +276,7 @@ pub fn to_csv(t: &Table) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(vec![]);
-    let mut header = vec![FORMAT_COLUMN.to_string()];
-    header.extend(t.key_columns.iter().cloned());
-    header.extend([DECISION, OUTCOME].map(String::from));
-    if t.with_scores {
-        header.push(SCORE_BIN.into());
-    }
-    header.push(N.into());
-    if t.with_scores {
-        header.extend([SCORE_SUM, SCORE_MIN, SCORE_MAX].map(String::from));
-    }
+    let header = header(&t.key_columns, t.with_scores, t.with_need);
     w.write_record(&header)?;
     for r in &t.rows {
         let mut rec: Vec<String> = vec![FORMAT.into()];
@@ -255,6 +290,12 @@ pub fn to_csv(t: &Table) -> Result<Vec<u8>, csv::Error> {
         if t.with_scores {
             match r.score {
                 Some((s, lo, hi)) => rec.extend([s, lo, hi].map(|x| x.to_string())),
+                None => rec.extend([String::new(), String::new(), String::new()]),
+            }
+        }
+        if t.with_need {
+            match r.need {
+                Some((k, s, s2)) => rec.extend([k.to_string(), s.to_string(), s2.to_string()]),
                 None => rec.extend([String::new(), String::new(), String::new()]),
             }
         }
@@ -299,6 +340,17 @@ pub fn to_parquet(t: &Table) -> Result<Vec<u8>, String> {
         cols.push(OutColumn::Float(SCORE_MIN.into(), part(|s| s.1)));
         cols.push(OutColumn::Float(SCORE_MAX.into(), part(|s| s.2)));
     }
+    if t.with_need {
+        cols.push(OutColumn::Int(
+            NEED_N.into(),
+            t.rows.iter().map(|r| r.need.map(|x| x.0 as i64)).collect(),
+        ));
+        let part = |f: fn((u64, f64, f64)) -> f64| -> Vec<Option<f64>> {
+            t.rows.iter().map(|r| r.need.map(f)).collect()
+        };
+        cols.push(OutColumn::Float(NEED_SUM.into(), part(|x| x.1)));
+        cols.push(OutColumn::Float(NEED_SUMSQ.into(), part(|x| x.2)));
+    }
     super::scan::parquet_bytes(cols).map_err(|e| e.to_string())
 }
 
@@ -330,6 +382,16 @@ pub fn table_problem(
         if probability && (r.min < 0.0 || r.max > 1.0) {
             return Some("scores outside [0, 1] on a probability scale".into());
         }
+        if let Some((k, sum, sumsq)) = r.need {
+            let whole = k >= 0.0 && k <= r.n && k.fract() == 0.0;
+            let moments = k == 0.0
+                || (sum.is_finite() && sumsq.is_finite() && sumsq * k >= sum * sum * (1.0 - 1e-9));
+            if !(whole && moments) {
+                return Some(format!(
+                    "`{NEED_N}` must be a whole number up to `{N}`, with a finite `{NEED_SUM}` and a `{NEED_SUMSQ}` at least `{NEED_SUM}`² / `{NEED_N}`"
+                ));
+            }
+        }
         if bin != bin_of(r.min, width) as f64 || bin != bin_of(r.max, width) as f64 {
             return Some(format!(
                 "scores outside their row's bin: `{SCORE_BIN}` must be floor(score × {}), from the protocol's `bin_width` {width}",
@@ -341,9 +403,11 @@ pub fn table_problem(
 }
 
 /// A cell's cases with a score, each at its bin's value (the one score of a bin whose minimum
-/// equals its maximum, else the bin's mean), sorted; and its cases without a score.
-pub fn expand(rows: &[super::scan::TableRow]) -> (Vec<f64>, u64) {
-    let mut scores = Vec::new();
+/// equals its maximum, else the bin's mean), with their needs when the table carries them,
+/// sorted by score then need; and its cases without a score.
+pub fn expand(rows: &[super::scan::TableRow]) -> (Vec<f64>, Vec<f64>, u64) {
+    let with_need = rows.iter().any(|r| r.need.is_some());
+    let mut pairs: Vec<(f64, f64)> = Vec::new();
     let mut unscored = 0u64;
     for r in rows {
         let n = r.n.max(0.0) as usize;
@@ -356,8 +420,48 @@ pub fn expand(rows: &[super::scan::TableRow]) -> (Vec<f64>, u64) {
         } else {
             (r.sum / r.n).clamp(r.min, r.max)
         };
-        scores.extend(std::iter::repeat_n(v, n));
+        let needs = match r.need {
+            Some((k, sum, sumsq)) => needs_with_moments(n, k.max(0.0) as usize, sum, sumsq),
+            None => vec![f64::NAN; n],
+        };
+        pairs.extend(needs.into_iter().map(|x| (v, x)));
     }
-    scores.sort_by(f64::total_cmp);
-    (scores, unscored)
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let scores = pairs.iter().map(|p| p.0).collect();
+    let needs = if with_need {
+        pairs.iter().map(|p| p.1).collect()
+    } else {
+        vec![]
+    };
+    (scores, needs, unscored)
+}
+
+/// `n` values of need whose `k` finite ones have the given sum and sum of squares (the rest
+/// missing): every statistic of need at equal score is a function of a group's count, sum and
+/// sum of squares within each equal-score bin, so these stand in for the cases' own needs.
+/// `k` odd: one at the mean and the rest at mean ± d·√(k/(k−1)); `k` even: half at mean ± d, where
+/// d² is the variance with divisor k.
+pub fn needs_with_moments(n: usize, k: usize, sum: f64, sumsq: f64) -> Vec<f64> {
+    let k = k.min(n);
+    let mut out = Vec::with_capacity(n);
+    if k > 0 {
+        let mean = sum / k as f64;
+        let var = (sumsq / k as f64 - mean * mean).max(0.0);
+        let d = if k % 2 == 1 {
+            out.push(mean);
+            if k > 1 {
+                (var * k as f64 / (k - 1) as f64).sqrt()
+            } else {
+                0.0
+            }
+        } else {
+            var.sqrt()
+        };
+        for _ in 0..k / 2 {
+            out.push(mean + d);
+            out.push(mean - d);
+        }
+    }
+    out.resize(n, f64::NAN);
+    out
 }

@@ -229,6 +229,7 @@ fn scan_spec<'a>(
             keep_scores: false,
             need: None,
             score_table: protocol.scores.is_some(),
+            table_need: counts::with_need(protocol),
         };
     }
     scan::ScanSpec {
@@ -246,6 +247,7 @@ fn scan_spec<'a>(
         keep_scores: protocol.scores.is_some(),
         need: c.need.clone(),
         score_table: false,
+        table_need: false,
     }
 }
 

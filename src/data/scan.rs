@@ -33,6 +33,8 @@ pub struct ScanSpec<'a> {
     pub need: Option<String>,
     /// Read a counts submission's score table (the `s1557_score_*` columns) per cell.
     pub score_table: bool,
+    /// The score table also carries need (the `s1557_need_*` columns).
+    pub table_need: bool,
 }
 
 /// One row of a counts submission's score table: the cases of one cell whose scores fall in one
@@ -44,6 +46,8 @@ pub struct TableRow {
     pub sum: f64,
     pub min: f64,
     pub max: f64,
+    /// Cases with a need, and the sum and sum of squares of their need (a table with need).
+    pub need: Option<(f64, f64, f64)>,
 }
 
 /// One cell of the grouped table: the raw texts of the key columns and how many cases carry them.
@@ -143,6 +147,10 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     if spec.score_table {
         use super::counts::{SCORE_BIN, SCORE_MAX, SCORE_MIN, SCORE_SUM};
         floats.extend([SCORE_BIN, SCORE_SUM, SCORE_MIN, SCORE_MAX]);
+    }
+    if spec.table_need {
+        use super::counts::{NEED_N, NEED_SUM, NEED_SUMSQ};
+        floats.extend([NEED_N, NEED_SUM, NEED_SUMSQ]);
     }
     let lf = frame(
         spec.path,
@@ -281,17 +289,20 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     if spec.score_table {
         use super::counts::{SCORE_BIN, SCORE_MAX, SCORE_MIN, SCORE_SUM};
         let f = |c: &str| col(c).cast(DataType::Float64);
-        aggs.push(
-            as_struct(vec![
-                f(SCORE_BIN).alias("b"),
-                f(spec.count.as_deref().unwrap_or_default()).alias("n"),
-                f(SCORE_SUM).alias("s"),
-                f(SCORE_MIN).alias("lo"),
-                f(SCORE_MAX).alias("hi"),
-            ])
-            .implode(false)
-            .alias("__table"),
-        );
+        let mut fields = vec![
+            f(SCORE_BIN).alias("b"),
+            f(spec.count.as_deref().unwrap_or_default()).alias("n"),
+            f(SCORE_SUM).alias("s"),
+            f(SCORE_MIN).alias("lo"),
+            f(SCORE_MAX).alias("hi"),
+        ];
+        if spec.table_need {
+            use super::counts::{NEED_N, NEED_SUM, NEED_SUMSQ};
+            fields.push(f(NEED_N).alias("k"));
+            fields.push(f(NEED_SUM).alias("ns"));
+            fields.push(f(NEED_SUMSQ).alias("ns2"));
+        }
+        aggs.push(as_struct(fields).implode(false).alias("__table"));
     }
 
     let df = lf
@@ -414,6 +425,10 @@ fn table_rows(df: &DataFrame) -> PolarsResult<Vec<Vec<TableRow>>> {
                     sum: nan(cols[2][i]),
                     min: nan(cols[3][i]),
                     max: nan(cols[4][i]),
+                    // A row without a bin has no need; a scored row with a missing `s1557_need_n`
+                    // is an error caught by the format's checks (NaN is not a whole number).
+                    need: (cols.len() > 5 && cols[0][i].is_some())
+                        .then(|| (nan(cols[5][i]), nan(cols[6][i]), nan(cols[7][i]))),
                 })
                 .collect(),
         );

@@ -810,7 +810,9 @@ pub fn compute(
         .collect();
     for &k in &sa.top_percent {
         if let Some(cut) = top_cutoff(&rows.scores, k) {
-            let need_cut = if want_need {
+            // A score table carries each row's need as moments, not each case's need: the top
+            // k% by need is not defined from it.
+            let need_cut = if want_need && sample.table.is_none() {
                 top_cutoff(&needs_sorted, k)
             } else {
                 None
@@ -1022,10 +1024,25 @@ pub fn source(table: &ScoreTable, sa: &ScoreAnalysis) -> ScoreSource {
     for &p in &sa.top_percent {
         put(format!("top_percent {p}"), single, side("the cut-off"));
     }
+    let mut unavailable = vec![];
+    if sa.wants(ScoreMetric::NeedAtEqualScore) {
+        if table.with_need {
+            put(
+                "need_at_equal_score".into(),
+                single,
+                "the equal-score bins are cut between the table's bins".into(),
+            );
+            if !sa.top_percent.is_empty() {
+                unavailable.push("top_percent by need: the table carries each row's need as a count, sum and sum of squares, not each case's".into());
+            }
+        } else {
+            unavailable.push("need_at_equal_score: the counts carry no measure of need".into());
+        }
+    }
     ScoreSource {
         table: table.clone(),
         exact,
         binned,
-        unavailable: vec!["need_at_equal_score: format counts/1 carries no measure of need".into()],
+        unavailable,
     }
 }

@@ -259,13 +259,6 @@ pub fn markdown(a: &Artifact) -> String {
         let _ = writeln!(o, "| {} | {n} | {meaning} |", status_label(s));
     }
     o.push('\n');
-    for u in &a.summary.unjudged_triggers {
-        let _ = writeln!(
-            o,
-            "**Not judged:** trigger `{}` ({}): {}. This is not a pass: the overall status is at least insufficient data.\n",
-            u.trigger, u.metric, u.reason
-        );
-    }
 
     o.push_str("## Findings to act on\n\n");
     let by = |s: Status| -> Vec<&Finding> {
