@@ -185,11 +185,14 @@ pub fn query(protocol: &Protocol, d: Dialect, table: &str) -> String {
     };
     let mut group: Vec<String> = keys.iter().map(|k| d.ident(k)).collect();
     group.extend([counts::DECISION, counts::OUTCOME].map(String::from));
-    let mut outer = vec![format!(
-        "{} AS {}",
-        d.lit(counts::FORMAT),
-        counts::FORMAT_COLUMN
-    )];
+    let mut outer = vec![
+        format!("{} AS {}", d.lit(counts::FORMAT), counts::FORMAT_COLUMN),
+        format!(
+            "{} AS {}",
+            d.lit(&counts::shape(protocol)),
+            counts::SHAPE_COLUMN
+        ),
+    ];
     outer.extend(group.iter().cloned());
     match (&protocol.scores, &c.score) {
         (Some(sa), Some(score)) => {

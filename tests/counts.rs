@@ -202,10 +202,10 @@ action = "check"
     assert_eq!(without_source(rows), without_source(counts));
 }
 
-/// A counts file for the minimal protocol below, and the protocol.
+/// A counts file for the minimal protocol below, and the protocol. Each data row of `counts`
+/// starts with its format, after which the protocol's shape is put in (the header names it).
 fn counts_setup(counts: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("counts.csv"), counts).unwrap();
     std::fs::write(
         dir.path().join("p.toml"),
         r#"protocol_version = "1.0.0"
@@ -233,10 +233,21 @@ metrics = ["auroc"]
 "#,
     )
     .unwrap();
+    let p = s1557::protocol::load(&dir.path().join("p.toml")).unwrap();
+    let shape = s1557::data::counts::shape(&p);
+    let text: Vec<String> = counts
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match l.split_once(',') {
+            Some((format, rest)) if i > 0 => format!("{format},{shape},{rest}"),
+            _ => l.to_string(),
+        })
+        .collect();
+    std::fs::write(dir.path().join("counts.csv"), text.join("\n") + "\n").unwrap();
     dir
 }
 
-const HEADER: &str = "s1557_format,sex,s1557_decision,s1557_outcome,s1557_score_bin,s1557_n,s1557_score_sum,s1557_score_min,s1557_score_max\n";
+const HEADER: &str = "s1557_format,s1557_shape,sex,s1557_decision,s1557_outcome,s1557_score_bin,s1557_n,s1557_score_sum,s1557_score_min,s1557_score_max\n";
 
 fn run_counts(dir: &tempfile::TempDir) -> assert_cmd::assert::Assert {
     s1557()
@@ -293,7 +304,7 @@ fn a_counts_file_with_bad_counts_and_codes_names_the_columns() {
 #[test]
 fn a_counts_file_without_its_score_columns_is_refused() {
     let dir = counts_setup(
-        "s1557_format,sex,s1557_decision,s1557_outcome,s1557_n\ncounts/1,F,true,true,20\n",
+        "s1557_format,s1557_shape,sex,s1557_decision,s1557_outcome,s1557_n\ncounts/1,F,true,true,20\n",
     );
     run_counts(&dir).code(2).stderr(predicate::str::contains(
         "column `s1557_score_bin` of the counts format `counts/1` is not in the data",
@@ -347,6 +358,7 @@ fn the_query_names_its_format_protocol_and_columns() {
         assert!(q.contains("FROM clinic.readmissions"));
         for c in [
             "AS s1557_format",
+            "AS s1557_shape",
             "AS s1557_decision",
             "AS s1557_outcome",
             "AS s1557_score_bin",
@@ -493,4 +505,27 @@ action = "act"
             assert_close(&rg["need"], &cg["need"], 1e-9, "group need");
         }
     }
+}
+
+#[test]
+fn counts_made_under_another_reading_of_the_rows_are_refused() {
+    // The same counts, checked against a protocol whose null values differ: the rows would have
+    // been read differently, so the counts do not belong to it.
+    let dir = counts_setup(&format!(
+        "{HEADER}counts/1,F,true,true,300,20,6.01,0.3,0.3009\ncounts/1,M,false,false,100,30,3.01,0.1,0.1009\n"
+    ));
+    run_counts(&dir).success();
+    let p = dir.path().join("p.toml");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("[data]\n", "[data]\nnull_values = [\"NA\", \"-\"]\n");
+    std::fs::write(&p, text).unwrap();
+    run_counts(&dir).code(2).stderr(
+        predicate::str::contains(
+            "the counts were made under a protocol that reads the rows differently",
+        )
+        .and(predicate::str::contains(
+            "make the counts again with this protocol",
+        )),
+    );
 }

@@ -18,6 +18,10 @@ use super::scan::RawCell;
 pub const FORMAT_COLUMN: &str = "s1557_format";
 /// The format and version this build reads and writes.
 pub const FORMAT: &str = "counts/1";
+/// What the protocol reads from the rows to make the table, as 16 hex digits of a SHA-256:
+/// every row holds [`shape`] of the protocol it was made with, and `run` refuses counts made
+/// under a protocol that reads the rows differently.
+pub const SHAPE_COLUMN: &str = "s1557_shape";
 /// Cases in the row.
 pub const N: &str = "s1557_n";
 /// The decision, `true` or `false`.
@@ -57,8 +61,47 @@ pub fn with_need(protocol: &Protocol) -> bool {
     protocol.scores.is_some() && protocol.columns.need.is_some()
 }
 
+/// The protocol's reading of the rows, hashed: the attribute columns and their age bands, the
+/// null values, how the decision and outcome are formed (columns, yes/no values, threshold,
+/// outcome cut), the frequency column, the score (column, scale, bin width) and the need column.
+/// The maps from codes to groups, the analysis and the triggers are not part of it: they act
+/// on the counts, so protocols differing only there share their counts.
+pub fn shape(protocol: &Protocol) -> String {
+    use sha2::{Digest, Sha256};
+    let c = &protocol.columns;
+    let mut text = format!("{FORMAT}\nkeys={:?}\n", attribute_columns(protocol));
+    for k in attribute_columns(protocol) {
+        if let Some((bounds, missing)) = age_bands(protocol, &k) {
+            text += &format!("age {k:?}={bounds:?} missing={missing:?}\n");
+        }
+    }
+    text += &format!(
+        "nulls={:?}\ndecision={:?} {:?} threshold={:?}\noutcome={:?} at_least={:?}\nvalues={:?} {:?}\ncount={:?}\n",
+        protocol.data.null_values,
+        protocol.tool.decision_type == crate::protocol::DecisionType::Binary,
+        c.decision.as_ref().or(c.score.as_ref()),
+        c.threshold,
+        c.outcome,
+        c.outcome_at_least,
+        protocol.positive_values,
+        protocol.negative_values,
+        c.count,
+    );
+    if let Some(sa) = &protocol.scores {
+        text += &format!(
+            "score={:?} probability={} width={:?} need={:?}\n",
+            c.score,
+            sa.scale == crate::protocol::ScoreScale::Probability,
+            sa.bin_width,
+            c.need
+        );
+    }
+    let digest = Sha256::digest(text.as_bytes());
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn header(keys: &[String], with_scores: bool, with_need: bool) -> Vec<String> {
-    let mut out = vec![FORMAT_COLUMN.to_string()];
+    let mut out = vec![FORMAT_COLUMN.to_string(), SHAPE_COLUMN.to_string()];
     out.extend(keys.iter().cloned());
     out.extend([DECISION, OUTCOME].map(String::from));
     if with_scores {
@@ -117,6 +160,8 @@ pub struct Row {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     pub key_columns: Vec<String>,
+    /// The protocol's [`shape`], written in every row.
+    pub shape: String,
     pub with_scores: bool,
     pub with_need: bool,
     pub rows: Vec<Row>,
@@ -195,6 +240,7 @@ pub fn table(
         .collect();
     Table {
         key_columns: key_columns.to_vec(),
+        shape: shape(protocol),
         with_scores,
         with_need,
         rows,
@@ -279,7 +325,7 @@ pub fn to_csv(t: &Table) -> Result<Vec<u8>, csv::Error> {
     let header = header(&t.key_columns, t.with_scores, t.with_need);
     w.write_record(&header)?;
     for r in &t.rows {
-        let mut rec: Vec<String> = vec![FORMAT.into()];
+        let mut rec: Vec<String> = vec![FORMAT.into(), t.shape.clone()];
         rec.extend(r.keys.iter().map(|k| k.clone().unwrap_or_default()));
         rec.push(r.decision.to_string());
         rec.push(r.outcome.to_string());
@@ -309,10 +355,10 @@ pub fn to_csv(t: &Table) -> Result<Vec<u8>, csv::Error> {
 pub fn to_parquet(t: &Table) -> Result<Vec<u8>, String> {
     use super::scan::OutColumn;
     let n = t.rows.len();
-    let mut cols = vec![OutColumn::Text(
-        FORMAT_COLUMN.into(),
-        vec![Some(FORMAT.to_string()); n],
-    )];
+    let mut cols = vec![
+        OutColumn::Text(FORMAT_COLUMN.into(), vec![Some(FORMAT.to_string()); n]),
+        OutColumn::Text(SHAPE_COLUMN.into(), vec![Some(t.shape.clone()); n]),
+    ];
     for (i, k) in t.key_columns.iter().enumerate() {
         cols.push(OutColumn::Text(
             k.clone(),

@@ -214,6 +214,7 @@ fn scan_spec<'a>(
     if counts_file {
         let mut keys = key_columns.to_vec();
         keys.push(counts::FORMAT_COLUMN.into());
+        keys.push(counts::SHAPE_COLUMN.into());
         return scan::ScanSpec {
             path,
             format,
@@ -301,6 +302,28 @@ fn scan_data(protocol: &Protocol, data_override: Option<&Path>) -> Result<Scanne
                     "this build reads counts submissions of format `counts/1` (docs/counts.md)"
                         .into(),
                 ),
+            )]));
+        }
+    }
+    if counts_file {
+        let expected = counts::shape(protocol);
+        let k = key_columns.len() + 1;
+        let other: std::collections::BTreeSet<&str> = cells
+            .iter()
+            .filter_map(|c| c.keys[k].as_deref())
+            .filter(|s| *s != expected)
+            .collect();
+        let missing = cells.iter().any(|c| c.keys[k].is_none());
+        if !other.is_empty() || missing {
+            return Err(DataError(vec![diag(
+                &path,
+                None,
+                format!(
+                    "the counts were made under a protocol that reads the rows differently: column `{}` holds {}, this protocol's is `{expected}`",
+                    counts::SHAPE_COLUMN,
+                    if other.is_empty() { "missing values".to_string() } else { other.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ") }
+                ),
+                Some("the attribute columns, age bands, null values, yes/no values, threshold, outcome cut, score or need column, scale or bin width differ: make the counts again with this protocol (`s1557 counts` or `s1557 sql`)".into()),
             )]));
         }
     }
