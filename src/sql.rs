@@ -5,8 +5,9 @@
 //!
 //! The query mirrors the rows path: the protocol's null values and empty texts are missing,
 //! ages become the lower bound of their band, the decision and outcome are coded `true`/`false`
-//! by the protocol's values (a value in neither list passes through, so `run` names it), and the
-//! score's bin is `floor(score × (1 / bin_width))` in doubles.
+//! by the protocol's values, and the score's bin is `floor(score × (1 / bin_width))` in doubles.
+//! A query cannot stop on a bad value: what the rows path refuses, the query writes as missing or
+//! as a marker (never the value itself), and `run` refuses that.
 
 use crate::data::counts;
 use crate::protocol::{DecisionType, Protocol};
@@ -91,16 +92,24 @@ fn read_text(d: Dialect, protocol: &Protocol, column: &str) -> String {
     )
 }
 
-/// A yes/no column coded `true`/`false` by the protocol's values; other values pass through.
+/// What the query writes for a value the rows path would refuse, instead of the value itself: the
+/// counts are shared, and a stray value (a name, a date) must not travel in them. `run` then
+/// refuses the row, naming the column.
+const NOT_YES_NO: &str = "(withheld: not yes/no)";
+const NOT_AN_AGE: &str = "(withheld: not a number)";
+
+/// A yes/no column coded `true`/`false` by the protocol's values; any other value is written as
+/// [`NOT_YES_NO`].
 fn yes_no(d: Dialect, protocol: &Protocol, column: &str) -> String {
     let x = text(d, protocol, column);
     let lower =
         |v: &[String]| -> Vec<String> { v.iter().map(|s| s.to_ascii_lowercase()).collect() };
     let t = format!("LOWER(TRIM({x}))");
     format!(
-        "CASE WHEN {t} IN ({}) THEN 'true' WHEN {t} IN ({}) THEN 'false' ELSE {x} END",
+        "CASE WHEN {t} IN ({}) THEN 'true' WHEN {t} IN ({}) THEN 'false' WHEN {x} IS NULL THEN NULL ELSE {} END",
         d.list(&lower(&protocol.positive_values)),
-        d.list(&lower(&protocol.negative_values))
+        d.list(&lower(&protocol.negative_values)),
+        d.lit(NOT_YES_NO)
     )
 }
 
@@ -145,7 +154,12 @@ fn key(d: Dialect, protocol: &Protocol, column: &str) -> String {
             d.lit(&b.to_string())
         );
     }
-    s + &format!(" ELSE {x} END")
+    // A number below the first band passes (run names it); anything else that is not an age is
+    // not written as it is.
+    s + &format!(
+        " WHEN {v} IS NOT NULL THEN {x} WHEN {x} IS NULL THEN NULL ELSE {} END",
+        d.lit(NOT_AN_AGE)
+    )
 }
 
 /// The query computing the counts submission of `protocol` from `table`.

@@ -126,6 +126,8 @@ struct Case {
     name: &'static str,
     protocol: PathBuf,
     data: PathBuf,
+    /// For bad data: what `s1557 counts` and `s1557 run` on the engine's result must say.
+    refused: Option<&'static str>,
 }
 
 /// COMPAS as a site would stage it: only the columns the protocol uses (the file's identifiers
@@ -203,6 +205,7 @@ top_percent = [20]
         name: "compas",
         protocol,
         data,
+        refused: None,
     })
 }
 
@@ -225,7 +228,111 @@ fn obermeyer_case(dir: &Path) -> Option<Case> {
         name: "obermeyer",
         protocol,
         data,
+        refused: None,
     })
+}
+
+/// Awkward but valid rows: two age attributes on one column (bands [18, 65] and [18, 45, 65,
+/// 90]), ages with decimals and a missing code, the protocol's null values, yes/no codes in
+/// mixed case with spaces, an outcome cut from a number, and rows without a score (a decision
+/// from a score threshold is COMPAS's case).
+fn awkward_case(dir: &Path) -> Case {
+    let mut csv = String::from("age,sex,flag,score,cost\n");
+    for i in 0..3000u32 {
+        let age = match i % 11 {
+            0 => "NA".to_string(),
+            1 => "unknown".to_string(),
+            2 => format!("{}.5", 18 + i % 80),
+            _ => (18 + (i * 7) % 85).to_string(),
+        };
+        let sex = ["F", "M", " f", "", "null"][(i % 5) as usize];
+        let score = if i % 13 == 0 {
+            String::new()
+        } else {
+            format!("{:.4}", f64::from((i * 37) % 1000) / 1000.0)
+        };
+        let cost = f64::from((i * 53) % 997) * 40.0 + 0.5;
+        let flag = ["Yes", " no", "Y", "N", "TRUE", "0"][((i * 3 + i / 7) % 6) as usize];
+        csv += &format!("{age},{sex},{flag},{score},{cost}\n");
+    }
+    let data = dir.join("awkward.csv");
+    std::fs::write(&data, csv).unwrap();
+    let protocol = dir.join("awkward.toml");
+    std::fs::write(
+        &protocol,
+        r#"protocol_version = "1.0.0"
+name = "awkward"
+
+[tool]
+name = "Awkward"
+vendor = "Test"
+version = "1"
+intended_use = "engine checks"
+decision_type = "binary"
+
+[data]
+path = "awkward.csv"
+
+[columns]
+decision = "flag"
+score = "score"
+outcome = "cost"
+outcome_at_least = 20000
+
+[[attributes]]
+name = "age_coarse"
+column = "age"
+standard = "age_years"
+bands = [18, 65]
+reference = "18-64"
+missing = ["unknown"]
+
+[[attributes]]
+name = "age"
+column = "age"
+standard = "age_years"
+bands = [18, 45, 65, 90]
+reference = "45-64"
+missing = ["unknown"]
+
+[[attributes]]
+name = "sex"
+column = "sex"
+standard = "sex"
+reference = "Male"
+map = { "F" = "Female", "M" = "Male", " f" = "Female" }
+
+[scores]
+metrics = ["auroc", "calibration"]
+"#,
+    )
+    .unwrap();
+    Case {
+        name: "awkward",
+        protocol,
+        data,
+        refused: None,
+    }
+}
+
+/// The awkward rows with values the rows path refuses: an age of NaN and an infinite cost. The
+/// query cannot stop on them, so it leaves them missing, and `run` refuses its result.
+fn refused_case(dir: &Path, awkward: &Case) -> Case {
+    let mut csv = std::fs::read_to_string(&awkward.data).unwrap();
+    csv += "NaN,F,Y,0.5,100\n40,M,Y,0.2,inf\n";
+    let data = dir.join("refused.csv");
+    std::fs::write(&data, csv).unwrap();
+    let protocol = dir.join("refused.toml");
+    let text = std::fs::read_to_string(&awkward.protocol)
+        .unwrap()
+        .replace("awkward.csv", "refused.csv");
+    std::fs::write(&protocol, text).unwrap();
+    Case {
+        name: "refused",
+        protocol,
+        data,
+        refused: Some("has missing outcomes"),
+    }
 }
 
 fn artifact_without_source(dir: &Path) -> serde_json::Value {
@@ -246,7 +353,11 @@ fn the_counts_query_gives_the_same_counts_on_duckdb_and_spark() {
         name: "example",
         protocol: root().join("protocols/example.toml"),
         data: root().join("datasets/example.csv"),
+        refused: None,
     }];
+    let awkward = awkward_case(d);
+    cases.push(refused_case(d, &awkward));
+    cases.push(awkward);
     cases.extend(obermeyer_case(d));
     cases.extend(compas_case(d));
     let mut jobs = serde_json::Map::new();
@@ -272,15 +383,18 @@ fn the_counts_query_gives_the_same_counts_on_duckdb_and_spark() {
         jobs.insert(engine.into(), file.to_string_lossy().into());
     }
     for c in &cases {
-        s1557()
+        let made = s1557()
             .arg("counts")
             .arg(&c.protocol)
             .arg("--data")
             .arg(&c.data)
             .arg("--out")
             .arg(d.join(format!("{}-s1557.csv", c.name)))
-            .assert()
-            .success();
+            .assert();
+        match c.refused {
+            None => made.success(),
+            Some(_) => made.code(2),
+        };
     }
     for (engine, file) in &jobs {
         let status = Command::new(&py)
@@ -291,7 +405,21 @@ fn the_counts_query_gives_the_same_counts_on_duckdb_and_spark() {
             .unwrap();
         assert!(status.success(), "{engine}: the query failed");
     }
-    for c in &cases {
+    for c in cases.iter().filter(|c| c.refused.is_some()) {
+        for engine in ["duckdb", "spark"] {
+            s1557()
+                .arg("run")
+                .arg(&c.protocol)
+                .arg("--data")
+                .arg(d.join(format!("{}-{engine}.csv", c.name)))
+                .arg("--out")
+                .arg(d.join(format!("{}-run-{engine}", c.name)))
+                .assert()
+                .code(2)
+                .stderr(predicates::str::contains(c.refused.unwrap_or_default()));
+        }
+    }
+    for c in cases.iter().filter(|c| c.refused.is_none()) {
         let ours = d.join(format!("{}-s1557.csv", c.name));
         let from_ours = d.join(format!("{}-run-s1557", c.name));
         s1557()
