@@ -330,7 +330,7 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
 pub fn assess(c: &Comparison, triggers: &[Trigger], analysis: &Analysis) -> Assessment {
     let verdicts: Vec<TriggerVerdict> = triggers
         .iter()
-        .filter(|t| t.applies_to(&c.attribute, &c.metric))
+        .filter(|t| t.applies_to(&c.attribute, c.metric.name()))
         .map(|t| evaluate(t, c, analysis))
         .collect();
     worst(verdicts)
@@ -422,7 +422,7 @@ pub fn assess_score(c: &ScoreComparison, triggers: &[Trigger], analysis: &Analys
     worst(
         triggers
             .iter()
-            .filter(|t| t.applies_to(&c.attribute, &c.metric))
+            .filter(|t| t.applies_to(&c.attribute, c.metric.name()))
             .map(|t| evaluate_score(t, c, analysis))
             .collect(),
     )

@@ -67,7 +67,7 @@ fn stated_scores(a: &Artifact) -> Option<ScoreResults> {
             .iter()
             .map(|f| {
                 let mut c = f.comparison.clone();
-                c.id = crate::metrics::comparison_id(&c.attribute, &c.group, &c.metric);
+                c.id = crate::metrics::comparison_id(&c.attribute, &c.group, c.metric.name());
                 c
             })
             .collect(),

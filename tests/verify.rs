@@ -262,3 +262,60 @@ action = "act"
         .assert()
         .success();
 }
+
+#[test]
+fn the_vendor_flow_runs_from_the_shipped_example() {
+    // Vendor: rows → counts (Parquet) → artifact. Clinic: verify against its own protocol, and
+    // with the counts file, scores included. A counts file other than the one the artifact was
+    // made from is named.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let protocol = root().join("protocols/example.toml");
+    s1557()
+        .arg("counts")
+        .arg(&protocol)
+        .arg("--out")
+        .arg(d.join("counts.parquet"))
+        .assert()
+        .success();
+    s1557()
+        .arg("run")
+        .arg(&protocol)
+        .arg("--data")
+        .arg(d.join("counts.parquet"))
+        .arg("--out")
+        .arg(d.join("vendor"))
+        .assert()
+        .code(1);
+    let artifact = d.join("vendor/artifact.json");
+    s1557()
+        .arg("verify")
+        .arg(&artifact)
+        .arg("--protocol")
+        .arg(&protocol)
+        .assert()
+        .success();
+    s1557()
+        .arg("verify")
+        .arg(&artifact)
+        .arg("--data")
+        .arg(d.join("counts.parquet"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("score estimates").not());
+    s1557()
+        .arg("counts")
+        .arg(&protocol)
+        .arg("--out")
+        .arg(d.join("counts.csv"))
+        .assert()
+        .success();
+    s1557()
+        .arg("verify")
+        .arg(&artifact)
+        .arg("--data")
+        .arg(d.join("counts.csv"))
+        .assert()
+        .code(EXIT_UNVERIFIED)
+        .stdout(predicate::str::contains("data.sha256: stated"));
+}

@@ -22,7 +22,60 @@ pub struct Interval {
     pub level: f64,
     pub low: f64,
     pub high: f64,
-    pub method: String,
+    pub method: Method,
+}
+
+/// The method that made an interval (written in snake case in the artifact; docs/methods.md
+/// gives each one's formula and reference).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Wilson score interval for a rate.
+    Wilson,
+    /// Clopper–Pearson exact interval for a rate.
+    ClopperPearson,
+    /// Jeffreys interval for a rate (Brown, Cai & DasGupta boundary rule).
+    Jeffreys,
+    /// Newcombe's hybrid score interval for a difference of rates.
+    NewcombeHybridScore,
+    /// Agresti–Caffo interval for a difference of rates.
+    AgrestiCaffo,
+    /// Koopman's score interval for a ratio of rates.
+    KoopmanScore,
+    /// Katz's log interval for a ratio of rates.
+    KatzLog,
+    /// Woolf's logit interval for an odds ratio.
+    WoolfLogit,
+    /// Woolf's logit interval with 0.5 added to every cell (an empty cell).
+    WoolfLogitHaldane,
+    /// Robins–Breslow–Greenland interval for the Mantel–Haenszel odds ratio.
+    MantelHaenszelRbg,
+    /// Seeded bootstrap, percentile interval.
+    BootstrapPercentile,
+    /// Seeded bootstrap, bias-corrected and accelerated interval.
+    BootstrapBca,
+    /// Wilson interval on Kish's effective sample size (survey weights).
+    WilsonKish,
+    /// Interval for O/E from the log-binomial standard error.
+    LogBinomial,
+    /// Wald interval.
+    Wald,
+    /// Student's t interval for a mean.
+    StudentT,
+    /// DeLong's interval for an AUROC or an AUROC difference.
+    Delong,
+    /// Boyd et al.'s logit interval for average precision.
+    BoydLogit,
+    /// Wald interval on the log scale.
+    WaldLog,
+    /// Wald interval with the delta method's standard error.
+    WaldDelta,
+    /// Wald interval for the standardized difference of need.
+    StandardizedWald,
+    /// Wald interval on the log scale for the standardized ratio of need.
+    StandardizedWaldLog,
+    /// Welch's interval for a difference of means.
+    Welch,
 }
 
 /// A point estimate with its interval, or the reason it does not exist. Never NaN.
@@ -44,7 +97,7 @@ impl Estimate {
     pub fn from_result(
         r: Result<(f64, stats::Ci), Undefined>,
         level: f64,
-        method: &str,
+        method: Method,
     ) -> Estimate {
         match r {
             Ok((value, ci)) => Estimate::Value {
@@ -89,7 +142,7 @@ pub fn fraction(metric: Metric, c: &Confusion) -> (u64, u64) {
 /// One metric of one group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MetricValue {
-    pub metric: String,
+    pub metric: Metric,
     pub numerator: u64,
     pub denominator: u64,
     pub estimate: Estimate,
@@ -156,7 +209,7 @@ fn weighted_rate(
     let estimate = Estimate::from_result(
         proportion::wilson_real(p * n_eff, n_eff, level).map(|ci| (p, ci)),
         level,
-        "wilson_kish",
+        Method::WilsonKish,
     );
     WeightedRate {
         estimate,
@@ -177,7 +230,7 @@ pub struct GroupResult {
 /// Pearson chi-square across all groups of an attribute for one metric.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Omnibus {
-    pub metric: String,
+    pub metric: Metric,
     pub test: String,
     pub result: OmnibusResult,
 }
@@ -295,7 +348,7 @@ pub struct Comparison {
     pub attribute: String,
     pub group: String,
     pub reference_group: String,
-    pub metric: String,
+    pub metric: Metric,
     pub numerator: u64,
     pub denominator: u64,
     pub reference_numerator: u64,
@@ -322,7 +375,7 @@ pub struct StratifiedComparison {
     pub by: String,
     pub group: String,
     pub reference_group: String,
-    pub metric: String,
+    pub metric: Metric,
     /// Strata with two or more cases in the group and reference together.
     pub strata: usize,
     pub odds_ratio: Estimate,
@@ -349,24 +402,24 @@ pub struct Results {
     pub scores: Option<scores::ScoreResults>,
 }
 
-fn interval(ci: stats::Ci, level: f64, method: &str) -> Interval {
+fn interval(ci: stats::Ci, level: f64, method: Method) -> Interval {
     Interval {
         level,
         low: ci.low,
         high: ci.high,
-        method: method.to_string(),
+        method,
     }
 }
 
 /// A rate with its interval by the chosen method.
 pub fn rate(num: u64, den: u64, level: f64, method: RateInterval) -> Estimate {
     let (result, name) = match method {
-        RateInterval::Wilson => (proportion::wilson(num, den, level), "wilson"),
+        RateInterval::Wilson => (proportion::wilson(num, den, level), Method::Wilson),
         RateInterval::ClopperPearson => (
             proportion::clopper_pearson(num, den, level),
-            "clopper_pearson",
+            Method::ClopperPearson,
         ),
-        RateInterval::Jeffreys => (proportion::jeffreys(num, den, level), "jeffreys"),
+        RateInterval::Jeffreys => (proportion::jeffreys(num, den, level), Method::Jeffreys),
     };
     Estimate::from_result(result.map(|ci| (num as f64 / den as f64, ci)), level, name)
 }
@@ -386,7 +439,7 @@ fn group_result(
             .map(|&m| {
                 let (num, den) = fraction(m, &g.counts);
                 MetricValue {
-                    metric: m.name().to_string(),
+                    metric: m,
                     numerator: num,
                     denominator: den,
                     estimate: rate(num, den, level, method),
@@ -422,7 +475,7 @@ fn omnibus(a: &AttributeCounts, metric: Metric) -> Omnibus {
         },
     };
     Omnibus {
-        metric: metric.name().to_string(),
+        metric,
         test: "pearson_chi_square".into(),
         result,
     }
@@ -447,7 +500,7 @@ fn trend(a: &AttributeCounts, metric: Metric) -> Omnibus {
         },
     };
     Omnibus {
-        metric: metric.name().to_string(),
+        metric,
         test: "cochran_armitage_trend".into(),
         result,
     }
@@ -470,11 +523,11 @@ pub fn compare(
     let (diff_result, diff_name) = match analysis.difference_interval {
         DifferenceInterval::Newcombe => (
             two_sample::newcombe_diff(x1, n1, x0, n0, level),
-            "newcombe_hybrid_score",
+            Method::NewcombeHybridScore,
         ),
         DifferenceInterval::AgrestiCaffo => (
             two_sample::agresti_caffo_diff(x1, n1, x0, n0, level),
-            "agresti_caffo",
+            Method::AgrestiCaffo,
         ),
     };
     let difference = Estimate::from_result(diff_result, level, diff_name);
@@ -485,9 +538,9 @@ pub fn compare(
                 r.ci,
                 level,
                 if r.corrected {
-                    "woolf_logit_haldane"
+                    Method::WoolfLogitHaldane
                 } else {
-                    "woolf_logit"
+                    Method::WoolfLogit
                 },
             ),
         },
@@ -508,7 +561,7 @@ pub fn compare(
         attribute: attribute.to_string(),
         group: group.to_string(),
         reference_group: reference.to_string(),
-        metric: metric.name().to_string(),
+        metric,
         numerator: x1,
         denominator: n1,
         reference_numerator: x0,
@@ -537,10 +590,13 @@ pub fn ratio_estimate(
     let (result, method) = if empty_cell || method == RatioInterval::Koopman {
         (
             two_sample::koopman_ratio(x1, n1, x0, n0, level),
-            "koopman_score",
+            Method::KoopmanScore,
         )
     } else {
-        (two_sample::katz_ratio(x1, n1, x0, n0, level), "katz_log")
+        (
+            two_sample::katz_ratio(x1, n1, x0, n0, level),
+            Method::KatzLog,
+        )
     };
     Estimate::from_result(result.map(|rc| (rc.ratio, rc.ci)), level, method)
 }
@@ -661,9 +717,9 @@ fn composite(a: &AttributeCounts, analysis: &Analysis, seed: u64) -> Vec<Composi
                 Ok(b) => (
                     Estimate::Value {
                         value: b.estimate,
-                        ci: interval(b.percentile, level, "bootstrap_percentile"),
+                        ci: interval(b.percentile, level, Method::BootstrapPercentile),
                     },
-                    b.bca.map(|ci| interval(ci, level, "bootstrap_bca")),
+                    b.bca.map(|ci| interval(ci, level, Method::BootstrapBca)),
                     b.replicates,
                 ),
                 Err(u) => (Estimate::undefined(u), None, 0),
@@ -716,7 +772,7 @@ fn stratified(x: &StratifiedCounts, analysis: &Analysis) -> Vec<StratifiedCompar
                         Estimate::from_result(
                             r.odds_ratio,
                             analysis.confidence_level,
-                            "mantel_haenszel_rbg",
+                            Method::MantelHaenszelRbg,
                         ),
                         StratifiedTest::CochranMantelHaenszel {
                             statistic: r.statistic,
@@ -737,7 +793,7 @@ fn stratified(x: &StratifiedCounts, analysis: &Analysis) -> Vec<StratifiedCompar
                 by: x.by.clone(),
                 group: g.to_string(),
                 reference_group: x.reference_group.clone(),
-                metric: m.name().to_string(),
+                metric: m,
                 strata: strata_used,
                 odds_ratio,
                 test,

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{interval, rate, Estimate};
+use super::{interval, rate, Estimate, Method};
 use crate::protocol::{Analysis, ScoreAnalysis, ScoreMetric, ScoreScale};
 use crate::stats::means::Running;
 use crate::stats::{auroc, calibration, dist, grouped, means, Ci, Undefined};
@@ -224,8 +224,7 @@ pub struct ScoreComparison {
     pub attribute: String,
     pub group: String,
     pub reference_group: String,
-    /// `auroc`, `oe_ratio` or `need_at_equal_score`.
-    pub metric: String,
+    pub metric: ScoreComparisonMetric,
     /// The cases the comparison rests on, for the minimum-size rule: the smaller of positives and
     /// negatives (AUROC), the events (O/E), the cases with need in bins shared with the reference.
     pub n: u64,
@@ -440,14 +439,14 @@ fn attribute_stats(
                     )
                     .map(|(r, ci, _)| (r, ci)),
                     level,
-                    "log_binomial",
+                    Method::LogBinomial,
                 ),
                 calibration_in_the_large: Estimate::from_result(
                     citl[g].map(|(a, se)| wald(a, se)),
                     level,
-                    "wald",
+                    Method::Wald,
                 ),
-                slope: Estimate::from_result(recal[g].map(|r| wald(r.slope, r.se_slope)), level, "wald"),
+                slope: Estimate::from_result(recal[g].map(|r| wald(r.slope, r.se_slope)), level, Method::Wald),
                 brier: brier[g] / n[g] as f64,
                 expected_calibration_error: calibration::expected_calibration_error(&bins).ok(),
                 bins: bins
@@ -480,7 +479,7 @@ fn attribute_stats(
                     mean: Estimate::from_result(
                         means::mean_ci(&overall, level).map(|ci| (overall.mean, ci)),
                         level,
-                        "student_t",
+                        Method::StudentT,
                     ),
                     bins: need_bins
                         .iter()
@@ -491,7 +490,7 @@ fn attribute_stats(
                             mean: Estimate::from_result(
                                 means::mean_ci(s, level).map(|ci| (s.mean, ci)),
                                 level,
-                                "student_t",
+                                Method::StudentT,
                             ),
                             difference: None,
                             p_value: None,
@@ -510,7 +509,7 @@ fn attribute_stats(
                         Estimate::from_result(
                             r.map(|x| (x.auc, auroc::auroc_ci(&x, level))),
                             level,
-                            "delong",
+                            Method::Delong,
                         )
                     }),
                     average_precision: ap.as_ref().map(|r| {
@@ -520,7 +519,7 @@ fn attribute_stats(
                                     .map(|ci| (v, ci))
                             }),
                             level,
-                            "boyd_logit",
+                            Method::BoydLogit,
                         )
                     }),
                     calibration: cal,
@@ -541,13 +540,55 @@ fn undefined(reason: &str) -> Estimate {
     }
 }
 
-fn comparison_shell(attr: &str, group: &str, reference: &str, metric: &str) -> ScoreComparison {
+/// What a score comparison compares (written by its [`ScoreComparisonMetric::name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreComparisonMetric {
+    /// The AUROC difference (DeLong's test for independent groups).
+    Auroc,
+    /// The ratio of observed/expected outcomes.
+    OeRatio,
+    /// The group's need against the reference's at equal score.
+    NeedAtEqualScore,
+}
+
+impl ScoreComparisonMetric {
+    pub fn name(self) -> &'static str {
+        match self {
+            ScoreComparisonMetric::Auroc => "auroc",
+            ScoreComparisonMetric::OeRatio => "oe_ratio",
+            ScoreComparisonMetric::NeedAtEqualScore => "need_at_equal_score",
+        }
+    }
+
+    /// A plain-language label for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            ScoreComparisonMetric::Auroc => "AUROC (discrimination of the outcome)",
+            ScoreComparisonMetric::OeRatio => "Observed/expected outcomes (calibration)",
+            ScoreComparisonMetric::NeedAtEqualScore => "Need at equal score",
+        }
+    }
+}
+
+impl std::fmt::Display for ScoreComparisonMetric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+fn comparison_shell(
+    attr: &str,
+    group: &str,
+    reference: &str,
+    metric: ScoreComparisonMetric,
+) -> ScoreComparison {
     ScoreComparison {
-        id: super::comparison_id(attr, group, metric),
+        id: super::comparison_id(attr, group, metric.name()),
         attribute: attr.to_string(),
         group: group.to_string(),
         reference_group: reference.to_string(),
-        metric: metric.to_string(),
+        metric,
         n: 0,
         reference_n: 0,
         value: None,
@@ -591,7 +632,7 @@ fn compare_auroc(c: &mut ScoreComparison, g: &GroupStats, r: &GroupStats, level:
         Ok((z, p)) => {
             c.difference = Estimate::Value {
                 value: d,
-                ci: interval(Ci::wald(d, se, level), level, "delong"),
+                ci: interval(Ci::wald(d, se, level), level, Method::Delong),
             };
             c.test = ScoreTest::Delong {
                 statistic: z,
@@ -636,14 +677,14 @@ fn compare_oe(c: &mut ScoreComparison, g: &GroupStats, r: &GroupStats, level: f6
     c.se_log_ratio = Some(se_log);
     c.ratio = Estimate::Value {
         value: ratio,
-        ci: interval(Ci::wald_log(ratio, se_log, level), level, "wald_log"),
+        ci: interval(Ci::wald_log(ratio, se_log, level), level, Method::WaldLog),
     };
     // Delta method: SE(O/E) = O/E · SE(log O/E).
     let se_d = ((vg * sg).powi(2) + (vr * sr).powi(2)).sqrt();
     c.se_difference = Some(se_d);
     c.difference = Estimate::Value {
         value: vg - vr,
-        ci: interval(Ci::wald(vg - vr, se_d, level), level, "wald_delta"),
+        ci: interval(Ci::wald(vg - vr, se_d, level), level, Method::WaldDelta),
     };
     c.test = ScoreTest::WaldLogRatio {
         statistic: z,
@@ -674,7 +715,7 @@ fn compare_need(c: &mut ScoreComparison, g: &GroupStats, r: &GroupStats, level: 
                 ci: interval(
                     Ci::wald(s.difference, s.se, level),
                     level,
-                    "standardized_wald",
+                    Method::StandardizedWald,
                 ),
             };
             if let Some((ratio, se_log)) = s.ratio {
@@ -684,7 +725,7 @@ fn compare_need(c: &mut ScoreComparison, g: &GroupStats, r: &GroupStats, level: 
                     ci: interval(
                         Ci::wald_log(ratio, se_log, level),
                         level,
-                        "standardized_wald_log",
+                        Method::StandardizedWaldLog,
                     ),
                 };
             } else {
@@ -882,7 +923,7 @@ pub fn compute(
                         if let Ok(w) = means::welch(&g.need_bins[b], &r.need_bins[b], level) {
                             nb.difference = Some(Estimate::Value {
                                 value: w.difference,
-                                ci: interval(w.ci, level, "welch"),
+                                ci: interval(w.ci, level, Method::Welch),
                             });
                             nb.p_value = Some(w.p_value);
                         }
@@ -890,13 +931,22 @@ pub fn compute(
                 }
                 let name = &g.group.group;
                 if sa.wants(ScoreMetric::Auroc) {
-                    let mut c = comparison_shell(&a.attribute, name, &a.reference_group, "auroc");
+                    let mut c = comparison_shell(
+                        &a.attribute,
+                        name,
+                        &a.reference_group,
+                        ScoreComparisonMetric::Auroc,
+                    );
                     compare_auroc(&mut c, g, r, level);
                     comparisons.push(c);
                 }
                 if sa.wants(ScoreMetric::Calibration) && sa.scale == ScoreScale::Probability {
-                    let mut c =
-                        comparison_shell(&a.attribute, name, &a.reference_group, "oe_ratio");
+                    let mut c = comparison_shell(
+                        &a.attribute,
+                        name,
+                        &a.reference_group,
+                        ScoreComparisonMetric::OeRatio,
+                    );
                     compare_oe(&mut c, g, r, level);
                     comparisons.push(c);
                 }
@@ -905,7 +955,7 @@ pub fn compute(
                         &a.attribute,
                         name,
                         &a.reference_group,
-                        "need_at_equal_score",
+                        ScoreComparisonMetric::NeedAtEqualScore,
                     );
                     compare_need(&mut c, g, r, level);
                     comparisons.push(c);

@@ -66,8 +66,21 @@ fn render(diags: &[Diagnostic]) -> String {
     out
 }
 
-/// A rate computed from a group's confusion counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A rate computed from a group's confusion counts (written by its [`Metric::name`]).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Metric {
     Prevalence,
     SelectionRate,
@@ -110,7 +123,15 @@ impl Metric {
     pub fn parse(s: &str) -> Option<Metric> {
         Metric::ALL.into_iter().find(|m| m.name() == s)
     }
+}
 
+impl std::fmt::Display for Metric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Metric {
     /// A plain-language label for reports.
     pub fn label(self) -> &'static str {
         match self {

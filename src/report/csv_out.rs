@@ -87,12 +87,15 @@ pub fn metrics_csv(a: &Artifact) -> String {
     for attr in &a.attributes {
         for g in &attr.groups {
             for m in &g.metrics {
-                let id = crate::metrics::comparison_id(&attr.attribute, &g.group, &m.metric);
+                let id = crate::metrics::comparison_id(&attr.attribute, &g.group, m.metric.name());
                 let finding = findings.get(id.as_str());
                 let hidden = sup.group(&attr.attribute, &g.group)
                     || finding.is_some_and(|f| sup.comparison(&f.comparison));
-                let mut row: Vec<String> =
-                    vec![attr.attribute.clone(), g.group.clone(), m.metric.clone()];
+                let mut row: Vec<String> = vec![
+                    attr.attribute.clone(),
+                    g.group.clone(),
+                    m.metric.to_string(),
+                ];
                 if hidden {
                     row.extend(std::iter::repeat_n(String::new(), 5));
                 } else {

@@ -7,6 +7,7 @@ use std::fmt::Write;
 use super::csv_out::STATUS_ORDER;
 use super::Suppression;
 use crate::artifact::{Artifact, Finding, ScoreFinding, ScoreSection};
+use crate::metrics::scores::ScoreComparisonMetric;
 use crate::metrics::{Estimate, OmnibusResult};
 use crate::protocol::Metric;
 use crate::triggers::Status;
@@ -69,8 +70,8 @@ fn status_label(s: Status) -> &'static str {
     }
 }
 
-fn metric_label(m: &str) -> String {
-    Metric::parse(m).map_or_else(|| m.to_string(), |x| x.label().to_string())
+fn metric_label(m: &Metric) -> &'static str {
+    m.label()
 }
 
 fn esc(s: &str) -> String {
@@ -303,17 +304,22 @@ pub fn markdown(a: &Artifact) -> String {
     }
 
     o.push_str("## Groups by attribute\n\n");
-    let compared: Vec<&str> = {
-        let mut v: Vec<&str> = Vec::new();
+    let compared: Vec<Metric> = {
+        let mut v: Vec<Metric> = Vec::new();
         for f in &a.comparisons {
-            if !v.contains(&f.comparison.metric.as_str()) {
-                v.push(f.comparison.metric.as_str());
+            if !v.contains(&f.comparison.metric) {
+                v.push(f.comparison.metric);
             }
         }
         v
     };
-    let shown: Vec<&str> = std::iter::once("prevalence")
-        .chain(compared.iter().copied().filter(|m| *m != "prevalence"))
+    let shown: Vec<Metric> = std::iter::once(Metric::Prevalence)
+        .chain(
+            compared
+                .iter()
+                .copied()
+                .filter(|m| *m != Metric::Prevalence),
+        )
         .collect();
     for attr in &a.attributes {
         let _ = writeln!(
@@ -640,13 +646,8 @@ fn num_ci(e: &Estimate, digits: usize) -> String {
     }
 }
 
-fn score_metric_label(m: &str) -> &str {
-    match m {
-        "auroc" => "AUROC (discrimination of the outcome)",
-        "oe_ratio" => "Observed/expected outcomes (calibration)",
-        "need_at_equal_score" => "Need at equal score",
-        other => other,
-    }
+fn score_metric_label(m: &ScoreComparisonMetric) -> &'static str {
+    m.label()
 }
 
 fn score_findings_table(
@@ -683,7 +684,11 @@ fn score_findings_table(
             })
             .collect::<Vec<_>>()
             .join("; ");
-        let digits = if c.metric == "auroc" { 3 } else { 2 };
+        let digits = if c.metric == ScoreComparisonMetric::Auroc {
+            3
+        } else {
+            2
+        };
         let v = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{x:.digits$}"));
         let cells = if hidden {
             [
@@ -697,7 +702,7 @@ fn score_findings_table(
             [
                 v(c.value),
                 v(c.reference_value),
-                if c.metric == "auroc" {
+                if c.metric == ScoreComparisonMetric::Auroc {
                     "—".into()
                 } else {
                     ratio_ci(&c.ratio)
