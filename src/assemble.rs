@@ -7,7 +7,7 @@ use crate::artifact::*;
 use crate::metrics::{self, scores::ScoreResults, Results};
 use crate::protocol::{DecisionType, DifferenceInterval, Protocol, RateInterval, RatioInterval};
 use crate::suffstats::Evidence;
-use crate::triggers::{self, Status};
+use crate::triggers::{self, Assessment, Status};
 
 /// The artifact of a run: every metric computed from the evidence.
 pub fn assemble(protocol: &Protocol, evidence: &Evidence, ctx: &RunContext) -> Artifact {
@@ -49,54 +49,14 @@ pub fn build(
     let comparisons: Vec<Finding> = results
         .comparisons
         .into_iter()
-        .map(|c| {
-            let assessment = triggers::assess(&c, &protocol.triggers, a);
-            Finding {
-                comparison: c,
-                assessment,
-            }
+        .map(|c| Finding {
+            assessment: triggers::assess(&c, &protocol.triggers, a),
+            comparison: c,
         })
         .collect();
-    let scores = results.scores.map(|r| ScoreSection {
-        scale: r.scale,
-        scored: r.scored,
-        unscored: r.unscored,
-        equal_score_bins: r.equal_score_bins,
-        attributes: r.attributes,
-        operating_points: r.operating_points,
-        source: r.source,
-        comparisons: r
-            .comparisons
-            .into_iter()
-            .map(|c| {
-                let assessment = triggers::assess_score(&c, &protocol.triggers, a);
-                ScoreFinding {
-                    comparison: c,
-                    assessment,
-                }
-            })
-            .collect(),
-    });
+    let scores = results.scores.map(|r| score_section(protocol, r));
     let score_findings: &[ScoreFinding] = scores.as_ref().map_or(&[], |s| &s.comparisons);
-    let statuses: Vec<Status> = comparisons
-        .iter()
-        .map(|f| f.assessment.status)
-        .chain(score_findings.iter().map(|f| f.assessment.status))
-        .collect();
-    let count = |s: Status| statuses.iter().filter(|&&x| x == s).count();
-    let summary = Summary {
-        overall: statuses
-            .iter()
-            .copied()
-            .max()
-            .unwrap_or(Status::NotAssessed),
-        remediate: count(Status::Remediate),
-        monitor: count(Status::Monitor),
-        insufficient_data: count(Status::InsufficientData),
-        pass: count(Status::Pass),
-        not_assessed: count(Status::NotAssessed),
-    };
-    let triggers_fired = comparisons
+    let judged: Vec<(&Assessment, &String)> = comparisons
         .iter()
         .map(|f| (&f.assessment, &f.comparison.id))
         .chain(
@@ -104,52 +64,14 @@ pub fn build(
                 .iter()
                 .map(|f| (&f.assessment, &f.comparison.id)),
         )
-        .flat_map(|(assessment, id)| {
-            assessment
-                .verdicts
-                .iter()
-                .filter(|v| v.fired)
-                .map(move |v| Fired {
-                    trigger: v.trigger.clone(),
-                    comparison: id.clone(),
-                    status: v.status,
-                    action: protocol
-                        .triggers
-                        .iter()
-                        .find(|t| t.id == v.trigger)
-                        .map(|t| t.action.clone())
-                        .unwrap_or_default(),
-                })
-        })
         .collect();
-    let band = |b: &Option<crate::protocol::Band>| {
-        b.map(|b| BandInfo {
-            min: b.min,
-            max: b.max,
-        })
-    };
-    let decision_rule = match (protocol.tool.decision_type, &protocol.columns.decision) {
-        (DecisionType::Binary, Some(d)) => format!("column `{d}`"),
-        _ => format!(
-            "`{}` >= {}",
-            protocol.columns.score.as_deref().unwrap_or(""),
-            protocol.columns.threshold.unwrap_or(0.5)
-        ),
-    };
     Artifact {
         schema_version: SCHEMA_VERSION.to_string(),
-        generator: Generator { name: "s1557".into(), version: env!("CARGO_PKG_VERSION").into() },
-        tool: ToolInfo {
-            name: protocol.tool.name.clone(),
-            vendor: protocol.tool.vendor.clone(),
-            version: protocol.tool.version.clone(),
-            intended_use: protocol.tool.intended_use.clone(),
-            decision_type: match protocol.tool.decision_type {
-                DecisionType::Binary => "binary".into(),
-                DecisionType::ScoreThreshold => "score_threshold".into(),
-            },
-            decision_rule,
+        generator: Generator {
+            name: "s1557".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
         },
+        tool: tool_info(protocol),
         protocol: ProtocolInfo {
             name: protocol.name.clone(),
             version: protocol.protocol_version.clone(),
@@ -176,65 +98,166 @@ pub fn build(
             min_cell_size: a.min_cell_size,
             family_size: results.family_size,
         },
-        summary,
+        summary: summary(judged.iter().map(|(x, _)| x.status)),
+        triggers_fired: fired(protocol, &judged),
         attributes: results.attributes,
         comparisons,
         stratified: results.stratified,
-        triggers: protocol
-            .triggers
-            .iter()
-            .map(|t| TriggerInfo {
-                id: t.id.clone(),
-                metric: t.metric.name().into(),
-                attributes: t.attributes.clone(),
-                ratio: band(&t.ratio),
-                difference: band(&t.difference),
-                severity: t.severity.name().into(),
-                action: t.action.clone(),
-            })
-            .collect(),
-        triggers_fired,
+        triggers: protocol.triggers.iter().map(trigger_info).collect(),
         sufficient_statistics: evidence.stats.attributes.clone(),
         stratified_statistics: evidence.stats.stratified.clone(),
         scores,
-        suppression: Suppression {
-            applied: ctx.suppress,
-            min_cell_size: a.min_cell_size,
-            rule: format!(
-                "in shared outputs a group is withheld (its counts, rates, intervals, comparisons and detectable differences) when any of its four confusion counts is between 1 and {}; when that leaves one group of an attribute withheld, the smallest other group is withheld too; omnibus details are withheld for an attribute with a withheld group; statuses are kept",
-                a.min_cell_size.saturating_sub(1)
-            ),
-            applies_to: vec!["report.md".into(), "metrics.csv".into()],
-            note: "artifact.json keeps every count so the numbers can be verified; share it only under the data's own agreement".into(),
-        },
-        methods: Methods {
-            rate_interval: match a.rate_interval {
-                RateInterval::Wilson => "Wilson score",
-                RateInterval::ClopperPearson => "Clopper–Pearson (exact, central)",
-                RateInterval::Jeffreys => "Jeffreys (Brown, Cai & DasGupta boundary rule)",
-            }
-            .into(),
-            ratio_interval: match a.ratio_interval {
-                RatioInterval::Katz => "Katz log; Koopman score where a cell of the 2×2 table is empty",
-                RatioInterval::Koopman => "Koopman score",
-            }
-            .into(),
-            difference_interval: match a.difference_interval {
-                DifferenceInterval::Newcombe => "Newcombe hybrid score (method 10)",
-                DifferenceInterval::AgrestiCaffo => "Agresti–Caffo (one success and one failure added per group)",
-            }
-            .into(),
-            test: "Fisher's exact (two-sided, as scipy) when an expected cell is under 5, else the pooled two-proportion z-test".into(),
-            omnibus: "Pearson chi-square on the k×2 table of groups (no continuity correction); for ordered attributes also the Cochran–Armitage trend test".into(),
-            correction: format!("{} across all comparisons of the run", a.correction.name()),
-            power: "normal approximation, pooled null and unpooled alternative variance (Fleiss, Levin & Paik 2003), at alpha divided by the number of comparisons".into(),
-        },
+        suppression: suppression(a.min_cell_size, ctx.suppress),
+        methods: methods(a),
         attestation: Attestation {
-            statement: "I have reviewed these findings and the actions they call for under 45 CFR 92.210.".into(),
+            statement:
+                "I have reviewed these findings and the actions they call for under 45 CFR 92.210."
+                    .into(),
             reviewer: None,
             role: None,
             date: None,
             decision: None,
         },
+    }
+}
+
+/// The score results with each comparison judged by the protocol's triggers.
+fn score_section(protocol: &Protocol, r: ScoreResults) -> ScoreSection {
+    ScoreSection {
+        scale: r.scale,
+        scored: r.scored,
+        unscored: r.unscored,
+        equal_score_bins: r.equal_score_bins,
+        attributes: r.attributes,
+        operating_points: r.operating_points,
+        source: r.source,
+        comparisons: r
+            .comparisons
+            .into_iter()
+            .map(|c| ScoreFinding {
+                assessment: triggers::assess_score(&c, &protocol.triggers, &protocol.analysis),
+                comparison: c,
+            })
+            .collect(),
+    }
+}
+
+/// The count of findings by status, and the most serious.
+fn summary(statuses: impl Iterator<Item = Status>) -> Summary {
+    let statuses: Vec<Status> = statuses.collect();
+    let count = |s: Status| statuses.iter().filter(|&&x| x == s).count();
+    Summary {
+        overall: statuses
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(Status::NotAssessed),
+        remediate: count(Status::Remediate),
+        monitor: count(Status::Monitor),
+        insufficient_data: count(Status::InsufficientData),
+        pass: count(Status::Pass),
+        not_assessed: count(Status::NotAssessed),
+    }
+}
+
+/// Every trigger that fired, on which comparison, with its action.
+fn fired(protocol: &Protocol, judged: &[(&Assessment, &String)]) -> Vec<Fired> {
+    judged
+        .iter()
+        .flat_map(|(assessment, id)| {
+            assessment
+                .verdicts
+                .iter()
+                .filter(|v| v.fired)
+                .map(|v| Fired {
+                    trigger: v.trigger.clone(),
+                    comparison: (*id).clone(),
+                    status: v.status,
+                    action: protocol
+                        .triggers
+                        .iter()
+                        .find(|t| t.id == v.trigger)
+                        .map(|t| t.action.clone())
+                        .unwrap_or_default(),
+                })
+        })
+        .collect()
+}
+
+fn tool_info(protocol: &Protocol) -> ToolInfo {
+    let decision_rule = match (protocol.tool.decision_type, &protocol.columns.decision) {
+        (DecisionType::Binary, Some(d)) => format!("column `{d}`"),
+        _ => format!(
+            "`{}` >= {}",
+            protocol.columns.score.as_deref().unwrap_or(""),
+            protocol.columns.threshold.unwrap_or(0.5)
+        ),
+    };
+    ToolInfo {
+        name: protocol.tool.name.clone(),
+        vendor: protocol.tool.vendor.clone(),
+        version: protocol.tool.version.clone(),
+        intended_use: protocol.tool.intended_use.clone(),
+        decision_type: match protocol.tool.decision_type {
+            DecisionType::Binary => "binary".into(),
+            DecisionType::ScoreThreshold => "score_threshold".into(),
+        },
+        decision_rule,
+    }
+}
+
+fn trigger_info(t: &crate::protocol::Trigger) -> TriggerInfo {
+    let band = |b: &Option<crate::protocol::Band>| {
+        b.map(|b| BandInfo {
+            min: b.min,
+            max: b.max,
+        })
+    };
+    TriggerInfo {
+        id: t.id.clone(),
+        metric: t.metric.name().into(),
+        attributes: t.attributes.clone(),
+        ratio: band(&t.ratio),
+        difference: band(&t.difference),
+        severity: t.severity.name().into(),
+        action: t.action.clone(),
+    }
+}
+
+fn suppression(min_cell_size: u64, applied: bool) -> Suppression {
+    Suppression {
+        applied,
+        min_cell_size,
+        rule: format!(
+            "in shared outputs a group is withheld (its counts, rates, intervals, comparisons and detectable differences) when any of its four confusion counts is between 1 and {}; when that leaves one group of an attribute withheld, the smallest other group is withheld too; omnibus details are withheld for an attribute with a withheld group; statuses are kept",
+            min_cell_size.saturating_sub(1)
+        ),
+        applies_to: vec!["report.md".into(), "metrics.csv".into()],
+        note: "artifact.json keeps every count so the numbers can be verified; share it only under the data's own agreement".into(),
+    }
+}
+
+fn methods(a: &crate::protocol::Analysis) -> Methods {
+    Methods {
+        rate_interval: match a.rate_interval {
+            RateInterval::Wilson => "Wilson score",
+            RateInterval::ClopperPearson => "Clopper–Pearson (exact, central)",
+            RateInterval::Jeffreys => "Jeffreys (Brown, Cai & DasGupta boundary rule)",
+        }
+        .into(),
+        ratio_interval: match a.ratio_interval {
+            RatioInterval::Katz => "Katz log; Koopman score where a cell of the 2×2 table is empty",
+            RatioInterval::Koopman => "Koopman score",
+        }
+        .into(),
+        difference_interval: match a.difference_interval {
+            DifferenceInterval::Newcombe => "Newcombe hybrid score (method 10)",
+            DifferenceInterval::AgrestiCaffo => "Agresti–Caffo (one success and one failure added per group)",
+        }
+        .into(),
+        test: "Fisher's exact (two-sided, as scipy) when an expected cell is under 5, else the pooled two-proportion z-test".into(),
+        omnibus: "Pearson chi-square on the k×2 table of groups (no continuity correction); for ordered attributes also the Cochran–Armitage trend test".into(),
+        correction: format!("{} across all comparisons of the run", a.correction.name()),
+        power: "normal approximation, pooled null and unpooled alternative variance (Fleiss, Levin & Paik 2003), at alpha divided by the number of comparisons".into(),
     }
 }

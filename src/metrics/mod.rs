@@ -227,11 +227,21 @@ pub struct GroupResult {
     pub metrics: Vec<MetricValue>,
 }
 
+/// The test across all groups of an attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OmnibusTest {
+    /// Pearson's chi-square on the k×2 table of groups.
+    PearsonChiSquare,
+    /// The Cochran–Armitage test for a trend along ordered groups.
+    CochranArmitageTrend,
+}
+
 /// Pearson chi-square across all groups of an attribute for one metric.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Omnibus {
     pub metric: Metric,
-    pub test: String,
+    pub test: OmnibusTest,
     pub result: OmnibusResult,
 }
 
@@ -476,7 +486,7 @@ fn omnibus(a: &AttributeCounts, metric: Metric) -> Omnibus {
     };
     Omnibus {
         metric,
-        test: "pearson_chi_square".into(),
+        test: OmnibusTest::PearsonChiSquare,
         result,
     }
 }
@@ -501,7 +511,7 @@ fn trend(a: &AttributeCounts, metric: Metric) -> Omnibus {
     };
     Omnibus {
         metric,
-        test: "cochran_armitage_trend".into(),
+        test: OmnibusTest::CochranArmitageTrend,
         result,
     }
 }
