@@ -358,11 +358,28 @@ pub fn code(
         return Err(problems.into_values().collect());
     }
 
+    let mut attributes = plain_attributes(protocol, &coded);
+    attributes.extend(crossed_attributes(protocol, &coded));
+    let scores = protocol
+        .scores
+        .is_some()
+        .then(|| score_sample(protocol, cells, &coded, &coded_cell, &attributes, reading));
+    let stratified = stratified_counts(protocol, &coded);
+    Ok(SufficientStats {
+        cases,
+        attributes,
+        stratified,
+        scores,
+    })
+}
+
+/// Each plain attribute's groups with their counts (`Unknown` only when some case has it).
+fn plain_attributes(protocol: &Protocol, coded: &[Coded]) -> Vec<AttributeCounts> {
     let mut attributes = Vec::new();
     for (ai, a) in protocol.attributes.iter().enumerate() {
         let mut counts = vec![Confusion::default(); a.groups.len()];
         let mut weights = vec![WeightSums::default(); a.groups.len()];
-        for (idx, d, o, n, w, w2) in &coded {
+        for (idx, d, o, n, w, w2) in coded {
             counts[idx[ai]].add(*d, *o, *n);
             weights[idx[ai]].add(*d, *o, *w, *w2);
         }
@@ -388,6 +405,12 @@ pub fn code(
             groups,
         });
     }
+    attributes
+}
+
+/// Each crossed attribute's groups (race × sex) with their counts; the reference cell always.
+fn crossed_attributes(protocol: &Protocol, coded: &[Coded]) -> Vec<AttributeCounts> {
+    let mut attributes = Vec::new();
     for x in &protocol.crossed {
         let mut cells: BTreeMap<Vec<usize>, Confusion> = BTreeMap::new();
         let ref_idx: Vec<usize> = x
@@ -404,7 +427,7 @@ pub fn code(
             .collect();
         cells.entry(ref_idx.clone()).or_default();
         let mut weights: BTreeMap<Vec<usize>, WeightSums> = BTreeMap::new();
-        for (idx, d, o, n, w, w2) in &coded {
+        for (idx, d, o, n, w, w2) in coded {
             let key: Vec<usize> = x.attributes.iter().map(|&ai| idx[ai]).collect();
             cells.entry(key.clone()).or_default().add(*d, *o, *n);
             weights.entry(key).or_default().add(*d, *o, *w, *w2);
@@ -437,10 +460,11 @@ pub fn code(
                 .collect(),
         });
     }
-    let scores = protocol
-        .scores
-        .is_some()
-        .then(|| score_sample(protocol, cells, &coded, &coded_cell, &attributes, reading));
+    attributes
+}
+
+/// Each stratified table: an attribute's groups by the strata of a second attribute.
+fn stratified_counts(protocol: &Protocol, coded: &[Coded]) -> Vec<StratifiedCounts> {
     let mut stratified = Vec::new();
     for x in &protocol.stratified {
         let (a, b) = (
@@ -448,7 +472,7 @@ pub fn code(
             &protocol.attributes[x.by],
         );
         let mut cells: BTreeMap<(usize, usize), Confusion> = BTreeMap::new();
-        for (idx, d, o, n, ..) in &coded {
+        for (idx, d, o, n, ..) in coded {
             cells
                 .entry((idx[x.attribute], idx[x.by]))
                 .or_default()
@@ -468,12 +492,7 @@ pub fn code(
                 .collect(),
         });
     }
-    Ok(SufficientStats {
-        cases,
-        attributes,
-        stratified,
-        scores,
-    })
+    stratified
 }
 
 /// Move the kept scores into a [`ScoreSample`]: finite scores only (with their needs), and each
