@@ -87,7 +87,7 @@ fn read_text(d: Dialect, protocol: &Protocol, column: &str) -> String {
     let mut nulls = protocol.data.null_values.clone();
     nulls.push(String::new());
     format!(
-        "CASE WHEN {x} IN ({}) THEN NULL ELSE {x} END",
+        "CASE WHEN {x} IN ({}) OR TRIM({x}) = '' THEN NULL ELSE {x} END",
         d.list(&nulls)
     )
 }
@@ -97,6 +97,7 @@ fn read_text(d: Dialect, protocol: &Protocol, column: &str) -> String {
 /// refuses the row, naming the column.
 const NOT_YES_NO: &str = "(withheld: not yes/no)";
 const NOT_AN_AGE: &str = "(withheld: not a number)";
+const NOT_IN_MAP: &str = "(withheld: not in the map)";
 
 /// A yes/no column coded `true`/`false` by the protocol's values; any other value is written as
 /// [`NOT_YES_NO`].
@@ -138,7 +139,17 @@ fn finite(d: Dialect, v: &str) -> String {
 fn key(d: Dialect, protocol: &Protocol, column: &str) -> String {
     let x = text(d, protocol, column);
     let Some((bounds, missing)) = counts::age_bands(protocol, column) else {
-        return x;
+        // A code no attribute on the column maps or lists as missing is written as a marker.
+        let known = counts::mapped_codes(protocol, column);
+        let keep = if known.is_empty() {
+            String::new()
+        } else {
+            format!(" WHEN {x} IN ({}) THEN {x}", d.list(&known))
+        };
+        return format!(
+            "CASE WHEN {x} IS NULL THEN NULL{keep} ELSE {} END",
+            d.lit(NOT_IN_MAP)
+        );
     };
     let v = d.to_double(&x);
     let mut s = String::from("CASE");

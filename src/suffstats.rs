@@ -195,6 +195,21 @@ pub struct ScoreTable {
     pub auroc_bounds: Vec<AurocBound>,
 }
 
+impl ScoreTable {
+    /// The table bin of a score: `floor(score × (1 / bin_width))`, in doubles (the counts
+    /// format's rule).
+    pub fn bin_of(&self, score: f64) -> i64 {
+        score_bin(score, self.bin_width)
+    }
+}
+
+/// The bin of a score at a bin width: `floor(score × (1 / width))`, in doubles. Multiplying by
+/// 1000 places a score of 0.043 in bin 43 where dividing by 0.001 gives 42.99999999999999 (bin
+/// 42): of the 1,001 scores 0.000, 0.001, …, 1.000, division misplaces 126 and multiplication none.
+pub fn score_bin(score: f64, width: f64) -> i64 {
+    (score * (1.0 / width)).floor() as i64
+}
+
 /// The bound on one group's AUROC error from binning.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AurocBound {

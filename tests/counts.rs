@@ -425,44 +425,7 @@ fn need_at_equal_score_travels_with_the_counts() {
     }
     std::fs::write(dir.path().join("data.csv"), csv).unwrap();
     let protocol = dir.path().join("p.toml");
-    std::fs::write(
-        &protocol,
-        r#"protocol_version = "1.0.0"
-name = "need"
-[tool]
-name = "Decile tool"
-vendor = "Test"
-version = "1"
-intended_use = "test"
-decision_type = "binary"
-[data]
-path = "data.csv"
-[columns]
-decision = "flag"
-score = "decile"
-outcome = "event"
-need = "need"
-[[attributes]]
-name = "race"
-column = "race"
-standard = "omb_race_1997"
-reference = "White"
-map = { "W" = "White", "B" = "Black or African American" }
-[scores]
-scale = "arbitrary"
-metrics = ["auroc", "need_at_equal_score"]
-bin_width = 1
-top_percent = [20]
-equal_score_bins = 5
-[[triggers]]
-id = "sicker"
-metric = "need_at_equal_score"
-ratio = { min = 0.9, max = 1.1 }
-severity = "remediate"
-action = "act"
-"#,
-    )
-    .unwrap();
+    std::fs::write(&protocol, NEED_PROTOCOL).unwrap();
     let (rows, counts) = rows_and_counts(&protocol, None, "c.parquet");
     let source = &counts["scores"]["source"];
     assert!(source["exact"]
@@ -528,4 +491,89 @@ fn counts_made_under_another_reading_of_the_rows_are_refused() {
             "make the counts again with this protocol",
         )),
     );
+}
+
+#[test]
+fn counts_with_scores_serve_a_protocol_that_compares_only_the_decision() {
+    let dir = counts_setup(&format!(
+        "{HEADER}counts/1,F,true,true,300,20,6.01,0.3,0.3009\ncounts/1,M,false,false,100,30,3.01,0.1,0.1009\n"
+    ));
+    let p = dir.path().join("p.toml");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("[scores]\nmetrics = [\"auroc\"]\n", "");
+    std::fs::write(&p, text).unwrap();
+    run_counts(&dir)
+        .success()
+        .stdout(predicate::str::contains("50 cases"));
+}
+
+/// A decile score with a measure of need and a trigger on need at equal score.
+const NEED_PROTOCOL: &str = r#"protocol_version = "1.0.0"
+name = "need"
+[tool]
+name = "Decile tool"
+vendor = "Test"
+version = "1"
+intended_use = "test"
+decision_type = "binary"
+[data]
+path = "data.csv"
+[columns]
+decision = "flag"
+score = "decile"
+outcome = "event"
+need = "need"
+[[attributes]]
+name = "race"
+column = "race"
+standard = "omb_race_1997"
+reference = "White"
+map = { "W" = "White", "B" = "Black or African American" }
+[scores]
+scale = "arbitrary"
+metrics = ["auroc", "need_at_equal_score"]
+bin_width = 1
+top_percent = [20]
+equal_score_bins = 5
+[[triggers]]
+id = "sicker"
+metric = "need_at_equal_score"
+ratio = { min = 0.9, max = 1.1 }
+severity = "remediate"
+action = "act"
+"#;
+
+#[test]
+fn a_need_trigger_without_scored_cases_is_insufficient_data_not_silent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("race,flag,event,decile,need\n");
+    for i in 0..400u32 {
+        csv += &format!(
+            "{},{},{},,{}\n",
+            ["W", "B"][(i % 2) as usize],
+            i % 3 % 2,
+            i % 5 % 2,
+            i % 4
+        );
+    }
+    std::fs::write(dir.path().join("data.csv"), csv).unwrap();
+    std::fs::write(dir.path().join("p.toml"), NEED_PROTOCOL).unwrap();
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .success();
+    let a = read_json(&dir.path().join("out/artifact.json"));
+    let need: Vec<&Value> = a["scores"]["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["metric"] == "need_at_equal_score")
+        .collect();
+    assert_eq!(need.len(), 1);
+    assert_eq!(need[0]["assessment"]["status"], "insufficient_data");
+    assert_eq!(need[0]["difference"]["kind"], "undefined");
 }

@@ -319,7 +319,7 @@ metrics = ["auroc", "calibration"]
 /// query cannot stop on them, so it leaves them missing, and `run` refuses its result.
 fn refused_case(dir: &Path, awkward: &Case) -> Case {
     let mut csv = std::fs::read_to_string(&awkward.data).unwrap();
-    csv += "NaN,F,Y,0.5,100\n40,M,Y,0.2,inf\n";
+    csv += "NaN,F,Y,0.5,100\n40,M,Y,0.2,inf\n40,Jane Roe,Y,0.2,100\n";
     let data = dir.join("refused.csv");
     std::fs::write(&data, csv).unwrap();
     let protocol = dir.join("refused.toml");
@@ -417,6 +417,12 @@ fn the_counts_query_gives_the_same_counts_on_duckdb_and_spark() {
                 .assert()
                 .code(2)
                 .stderr(predicates::str::contains(c.refused.unwrap_or_default()));
+            let shared =
+                std::fs::read_to_string(d.join(format!("{}-{engine}.csv", c.name))).unwrap();
+            assert!(
+                !shared.contains("Jane Roe") && shared.contains("(withheld: not in the map)"),
+                "{engine}: a value the protocol cannot code travelled in the counts"
+            );
         }
     }
     for c in cases.iter().filter(|c| c.refused.is_none()) {

@@ -61,43 +61,81 @@ pub fn with_need(protocol: &Protocol) -> bool {
     protocol.scores.is_some() && protocol.columns.need.is_some()
 }
 
-/// The protocol's reading of the rows, hashed: the attribute columns and their age bands, the
-/// null values, how the decision and outcome are formed (columns, yes/no values, threshold,
-/// outcome cut), the frequency column, the score (column, scale, bin width) and the need column.
-/// The maps from codes to groups, the analysis and the triggers are not part of it: they act
-/// on the counts, so protocols differing only there share their counts.
+/// The protocol's reading of the rows, hashed, in three parts `base.score.need` (8 hex digits
+/// each, `-` for a part the protocol has not): the base is the attribute columns and their age
+/// bands, the null values, how the decision and outcome are formed (columns, yes/no values,
+/// threshold, outcome cut) and the frequency column; the score part its column, scale and bin
+/// width; the need part its column. Lists are compared as sets (sorted; yes/no values without
+/// case, as they are read). The maps from codes to groups, the analysis and the triggers are not
+/// part of it: they act on the counts, so protocols differing only there share their counts.
 pub fn shape(protocol: &Protocol) -> String {
     use sha2::{Digest, Sha256};
+    let part = |text: String| -> String {
+        let digest = Sha256::digest(text.as_bytes());
+        digest[..4].iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let set = |v: &[String], lower: bool| -> Vec<String> {
+        let mut v: Vec<String> = v
+            .iter()
+            .map(|x| {
+                if lower {
+                    x.to_ascii_lowercase()
+                } else {
+                    x.clone()
+                }
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
     let c = &protocol.columns;
-    let mut text = format!("{FORMAT}\nkeys={:?}\n", attribute_columns(protocol));
+    let mut base = format!("{FORMAT}\nkeys={:?}\n", attribute_columns(protocol));
     for k in attribute_columns(protocol) {
         if let Some((bounds, missing)) = age_bands(protocol, &k) {
-            text += &format!("age {k:?}={bounds:?} missing={missing:?}\n");
+            base += &format!("age {k:?}={bounds:?} missing={missing:?}\n");
         }
     }
-    text += &format!(
-        "nulls={:?}\ndecision={:?} {:?} threshold={:?}\noutcome={:?} at_least={:?}\nvalues={:?} {:?}\ncount={:?}\n",
-        protocol.data.null_values,
+    let probability = protocol
+        .scores
+        .as_ref()
+        .is_none_or(|sa| sa.scale == crate::protocol::ScoreScale::Probability);
+    base += &format!(
+        "nulls={:?}\ndecision={:?} {:?} threshold={:?} probability={probability}\noutcome={:?} at_least={:?}\nvalues={:?} {:?}\ncount={:?}\n",
+        set(&protocol.data.null_values, false),
         protocol.tool.decision_type == crate::protocol::DecisionType::Binary,
         c.decision.as_ref().or(c.score.as_ref()),
         c.threshold,
         c.outcome,
         c.outcome_at_least,
-        protocol.positive_values,
-        protocol.negative_values,
+        set(&protocol.positive_values, true),
+        set(&protocol.negative_values, true),
         c.count,
     );
-    if let Some(sa) = &protocol.scores {
-        text += &format!(
-            "score={:?} probability={} width={:?} need={:?}\n",
-            c.score,
-            sa.scale == crate::protocol::ScoreScale::Probability,
-            sa.bin_width,
-            c.need
-        );
-    }
-    let digest = Sha256::digest(text.as_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    let score = protocol.scores.as_ref().map_or("-".to_string(), |sa| {
+        part(format!(
+            "score={:?} probability={probability} width={:?}",
+            c.score, sa.bin_width
+        ))
+    });
+    let need = if with_need(protocol) {
+        part(format!("need={:?}", c.need))
+    } else {
+        "-".to_string()
+    };
+    format!("{}.{score}.{need}", part(base))
+}
+
+/// Whether counts of shape `file` serve a protocol of shape `protocol`: the same base, and the
+/// same score and need parts where the protocol has them (counts that carry a score serve a
+/// protocol that compares only the decision).
+pub fn shape_serves(file: &str, protocol: &str) -> bool {
+    let (f, p): (Vec<&str>, Vec<&str>) = (file.split('.').collect(), protocol.split('.').collect());
+    f.len() == 3
+        && p.len() == 3
+        && f[0] == p[0]
+        && (p[1] == "-" || f[1] == p[1])
+        && (p[2] == "-" || f[2] == p[2])
 }
 
 fn header(keys: &[String], with_scores: bool, with_need: bool) -> Vec<String> {
@@ -247,9 +285,8 @@ pub fn table(
     }
 }
 
-/// The multiplier of a bin width: a score's bin is `floor(score × multiplier)`. Multiplying by
-/// 1000 places a score of 0.043 in bin 43 where dividing by 0.001 gives 42.99999999999999 (bin
-/// 42): of the 1,001 scores 0.000, 0.001, …, 1.000, division misplaces 126 and multiplication none.
+/// The multiplier of a bin width: a score's bin is `floor(score × multiplier)`
+/// ([`crate::suffstats::score_bin`]).
 pub fn multiplier(width: f64) -> f64 {
     1.0 / width
 }
@@ -278,7 +315,20 @@ pub fn age_bands(
     (!bounds.is_empty()).then_some((bounds, missing))
 }
 
-/// The cell's keys with every age in years replaced by the lower bound of its band, so a counts
+/// The codes that the mapped attributes on a column know: their map's keys and missing codes.
+pub fn mapped_codes(protocol: &Protocol, column: &str) -> Vec<String> {
+    let mut known = std::collections::BTreeSet::new();
+    for a in protocol.attributes.iter().filter(|a| a.column == column) {
+        if let crate::protocol::Coding::Map { map, missing } = &a.coding {
+            known.extend(map.keys().cloned());
+            known.extend(missing.iter().cloned());
+        }
+    }
+    known.into_iter().collect()
+}
+
+/// The cell's keys with blank texts missing (as the query writes them) and every age in years
+/// replaced by the lower bound of its band, so a counts
 /// submission shows no age beyond its band (HIPAA Safe Harbor top-codes 90 and over) and `run`
 /// codes it to the same band of every age attribute. Missing, non-numeric and too-low ages are
 /// kept as they are (`run` names them, as for rows).
@@ -287,7 +337,10 @@ fn banded_keys(
     key_columns: &[String],
     keys: &[Option<String>],
 ) -> Vec<Option<String>> {
-    let mut out = keys.to_vec();
+    let mut out: Vec<Option<String>> = keys
+        .iter()
+        .map(|k| k.clone().filter(|v| !v.trim().is_empty()))
+        .collect();
     for (i, column) in key_columns.iter().enumerate() {
         let Some((bounds, missing)) = age_bands(protocol, column) else {
             continue;
@@ -313,7 +366,7 @@ fn banded_keys(
 
 /// The bin of a score: `floor(score × (1 / width))`, in doubles, as the SQL query computes it.
 pub fn bin_of(score: f64, width: f64) -> i64 {
-    (score * multiplier(width)).floor() as i64
+    crate::suffstats::score_bin(score, width)
 }
 
 /// The table as CSV text: the header of [`columns`], missing values empty, numbers in their

@@ -311,7 +311,7 @@ fn scan_data(protocol: &Protocol, data_override: Option<&Path>) -> Result<Scanne
         let other: std::collections::BTreeSet<&str> = cells
             .iter()
             .filter_map(|c| c.keys[k].as_deref())
-            .filter(|s| *s != expected)
+            .filter(|s| !counts::shape_serves(s, &expected))
             .collect();
         let missing = cells.iter().any(|c| c.keys[k].is_none());
         if !other.is_empty() || missing {

@@ -388,7 +388,7 @@ fn attribute_stats(
         }
     }
     // Need: overall and by equal-score bin.
-    let want_need = sa.wants(ScoreMetric::NeedAtEqualScore) && !rows.needs.is_empty();
+    let want_need = sa.wants(ScoreMetric::NeedAtEqualScore);
     let nb = sa.equal_score_bins;
     let (mut need_all, mut need_bin) = (
         vec![Running::default(); k],
@@ -820,11 +820,17 @@ pub fn compute(
     let level = analysis.confidence_level;
     let rows = Rows::new(sample);
     let unscored: u64 = sample.cells.iter().map(|c| c.unscored).sum();
-    let want_need = sa.wants(ScoreMetric::NeedAtEqualScore) && !rows.needs.is_empty();
-    let bin_of = if want_need {
-        bins_of(&rows.scores, sa.equal_score_bins)
-    } else {
-        vec![]
+    let want_need = sa.wants(ScoreMetric::NeedAtEqualScore);
+    let bin_of = match (want_need, &sample.table) {
+        (false, _) => vec![],
+        (true, None) => bins_of(&rows.scores, sa.equal_score_bins),
+        // From a score table, the cases of one table bin stand at their rows' means, which
+        // differ from row to row: the equal-score bins are cut on the table bin itself, so a
+        // table bin never straddles two equal-score bins.
+        (true, Some(t)) => {
+            let table_bin: Vec<f64> = rows.scores.iter().map(|&s| t.bin_of(s) as f64).collect();
+            bins_of(&table_bin, sa.equal_score_bins)
+        }
     };
     let logits: Vec<f64> =
         if sa.wants(ScoreMetric::Calibration) && sa.scale == ScoreScale::Probability {

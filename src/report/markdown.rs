@@ -908,7 +908,7 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
     }
     if any(&|g| g.need.is_some()) {
         o.push_str("### Need at equal score\n\n");
-        o.push_str("Mean of the measure of need within equal-score bins (bin 1 = lowest scores; each bin holds about the same number of cases). If one group is sicker than the reference at the same score, the score under-ranks that group's need: the label the score was trained on is a biased proxy for need.\n\n");
+        o.push_str("Mean of the measure of need within equal-score bins (bin 1 = lowest scores; each bin holds about the same number of cases, fewer where ties or a counts submission's score bins keep cases together). If one group is sicker than the reference at the same score, the score under-ranks that group's need: the label the score was trained on is a biased proxy for need.\n\n");
         if !sc.equal_score_bins.is_empty() {
             let edges: Vec<String> = sc
                 .equal_score_bins
