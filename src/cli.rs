@@ -111,6 +111,35 @@ enum Command {
         /// match, and the score analyses are recomputed from it too.
         #[arg(long)]
         data: Option<PathBuf>,
+        /// A sign-off to check against the artifact; default attestation.json beside it, when
+        /// present.
+        #[arg(long)]
+        attestation: Option<PathBuf>,
+    },
+    /// Sign off an artifact: the reviewer's decision, written to attestation.json beside it and
+    /// bound to the artifact's SHA-256 (the artifact itself is not changed). The artifact must
+    /// verify first.
+    Attest {
+        /// The artifact (artifact.json).
+        artifact: PathBuf,
+        /// Who reviewed the findings.
+        #[arg(long)]
+        reviewer: String,
+        /// The reviewer's role (e.g. "Compliance officer").
+        #[arg(long)]
+        role: String,
+        /// What the reviewer decided about the tool.
+        #[arg(long, value_enum)]
+        decision: artifact::signoff::Decision,
+        /// Why, in a sentence or two.
+        #[arg(long)]
+        rationale: String,
+        /// The date of the sign-off (YYYY-MM-DD); default today.
+        #[arg(long)]
+        date: Option<String>,
+        /// Replace an existing sign-off of this artifact.
+        #[arg(long)]
+        replace: bool,
     },
     /// Print the JSON Schema of artifact.json.
     Schema,
@@ -197,7 +226,29 @@ pub fn main() -> ExitCode {
             artifact,
             protocol,
             data,
-        } => verify(&artifact, protocol.as_deref(), data.as_deref()),
+            attestation,
+        } => verify(
+            &artifact,
+            protocol.as_deref(),
+            data.as_deref(),
+            attestation.as_deref(),
+        ),
+        Command::Attest {
+            artifact,
+            reviewer,
+            role,
+            decision,
+            rationale,
+            date,
+            replace,
+        } => attest(
+            &artifact,
+            (&reviewer, &role),
+            decision,
+            &rationale,
+            date.as_deref(),
+            replace,
+        ),
         Command::Schema => {
             print!("{}", artifact::schema_json());
             Ok(EXIT_OK)
@@ -314,10 +365,14 @@ fn counts(protocol_path: &Path, data: Option<&Path>, out: &Path) -> Result<u8, F
     Ok(EXIT_OK)
 }
 
-fn verify(path: &Path, protocol: Option<&Path>, data: Option<&Path>) -> Result<u8, Failure> {
-    let (stated, json) = artifact::read(path).map_err(Failure::input)?;
-    let protocol = match (protocol, &stated.protocol.text) {
-        (Some(p), _) => load_protocol(p)?,
+/// The protocol an artifact is verified under: the clinic's, else the text the artifact embeds.
+fn verifying_protocol(
+    path: &Path,
+    stated: &artifact::Artifact,
+    protocol: Option<&Path>,
+) -> Result<Protocol, Failure> {
+    match (protocol, &stated.protocol.text) {
+        (Some(p), _) => load_protocol(p),
         (None, Some(text)) => {
             let at = path.with_file_name(&stated.protocol.file);
             protocol::parse(text, &at).map_err(|e| {
@@ -325,21 +380,103 @@ fn verify(path: &Path, protocol: Option<&Path>, data: Option<&Path>) -> Result<u
                     "the protocol embedded in `{}` does not parse: {e}",
                     path.display()
                 ))
-            })?
+            })
         }
-        (None, None) => {
-            return Err(Failure::input(format!(
-                "`{}` (schema {}) carries no protocol text: pass --protocol",
-                path.display(),
-                stated.schema_version
-            )))
+        (None, None) => Err(Failure::input(format!(
+            "`{}` (schema {}) carries no protocol text: pass --protocol",
+            path.display(),
+            stated.schema_version
+        ))),
+    }
+}
+
+fn attest(
+    path: &Path,
+    who: (&str, &str),
+    decision: artifact::signoff::Decision,
+    rationale: &str,
+    date: Option<&str>,
+    replace: bool,
+) -> Result<u8, Failure> {
+    for (flag, v) in [
+        ("--reviewer", who.0),
+        ("--role", who.1),
+        ("--rationale", rationale),
+    ] {
+        if v.trim().is_empty() {
+            return Err(Failure::input(format!("{flag} is empty")));
         }
+    }
+    let date = match date {
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+            Failure::input(format!("--date `{s}` is not a date; expected YYYY-MM-DD"))
+        })?,
+        None => chrono::Utc::now().date_naive(),
     };
+    let (stated, json) = artifact::read(path).map_err(Failure::input)?;
+    let protocol = verifying_protocol(path, &stated, None)?;
+    let v = crate::verify::verify(&stated, &json, &protocol, None);
+    if !v.mismatches.is_empty() {
+        println!(
+            "not signed: `{}` does not verify ({} differences; run `s1557 verify` to see them): a sign-off binds only to an artifact that verifies",
+            path.display(),
+            v.mismatches.len()
+        );
+        return Ok(EXIT_UNVERIFIED);
+    }
+    let out = path.with_file_name(artifact::signoff::FILE);
+    if out.exists() && !replace {
+        return Err(Failure::input(format!(
+            "`{}` exists: pass --replace to replace that sign-off",
+            out.display()
+        )));
+    }
+    let bytes = fs_err::read(path).map_err(Failure::input)?;
+    let file = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let s = artifact::signoff::sign(
+        &stated,
+        &file,
+        &protocol::sha256_hex(&bytes),
+        who,
+        decision,
+        rationale.trim(),
+        date,
+    );
+    write::write_file(&out, artifact::signoff::to_json(&s).as_bytes())
+        .map_err(|e| Failure::output(&out, e))?;
+    println!(
+        "signed: {} ({}) {} `{}` on {}; wrote {}",
+        s.reviewer,
+        s.role,
+        match decision {
+            artifact::signoff::Decision::Accept => "accepted",
+            artifact::signoff::Decision::AcceptWithActions => "accepted with actions",
+            artifact::signoff::Decision::Suspend => "suspended",
+        },
+        s.artifact.tool,
+        s.date,
+        out.display()
+    );
+    Ok(EXIT_OK)
+}
+
+fn verify(
+    path: &Path,
+    protocol: Option<&Path>,
+    data: Option<&Path>,
+    attestation: Option<&Path>,
+) -> Result<u8, Failure> {
+    let (stated, json) = artifact::read(path).map_err(Failure::input)?;
+    let protocol = verifying_protocol(path, &stated, protocol)?;
     let evidence = match data {
         Some(d) => Some(data::load(&protocol, Some(d)).map_err(Failure::input)?),
         None => None,
     };
-    let v = crate::verify::verify(&stated, &json, &protocol, evidence);
+    let mut v = crate::verify::verify(&stated, &json, &protocol, evidence);
+    signoff_check(path, &stated, attestation, &mut v)?;
     for n in &v.notes {
         eprintln!("note: {n}");
     }
@@ -370,6 +507,49 @@ fn verify(path: &Path, protocol: Option<&Path>, data: Option<&Path>) -> Result<u
         println!("  … and {} more", v.mismatches.len() - SHOWN);
     }
     Ok(EXIT_UNVERIFIED)
+}
+
+/// Check the sign-off given, or the one beside the artifact when there is one: its binding to
+/// the artifact's bytes joins the mismatches; who signed what joins the notes.
+fn signoff_check(
+    path: &Path,
+    stated: &artifact::Artifact,
+    given: Option<&Path>,
+    v: &mut crate::verify::Verification,
+) -> Result<(), Failure> {
+    let beside = path.with_file_name(artifact::signoff::FILE);
+    let file = match given {
+        Some(f) => f.to_path_buf(),
+        None if beside.is_file() => beside,
+        None => {
+            v.notes
+                .push("not signed off: no attestation.json beside the artifact".into());
+            return Ok(());
+        }
+    };
+    let s = artifact::signoff::read(&file).map_err(Failure::input)?;
+    let bytes = fs_err::read(path).map_err(Failure::input)?;
+    let unbound = artifact::signoff::check(&s, stated, &protocol::sha256_hex(&bytes));
+    if unbound.is_empty() {
+        v.notes.push(format!(
+            "signed off by {} ({}) on {}: {}",
+            s.reviewer,
+            s.role,
+            s.date,
+            serde_json::to_value(s.decision)
+                .ok()
+                .and_then(|d| d.as_str().map(str::to_string))
+                .unwrap_or_default()
+        ));
+    }
+    for u in unbound {
+        v.mismatches.push(crate::verify::Mismatch {
+            path: format!("{}: {}", file.display(), u.field),
+            stated: u.stated,
+            recomputed: format!("{} (the artifact's)", u.actual),
+        });
+    }
+    Ok(())
 }
 
 fn validate(protocol_path: &Path, data: Option<&Path>) -> Result<u8, Failure> {

@@ -174,11 +174,15 @@ pub fn verify(
         recomputed.protocol.text = stated.protocol.text.clone();
     }
     let fresh = serde_json::to_value(&recomputed).unwrap_or(Value::Null);
+    let mut found = Vec::new();
     if stated.schema_version == "1.1.0" {
-        diff("", &modern_ids(json), &fresh, &mut out.mismatches);
+        diff("", &modern_ids(json), &fresh, &mut found);
     } else {
-        diff("", json, &fresh, &mut out.mismatches);
+        diff("", json, &fresh, &mut found);
     }
+    // A place already named by the checks above is not named twice.
+    found.retain(|m| !out.mismatches.iter().any(|x| x.path == m.path));
+    out.mismatches.extend(found);
     out
 }
 

@@ -319,3 +319,73 @@ fn the_vendor_flow_runs_from_the_shipped_example() {
         .code(EXIT_UNVERIFIED)
         .stdout(predicate::str::contains("data.sha256: stated"));
 }
+
+#[test]
+fn a_sign_off_binds_to_its_artifact() {
+    let dir = tempfile::tempdir().unwrap();
+    let art = dir.path().join("artifact.json");
+    std::fs::copy(root().join("reports/example/artifact.json"), &art).unwrap();
+    let attest = |extra: &[&str]| {
+        s1557()
+            .arg("attest")
+            .arg(&art)
+            .args([
+                "--reviewer",
+                "Dana Ortiz",
+                "--role",
+                "Compliance officer",
+                "--decision",
+                "accept-with-actions",
+                "--rationale",
+                "Vendor recalibration requested for the missed readmissions",
+                "--date",
+                "2026-10-15",
+            ])
+            .args(extra)
+            .assert()
+    };
+    attest(&[]).success().stdout(predicate::str::contains(
+        "signed: Dana Ortiz (Compliance officer) accepted with actions",
+    ));
+    let s: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("attestation.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(s["decision"], "accept_with_actions");
+    assert_eq!(s["artifact"]["overall"], "remediate");
+    // Signing changes no byte of the artifact.
+    assert_eq!(
+        std::fs::read(&art).unwrap(),
+        std::fs::read(root().join("reports/example/artifact.json")).unwrap()
+    );
+    s1557()
+        .arg("verify")
+        .arg(&art)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "signed off by Dana Ortiz (Compliance officer) on 2026-10-15: accept_with_actions",
+        ));
+    attest(&[])
+        .code(2)
+        .stderr(predicate::str::contains("pass --replace"));
+    attest(&["--replace"]).success();
+    // The artifact rewritten (the same content in other bytes): the sign-off no longer binds.
+    let a: Value = serde_json::from_str(&std::fs::read_to_string(&art).unwrap()).unwrap();
+    std::fs::write(&art, serde_json::to_string(&a).unwrap()).unwrap();
+    s1557()
+        .arg("verify")
+        .arg(&art)
+        .assert()
+        .code(EXIT_UNVERIFIED)
+        .stdout(predicate::str::contains(
+            "attestation.json: artifact.sha256: stated",
+        ));
+    // An artifact that does not verify cannot be signed.
+    let mut b = a.clone();
+    b["summary"]["pass"] = Value::from(99);
+    std::fs::write(&art, serde_json::to_string_pretty(&b).unwrap()).unwrap();
+    attest(&["--replace"])
+        .code(EXIT_UNVERIFIED)
+        .stdout(predicate::str::contains("not signed"));
+}
