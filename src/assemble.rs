@@ -221,6 +221,7 @@ fn trigger_info(t: &crate::protocol::Trigger) -> TriggerInfo {
         difference: band(&t.difference),
         severity: t.severity.name().into(),
         action: t.action.clone(),
+        direction: t.direction.name().into(),
     }
 }
 

@@ -330,7 +330,7 @@ pub fn starter_protocol(data_path: &str, profiles: &[ColumnProfile]) -> String {
         o.push('\n');
     }
     o.push_str("[analysis]\nmetrics = [\"selection_rate\", \"tpr\", \"fpr\", \"ppv\"]\nconfidence_level = 0.95\nalpha = 0.05\ncorrection = \"holm\"\npower = 0.8\nmin_cell_size = 11\nseed = 1557\n\n");
-    o.push_str("[[triggers]]\nid = \"selection-rate-four-fifths\"\nmetric = \"selection_rate\"\nratio = { min = 0.8, max = 1.25 }\nseverity = \"remediate\"\naction = \"EDIT: who reviews the tool with the vendor, and by when\"\n\n");
-    o.push_str("[[triggers]]\nid = \"missed-cases\"\nmetric = \"tpr\"\ndifference = { min = -0.05, max = 0.05 }\nseverity = \"remediate\"\naction = \"EDIT: what the practice does when the tool misses more cases in one group\"\n");
+    o.push_str("[[triggers]]\nid = \"selection-rate-four-fifths\"\nmetric = \"selection_rate\"\nratio = { min = 0.8, max = 1.25 }\n# EDIT: which side harms the group: \"lower\" when selection is a benefit (outreach, a\n# program), \"higher\" when it is a burden (a denial, an extra test); \"both\" when either does\ndirection = \"both\"\nseverity = \"remediate\"\naction = \"EDIT: who reviews the tool with the vendor, and by when\"\n\n");
+    o.push_str("[[triggers]]\nid = \"missed-cases\"\nmetric = \"tpr\"\n# A lower TPR misses the group's cases; a higher one does not harm it.\ndifference = { min = -0.05 }\nseverity = \"remediate\"\naction = \"EDIT: what the practice does when the tool misses more cases in one group\"\n");
     o
 }

@@ -253,9 +253,16 @@ fn decide(t: &Trigger, analysis: &Analysis, j: Judged) -> TriggerVerdict {
             Status::Pass,
             Rule::Equivalence,
             format!(
-                "the {:.0}% interval lies inside the band ({})",
+                "the {:.0}% interval lies inside the band ({}){}",
                 analysis.confidence_level * 100.0,
-                describe()
+                describe(),
+                match t.direction {
+                    crate::protocol::Direction::Both => String::new(),
+                    d => format!(
+                        "; only a {} value than the reference's harms the group",
+                        d.name()
+                    ),
+                }
             ),
             power_at_threshold,
             false,
@@ -463,7 +470,36 @@ mod tests {
             }),
             severity,
             action: "act".into(),
+            direction: crate::protocol::Direction::Both,
         }
+    }
+
+    #[test]
+    fn a_finding_on_the_side_that_does_not_harm_is_not_remediated() {
+        use crate::protocol::Direction;
+        // The group's TPR is 30 points above the reference's: beyond a two-sided band, but a
+        // higher TPR misses fewer of its cases.
+        let c = tpr(900, 1000, 600, 1000);
+        let mut t = trigger(Severity::Remediate);
+        assert_eq!(evaluate(&t, &c, &analysis()).status, Status::Remediate);
+        t.direction = Direction::Lower;
+        t.difference = t.difference.map(|b| Direction::Lower.judge(b));
+        let v = evaluate(&t, &c, &analysis());
+        assert_eq!((v.status, v.rule), (Status::Pass, Rule::Equivalence));
+        assert!(v
+            .explanation
+            .contains("only a lower value than the reference's harms"));
+        // A TPR 30 points below is beyond the band on the side that harms.
+        let c = tpr(600, 1000, 900, 1000);
+        assert_eq!(evaluate(&t, &c, &analysis()).status, Status::Remediate);
+        assert_eq!(
+            Direction::default_for(TriggerMetric::Rate(Metric::Fpr)),
+            Direction::Higher
+        );
+        assert_eq!(
+            Direction::default_for(TriggerMetric::Rate(Metric::SelectionRate)),
+            Direction::Both
+        );
     }
 
     /// A TPR comparison: `tp` of `pos` positives in the group, `rtp` of `rpos` in the reference.
@@ -586,6 +622,7 @@ mod regressions {
             difference: None,
             severity: Severity::Remediate,
             action: "act".into(),
+            direction: crate::protocol::Direction::Both,
         }
     }
 
@@ -643,6 +680,7 @@ mod regressions {
             }),
             severity: Severity::Remediate,
             action: "act".into(),
+            direction: crate::protocol::Direction::Both,
         };
         let v = evaluate(&t, &c, &analysis());
         assert_eq!(

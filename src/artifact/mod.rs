@@ -167,6 +167,9 @@ pub struct TriggerInfo {
     pub difference: Option<BandInfo>,
     pub severity: String,
     pub action: String,
+    /// Which side of the reference harms the group (`lower`, `higher`, `both`); the bands are
+    /// open on the other side.
+    pub direction: String,
 }
 
 /// A trigger that fired on a comparison, with the action it calls for.

@@ -198,6 +198,52 @@ pub enum DifferenceInterval {
     AgrestiCaffo,
 }
 
+/// Which side of the reference harms the compared group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// A lower value than the reference's harms the group (a lower TPR misses its cases).
+    Lower,
+    /// A higher value harms it (a higher FPR burdens it with false alarms).
+    Higher,
+    /// Either side harms, or the protocol does not say which.
+    Both,
+}
+
+impl Direction {
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Lower => "lower",
+            Direction::Higher => "higher",
+            Direction::Both => "both",
+        }
+    }
+
+    /// The side that harms for a metric when the protocol does not say: a lower TPR or TNR or
+    /// AUROC, a higher FNR or FPR, more need at the same score; both sides otherwise (a
+    /// selection rate harms by its lower side for a benefit such as outreach, by its higher side
+    /// for a burden: the protocol says which).
+    pub fn default_for(metric: TriggerMetric) -> Direction {
+        match metric {
+            TriggerMetric::Rate(Metric::Tpr | Metric::Tnr) | TriggerMetric::Auroc => {
+                Direction::Lower
+            }
+            TriggerMetric::Rate(Metric::Fnr | Metric::Fpr) | TriggerMetric::NeedAtEqualScore => {
+                Direction::Higher
+            }
+            _ => Direction::Both,
+        }
+    }
+
+    /// The band as judged: open on the side that does not harm.
+    pub fn judge(self, b: Band) -> Band {
+        match self {
+            Direction::Lower => Band { max: None, ..b },
+            Direction::Higher => Band { min: None, ..b },
+            Direction::Both => b,
+        }
+    }
+}
+
 /// Severity of a trigger when it fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -445,10 +491,13 @@ pub struct Trigger {
     pub metric: TriggerMetric,
     /// Attribute (or crossed attribute) names it applies to; empty means all.
     pub attributes: Vec<String>,
+    /// The bands as judged: open on the side that does not harm (`direction`).
     pub ratio: Option<Band>,
     pub difference: Option<Band>,
     pub severity: Severity,
     pub action: String,
+    /// Which side of the reference harms the group.
+    pub direction: Direction,
 }
 
 impl Trigger {
@@ -1576,6 +1625,43 @@ impl Validator<'_> {
                     Severity::Monitor
                 }
             };
+            let direction = match &t.direction {
+                None => metric.map_or(Direction::Both, Direction::default_for),
+                Some(d) => match d.get_ref().as_str() {
+                    "lower" => Direction::Lower,
+                    "higher" => Direction::Higher,
+                    "both" => Direction::Both,
+                    other => {
+                        self.error(
+                            d,
+                            format!("unknown direction `{other}`"),
+                            Some("expected one of `lower` (a lower value harms the group), `higher`, `both`".into()),
+                        );
+                        Direction::Both
+                    }
+                },
+            };
+            let open = |b: Option<Band>| b.map(|b| direction.judge(b));
+            let (ratio, difference) = (open(ratio), open(difference));
+            if self.diags.len() == before
+                && [ratio, difference]
+                    .iter()
+                    .flatten()
+                    .all(|b| b.min.is_none() && b.max.is_none())
+            {
+                self.error(
+                    &t.id,
+                    format!(
+                        "trigger `{}`: its bands have no edge on the {} side, the side that harms",
+                        t.id.get_ref(),
+                        direction.name()
+                    ),
+                    Some(
+                        "give the band a `min` for direction = \"lower\", a `max` for \"higher\""
+                            .into(),
+                    ),
+                );
+            }
             if self.diags.len() == before {
                 if let Some(metric) = metric {
                     out.push(Trigger {
@@ -1586,6 +1672,7 @@ impl Validator<'_> {
                         difference,
                         severity,
                         action: t.action,
+                        direction,
                     });
                 }
             }

@@ -121,6 +121,7 @@ pub struct RawTrigger {
     pub difference: Option<Spanned<RawBand>>,
     pub severity: Spanned<String>,
     pub action: String,
+    pub direction: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
