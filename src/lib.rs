@@ -17,6 +17,7 @@ pub mod assemble;
 pub mod cli;
 pub mod data;
 pub mod generate;
+pub mod harm;
 pub mod metrics;
 pub mod protocol;
 pub mod report;

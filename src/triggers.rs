@@ -112,6 +112,11 @@ pub struct Assessment {
     /// The rule of the deciding trigger (`no_trigger` when none applies).
     pub rule: Rule,
     pub verdicts: Vec<TriggerVerdict>,
+    /// Whom the finding disadvantages and about how many of the group's patients, in the
+    /// deciding trigger's direction; absent when the estimate lies on the side that does not
+    /// harm, or for a comparison no trigger judges.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub harm: Option<crate::harm::Harm>,
 }
 
 fn outside(band: &Band, value: f64) -> bool {
@@ -340,7 +345,14 @@ pub fn assess(c: &Comparison, triggers: &[Trigger], analysis: &Analysis) -> Asse
         .filter(|t| t.applies_to(&c.attribute, c.metric.name()))
         .map(|t| evaluate(t, c, analysis))
         .collect();
-    worst(verdicts)
+    let mut a = worst(verdicts);
+    let deciding = a
+        .verdicts
+        .iter()
+        .find(|v| v.status == a.status)
+        .and_then(|v| triggers.iter().find(|t| t.id == v.trigger));
+    a.harm = deciding.and_then(|t| crate::harm::of_comparison(c, t.direction));
+    a
 }
 
 fn worst(verdicts: Vec<TriggerVerdict>) -> Assessment {
@@ -349,11 +361,13 @@ fn worst(verdicts: Vec<TriggerVerdict>) -> Assessment {
             status: Status::NotAssessed,
             rule: Rule::NoTrigger,
             verdicts,
+            harm: None,
         },
         Some(worst) => Assessment {
             status: worst.status,
             rule: worst.rule,
             verdicts,
+            harm: None,
         },
     }
 }

@@ -78,6 +78,20 @@ fn esc(s: &str) -> String {
     s.replace('|', "\\|")
 }
 
+/// A finding's harm in words, with the interval of the patients affected.
+fn harm_text(h: &crate::harm::Harm) -> String {
+    match &h.patients {
+        Estimate::Value { ci, .. } => format!(
+            "{} ({:.0}% interval {:.0} to {:.0})",
+            h.statement,
+            ci.level * 100.0,
+            ci.low,
+            ci.high
+        ),
+        Estimate::Undefined { .. } => h.statement.clone(),
+    }
+}
+
 fn findings_table(
     out: &mut String,
     findings: &[&Finding],
@@ -122,6 +136,10 @@ fn findings_table(
             })
             .collect::<Vec<_>>()
             .join("; ");
+        let why = match (&f.assessment.harm, sup.comparison(&f.comparison)) {
+            (Some(h), false) => format!("{why}. {}", harm_text(h)),
+            _ => why,
+        };
         let (g, r, ratio, diff, p) = if sup.comparison(&f.comparison) {
             let s = "suppressed".to_string();
             (s.clone(), s.clone(), s.clone(), s, "—".to_string())
