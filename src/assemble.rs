@@ -88,6 +88,7 @@ pub fn build(
             period_start: protocol.data.period_start.map(|d| d.to_string()),
             period_end: protocol.data.period_end.map(|d| d.to_string()),
         },
+        record: record(protocol),
         run: RunInfo {
             as_of: ctx.as_of.to_string(),
             seed: a.seed,
@@ -118,6 +119,65 @@ pub fn build(
             date: None,
             decision: None,
         },
+    }
+}
+
+/// The protocol's record, with each class's coverage: tested by the attributes that serve it
+/// (and the crossed attributes built on them), else as the record says, else not recorded.
+pub fn record(protocol: &Protocol) -> RecordInfo {
+    let r = &protocol.record;
+    let coverage = crate::protocol::record::ProtectedClass::ALL
+        .into_iter()
+        .map(|class| {
+            let plain: Vec<usize> = (0..protocol.attributes.len())
+                .filter(|&i| protocol.attributes[i].class == Some(class))
+                .collect();
+            let mut attributes: Vec<String> = plain
+                .iter()
+                .map(|&i| protocol.attributes[i].name.clone())
+                .collect();
+            attributes.extend(
+                protocol
+                    .crossed
+                    .iter()
+                    .filter(|x| x.attributes.iter().any(|i| plain.contains(i)))
+                    .map(|x| x.name.clone()),
+            );
+            let (status, reason) = match (attributes.is_empty(), r.coverage.get(&class)) {
+                (false, _) => ("tested".to_string(), None),
+                (true, Some(u)) => (
+                    serde_json::to_value(u.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    Some(u.reason.clone()),
+                ),
+                (true, None) => ("not_recorded".to_string(), None),
+            };
+            Coverage {
+                class,
+                status,
+                attributes,
+                reason,
+            }
+        })
+        .collect::<Vec<_>>();
+    let mut not_recorded = r.not_recorded();
+    not_recorded.extend(
+        coverage
+            .iter()
+            .filter(|c| c.status == "not_recorded")
+            .map(|c| format!("coverage.{}", c.class.name())),
+    );
+    RecordInfo {
+        tool: r.tool.clone(),
+        inputs: r.inputs.clone(),
+        inventory: r.inventory.clone(),
+        coverage,
+        oversight: r.oversight.clone(),
+        submission: r.submission.clone(),
+        approval: r.approval.clone(),
+        not_recorded,
     }
 }
 

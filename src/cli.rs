@@ -555,6 +555,18 @@ fn signoff_check(
 fn validate(protocol_path: &Path, data: Option<&Path>) -> Result<u8, Failure> {
     let protocol = load_protocol(protocol_path)?;
     let loaded = data::load(&protocol, data).map_err(Failure::input)?;
+    let missing = crate::assemble::record(&protocol).not_recorded;
+    if !missing.is_empty() {
+        eprintln!(
+            "warning: `{}` does not record {} (45 CFR 92.210 asks for them; see docs/record.md): the artifact and the report will say \"not recorded\"",
+            protocol_path.display(),
+            missing
+                .iter()
+                .map(|m| format!("`record.{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     println!(
         "ok: `{}` is valid and `{}` reads as {} cases in {} attributes",
         protocol_path.display(),

@@ -131,10 +131,10 @@ fn ci_inside(band: &Band, e: &Estimate) -> Option<bool> {
 /// Rates at the band's edges for the power check: the group rate a disparity at each edge means.
 fn edge_rates(t: &Trigger, p0: f64) -> Vec<f64> {
     let mut out = Vec::new();
-    if let Some(r) = t.ratio {
+    if let Some(r) = t.judged_ratio() {
         out.extend([r.min, r.max].into_iter().flatten().map(|k| k * p0));
     }
-    if let Some(d) = t.difference {
+    if let Some(d) = t.judged_difference() {
         out.extend([d.min, d.max].into_iter().flatten().map(|k| p0 + k));
     }
     // An edge that lies outside [0, 1], or at the reference rate itself, cannot be reached.
@@ -247,8 +247,8 @@ fn decide(t: &Trigger, analysis: &Analysis, j: Judged) -> TriggerVerdict {
             );
         }
     }
-    let ratio_ok = t.ratio.map(|b| ci_inside(&b, j.ratio));
-    let diff_ok = t.difference.map(|b| ci_inside(&b, j.difference));
+    let ratio_ok = t.judged_ratio().map(|b| ci_inside(&b, j.ratio));
+    let diff_ok = t.judged_difference().map(|b| ci_inside(&b, j.difference));
     let all_inside = [ratio_ok, diff_ok]
         .into_iter()
         .flatten()
@@ -300,12 +300,12 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
     let diff = c.difference.value();
     // A zero reference rate with events in the group is an infinite ratio: beyond any upper edge.
     let infinite_ratio = c.reference_numerator == 0 && c.numerator > 0;
-    let beyond_ratio = match (t.ratio, ratio) {
+    let beyond_ratio = match (t.judged_ratio(), ratio) {
         (Some(b), Some(v)) => outside(&b, v),
         (Some(b), None) => infinite_ratio && b.max.is_some(),
         _ => false,
     };
-    let beyond_diff = matches!((t.difference, diff), (Some(b), Some(v)) if outside(&b, v));
+    let beyond_diff = matches!((t.judged_difference(), diff), (Some(b), Some(v)) if outside(&b, v));
     let p0 = if c.reference_denominator > 0 {
         c.reference_numerator as f64 / c.reference_denominator as f64
     } else {
@@ -402,11 +402,11 @@ pub fn evaluate_score(t: &Trigger, c: &ScoreComparison, analysis: &Analysis) -> 
             "the comparison has no estimate (see its test's reason)".into(),
         );
     }
-    let beyond_ratio = matches!((t.ratio, ratio), (Some(b), Some(v)) if outside(&b, v));
-    let beyond_diff = matches!((t.difference, diff), (Some(b), Some(v)) if outside(&b, v));
+    let beyond_ratio = matches!((t.judged_ratio(), ratio), (Some(b), Some(v)) if outside(&b, v));
+    let beyond_diff = matches!((t.judged_difference(), diff), (Some(b), Some(v)) if outside(&b, v));
     let alpha_power = c.detectable.alpha;
     let mut powers = Vec::new();
-    if let (Some(b), Some(se)) = (t.ratio, c.se_log_ratio) {
+    if let (Some(b), Some(se)) = (t.judged_ratio(), c.se_log_ratio) {
         powers.extend(
             [b.min, b.max]
                 .into_iter()
@@ -414,7 +414,7 @@ pub fn evaluate_score(t: &Trigger, c: &ScoreComparison, analysis: &Analysis) -> 
                 .map(|k| z_power(k.ln(), se, alpha_power)),
         );
     }
-    if let (Some(b), Some(se)) = (t.difference, c.se_difference) {
+    if let (Some(b), Some(se)) = (t.judged_difference(), c.se_difference) {
         powers.extend(
             [b.min, b.max]
                 .into_iter()
@@ -497,7 +497,6 @@ mod tests {
         let mut t = trigger(Severity::Remediate);
         assert_eq!(evaluate(&t, &c, &analysis()).status, Status::Remediate);
         t.direction = Direction::Lower;
-        t.difference = t.difference.map(|b| Direction::Lower.judge(b));
         let v = evaluate(&t, &c, &analysis());
         assert_eq!((v.status, v.rule), (Status::Pass, Rule::Equivalence));
         assert!(v

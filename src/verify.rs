@@ -132,6 +132,19 @@ pub fn verify(
         as_of,
         suppress: stated.suppression.applied,
     };
+    // Schema 1.1.0 judged every band on both sides: recompute it under that rule.
+    let legacy = stated.schema_version == "1.1.0";
+    let owned;
+    let protocol = if legacy {
+        let mut p = protocol.clone();
+        for t in &mut p.triggers {
+            t.direction = crate::protocol::Direction::Both;
+        }
+        owned = p;
+        &owned
+    } else {
+        protocol
+    };
     let mut recomputed = match data {
         Some(ev) => {
             if ev.source.sha256 != stated.data.sha256 {
@@ -175,7 +188,9 @@ pub fn verify(
     }
     let fresh = serde_json::to_value(&recomputed).unwrap_or(Value::Null);
     let mut found = Vec::new();
-    if stated.schema_version == "1.1.0" {
+    if legacy {
+        let mut fresh = fresh;
+        without_1_2_fields(&mut fresh);
         diff("", &modern_ids(json), &fresh, &mut found);
     } else {
         diff("", json, &fresh, &mut found);
@@ -246,6 +261,39 @@ fn consistency(a: &Artifact) -> Vec<Mismatch> {
         }
     }
     out
+}
+
+/// A recomputed artifact without what schema 1.2.0 added (the record, each trigger's direction,
+/// each finding's harm, the protocol text, the score source), to compare with one of 1.1.0.
+fn without_1_2_fields(v: &mut Value) {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("record");
+    }
+    if let Some(p) = v.get_mut("protocol").and_then(Value::as_object_mut) {
+        p.remove("text");
+    }
+    for t in v
+        .get_mut("triggers")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(o) = t.as_object_mut() {
+            o.remove("direction");
+        }
+    }
+    let strip_harm = |list: Option<&mut Value>| {
+        for c in list.and_then(Value::as_array_mut).into_iter().flatten() {
+            if let Some(a) = c.get_mut("assessment").and_then(Value::as_object_mut) {
+                a.remove("harm");
+            }
+        }
+    };
+    strip_harm(v.get_mut("comparisons"));
+    strip_harm(v.get_mut("scores").and_then(|s| s.get_mut("comparisons")));
+    if let Some(s) = v.get_mut("scores").and_then(Value::as_object_mut) {
+        s.remove("source");
+    }
 }
 
 /// Ids as this build writes them (`/` and `%` escaped within each part), for an artifact of

@@ -389,3 +389,58 @@ fn a_sign_off_binds_to_its_artifact() {
         .code(EXIT_UNVERIFIED)
         .stdout(predicate::str::contains("not signed"));
 }
+
+#[test]
+fn an_artifact_of_schema_1_1_0_verifies_under_its_own_rules() {
+    // Schema 1.1.0 had no record, no direction of harm (every band judged on both sides), no
+    // harm statements and no protocol text. An artifact made under triggers judged on both
+    // sides, written as 1.1.0 wrote it, verifies against its protocol.
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = std::fs::read_to_string(root().join("protocols/example.toml"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("direction = "))
+        .map(|l| {
+            if l.starts_with("severity = ") {
+                format!("{l}\ndirection = \"both\"\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect::<String>()
+        .replace(
+            "../datasets/example.csv",
+            root().join("datasets/example.csv").to_str().unwrap(),
+        );
+    let protocol = dir.path().join("both.toml");
+    std::fs::write(&protocol, text).unwrap();
+    let out = dir.path().join("out");
+    s1557()
+        .arg("run")
+        .arg(&protocol)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1);
+    let mut a: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("artifact.json")).unwrap()).unwrap();
+    let o = a.as_object_mut().unwrap();
+    o.remove("record");
+    o["schema_version"] = Value::from("1.1.0");
+    o["protocol"].as_object_mut().unwrap().remove("text");
+    for t in o["triggers"].as_array_mut().unwrap() {
+        t.as_object_mut().unwrap().remove("direction");
+    }
+    for key in ["comparisons"] {
+        for c in o[key].as_array_mut().unwrap() {
+            c["assessment"].as_object_mut().unwrap().remove("harm");
+        }
+    }
+    verify(&a, &["--protocol", protocol.to_str().unwrap()])
+        .success()
+        .stdout(predicate::str::contains("verified:"));
+    // Without the protocol, a 1.1.0 artifact (no embedded text) cannot be verified.
+    verify(&a, &[]).code(2).stderr(predicate::str::contains(
+        "carries no protocol text: pass --protocol",
+    ));
+}

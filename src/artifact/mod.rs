@@ -29,6 +29,9 @@ pub struct Artifact {
     pub tool: ToolInfo,
     pub protocol: ProtocolInfo,
     pub data: DataInfo,
+    /// The oversight record of 45 CFR 92.210(b) and (c) (absent from schema 1.1.0).
+    #[serde(default)]
+    pub record: RecordInfo,
     pub run: RunInfo,
     pub summary: Summary,
     pub attributes: Vec<AttributeResult>,
@@ -92,6 +95,33 @@ pub struct DataInfo {
     pub cases: u64,
     pub period_start: Option<String>,
     pub period_end: Option<String>,
+}
+
+/// The protocol's `[record]`, with the coverage of the six classes worked out from the attributes
+/// and the parts not recorded named.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RecordInfo {
+    pub tool: crate::protocol::record::ToolFacts,
+    pub inputs: Vec<crate::protocol::record::Input>,
+    pub inventory: crate::protocol::record::Inventory,
+    /// Each of the six classes of Section 1557, in order.
+    pub coverage: Vec<Coverage>,
+    pub oversight: crate::protocol::record::Oversight,
+    pub submission: crate::protocol::record::Submission,
+    pub approval: crate::protocol::record::Approval,
+    /// The parts the protocol leaves empty (`tool.contact`, `inputs`, …): not recorded.
+    pub not_recorded: Vec<String>,
+}
+
+/// Whether one protected class was tested, with which attributes, or why not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Coverage {
+    pub class: crate::protocol::record::ProtectedClass,
+    /// `tested`, `not_tested`, `not_applicable` or `not_recorded`.
+    pub status: String,
+    /// The attributes (plain and crossed) that test it.
+    pub attributes: Vec<String>,
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -168,8 +198,13 @@ pub struct TriggerInfo {
     pub severity: String,
     pub action: String,
     /// Which side of the reference harms the group (`lower`, `higher`, `both`); the bands are
-    /// open on the other side.
+    /// judged open on the other side (schema 1.1.0 had no direction: both).
+    #[serde(default = "both")]
     pub direction: String,
+}
+
+fn both() -> String {
+    "both".into()
 }
 
 /// A trigger that fired on a comparison, with the action it calls for.

@@ -8,6 +8,7 @@
 //! This module touches nothing else in the crate.
 
 mod raw;
+pub mod record;
 pub mod vocab;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -332,6 +333,9 @@ pub struct Attribute {
     pub reference: String,
     /// Whether the groups have a natural order (age bands).
     pub ordered: bool,
+    /// The protected class of Section 1557 the attribute serves (`None`: none said, a custom
+    /// attribute such as language without `class`).
+    pub class: Option<record::ProtectedClass>,
 }
 
 #[derive(Debug, Clone)]
@@ -491,7 +495,7 @@ pub struct Trigger {
     pub metric: TriggerMetric,
     /// Attribute (or crossed attribute) names it applies to; empty means all.
     pub attributes: Vec<String>,
-    /// The bands as judged: open on the side that does not harm (`direction`).
+    /// The bands as written; judged open on the side that does not harm (`direction`).
     pub ratio: Option<Band>,
     pub difference: Option<Band>,
     pub severity: Severity,
@@ -501,6 +505,16 @@ pub struct Trigger {
 }
 
 impl Trigger {
+    /// The ratio band as judged: open on the side that does not harm the group.
+    pub fn judged_ratio(&self) -> Option<Band> {
+        self.ratio.map(|b| self.direction.judge(b))
+    }
+
+    /// The difference band as judged: open on the side that does not harm the group.
+    pub fn judged_difference(&self) -> Option<Band> {
+        self.difference.map(|b| self.direction.judge(b))
+    }
+
     /// Whether the trigger judges comparisons of `metric` (by name) on `attribute`.
     pub fn applies_to(&self, attribute: &str, metric: &str) -> bool {
         self.metric.name() == metric
@@ -529,6 +543,8 @@ pub struct Protocol {
     /// The score analyses (`[scores]`), when asked for.
     pub scores: Option<ScoreAnalysis>,
     pub triggers: Vec<Trigger>,
+    /// The oversight record (`[record]`), empty parts where the protocol has none.
+    pub record: record::Record,
 }
 
 /// Default texts read as a positive and a negative decision or outcome (compared without case).
@@ -707,6 +723,13 @@ impl Validator<'_> {
             );
         }
         let triggers = self.triggers(raw.triggers, &analysis, scores.as_ref(), &seen);
+        let record = raw.record.unwrap_or_default();
+        for (field, value) in record.bad_dates() {
+            self.error_nowhere(
+                format!("`record.{field}` is `{value}`, not a date"),
+                Some("expected YYYY-MM-DD".into()),
+            );
+        }
         Protocol {
             source: path.to_path_buf(),
             text: text.to_string(),
@@ -724,6 +747,7 @@ impl Validator<'_> {
             analysis,
             scores,
             triggers,
+            record,
         }
     }
 
@@ -1043,9 +1067,24 @@ impl Validator<'_> {
             );
         }
         groups.push(UNKNOWN.to_string());
+        let class = match &a.class {
+            Some(c) => match record::ProtectedClass::parse(c.get_ref()) {
+                Some(x) => Some(x),
+                None => {
+                    self.error(
+                        c,
+                        format!("unknown protected class `{}`", c.get_ref()),
+                        Some("expected one of `race`, `color`, `national_origin`, `sex`, `age`, `disability`".into()),
+                    );
+                    None
+                }
+            },
+            None => standard.class(),
+        };
         Some(Attribute {
             name: a.name.into_inner(),
             column: a.column.into_inner(),
+            class,
             ordered: standard == Standard::AgeYears,
             standard,
             coding,
@@ -1642,9 +1681,8 @@ impl Validator<'_> {
                 },
             };
             let open = |b: Option<Band>| b.map(|b| direction.judge(b));
-            let (ratio, difference) = (open(ratio), open(difference));
             if self.diags.len() == before
-                && [ratio, difference]
+                && [open(ratio), open(difference)]
                     .iter()
                     .flatten()
                     .all(|b| b.min.is_none() && b.max.is_none())

@@ -29,6 +29,8 @@ pub struct RawProtocol {
     pub scores: Option<RawScores>,
     #[serde(default)]
     pub triggers: Vec<RawTrigger>,
+    #[serde(default)]
+    pub record: Option<super::record::Record>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,6 +86,8 @@ pub struct RawAttribute {
     #[serde(default)]
     pub missing: Vec<String>,
     pub bands: Option<Spanned<Vec<i64>>>,
+    /// The protected class the attribute serves (default by its standard).
+    pub class: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -27,6 +27,20 @@ pub enum Standard {
 }
 
 impl Standard {
+    /// The protected class a standard's categories record (OMB ethnicity, Hispanic or Latino
+    /// origin, serves national origin); `None` for a custom attribute.
+    pub fn class(self) -> Option<super::record::ProtectedClass> {
+        use super::record::ProtectedClass as C;
+        match self {
+            Standard::OmbRace1997 | Standard::OmbRaceEthnicity2024 => Some(C::Race),
+            Standard::OmbEthnicity1997 => Some(C::NationalOrigin),
+            Standard::Sex => Some(C::Sex),
+            Standard::Disability => Some(C::Disability),
+            Standard::AgeYears => Some(C::Age),
+            Standard::Custom => None,
+        }
+    }
+
     pub const NAMES: [&'static str; 7] = [
         "omb_race_1997",
         "omb_ethnicity_1997",

@@ -321,6 +321,8 @@ pub fn markdown(a: &Artifact) -> String {
         findings_table(&mut o, &pass, a, &sup, false);
     }
 
+    super::record::section(&mut o, a);
+
     o.push_str("## Groups by attribute\n\n");
     let compared: Vec<Metric> = {
         let mut v: Vec<Metric> = Vec::new();

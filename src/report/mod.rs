@@ -4,6 +4,7 @@
 
 mod csv_out;
 mod markdown;
+mod record;
 
 pub use csv_out::metrics_csv;
 pub use markdown::markdown;
