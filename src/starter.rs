@@ -332,5 +332,57 @@ pub fn starter_protocol(data_path: &str, profiles: &[ColumnProfile]) -> String {
     o.push_str("[analysis]\nmetrics = [\"selection_rate\", \"tpr\", \"fpr\", \"ppv\"]\nconfidence_level = 0.95\nalpha = 0.05\ncorrection = \"holm\"\npower = 0.8\nmin_cell_size = 11\nseed = 1557\n\n");
     o.push_str("[[triggers]]\nid = \"selection-rate-four-fifths\"\nmetric = \"selection_rate\"\nratio = { min = 0.8, max = 1.25 }\n# EDIT: which side harms the group: \"lower\" when selection is a benefit (outreach, a\n# program), \"higher\" when it is a burden (a denial, an extra test); \"both\" when either does\ndirection = \"both\"\nseverity = \"remediate\"\naction = \"EDIT: who reviews the tool with the vendor, and by when\"\n\n");
     o.push_str("[[triggers]]\nid = \"missed-cases\"\nmetric = \"tpr\"\n# A lower TPR misses the group's cases; a higher one does not harm it.\ndifference = { min = -0.05 }\nseverity = \"remediate\"\naction = \"EDIT: what the practice does when the tool misses more cases in one group\"\n");
+    o.push_str(RECORD_TEMPLATE);
     o
 }
+
+/// The oversight record's sections, to fill in (docs/record.md maps each to 45 CFR 92.210).
+const RECORD_TEMPLATE: &str = r#"
+# The oversight record of 45 CFR 92.210 (docs/record.md). Leave a line out rather than guess:
+# the artifact and the report say "not recorded" for it.
+[record.tool]
+developer = "EDIT: who built the tool"
+contact = "EDIT: the developer's contact for safety questions"
+regulatory_status = "EDIT: e.g. FDA-cleared (510(k) number), or non-device clinical decision support"
+# deployed_since = "YYYY-MM-DD"  # EDIT
+decision_informed = "EDIT: the decision the tool informs"
+acted_on_by = "EDIT: who acts on its output"
+intended_population = "EDIT: the patients it is meant for"
+intended_users = "EDIT: who uses it"
+out_of_scope_uses = ["EDIT: uses the developer rules out"]
+known_limitations = ["EDIT: what the model card or vendor says it does poorly"]
+local_customisation = "EDIT: cut-offs or inputs changed locally, or none"
+
+# Each input of the tool that measures a protected class or stands in for one (ZIP code,
+# language, payer, prior cost…). class: race, color, national_origin, sex, age or disability.
+# learned_from: vendor_documentation, model_card, source_attributes or local_review.
+# [[record.inputs]]
+# name = "age"  # EDIT: the input's name
+# class = "age"
+# proxy = false
+# learned_from = "vendor_documentation"
+# learned_on = "YYYY-MM-DD"
+
+[record.inventory]
+# reviewed_on = "YYYY-MM-DD"  # EDIT
+# next_review = "YYYY-MM-DD"  # EDIT
+
+# Classes no attribute tests, and why: status not_tested (the data could not) or not_applicable.
+[record.coverage]
+color = { status = "not_tested", reason = "EDIT: why" }
+
+[record.oversight]
+checkpoint = "EDIT: who reviews the tool's output before it is acted on"
+override_record = "EDIT: how an override is recorded"
+owner = "EDIT: who owns the tool"
+cadence = "quarterly"
+# next_test_due = "YYYY-MM-DD"  # EDIT
+
+[record.submission]
+submitted_by = "clinic"  # clinic, vendor or independent_auditor
+data_description = "EDIT: the extract: which patients, which period, from where"
+
+[record.approval]
+approved_by = "EDIT: who approved this protocol"
+# approved_on = "YYYY-MM-DD"  # EDIT
+"#;
