@@ -65,7 +65,7 @@ pub fn build(
                 .map(|f| (&f.assessment, &f.comparison.id)),
         )
         .collect();
-    Artifact {
+    let mut artifact = Artifact {
         schema_version: SCHEMA_VERSION.to_string(),
         generator: Generator {
             name: "s1557".into(),
@@ -119,7 +119,12 @@ pub fn build(
             date: None,
             decision: None,
         },
+        trend: None,
+    };
+    if let Some(p) = &ctx.previous {
+        artifact.trend = Some(trend::compare(&artifact, &p.artifact, &p.file, &p.sha256));
     }
+    artifact
 }
 
 /// The protocol's record, with each class's coverage: tested by the attributes that serve it

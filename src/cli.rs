@@ -57,6 +57,9 @@ enum Command {
         /// Show small cells in report.md and metrics.csv (an internal report, not to be shared).
         #[arg(long)]
         no_suppress: bool,
+        /// An earlier artifact of the tool (last quarter's): each finding is compared with it.
+        #[arg(long)]
+        previous: Option<PathBuf>,
     },
     /// Check a protocol and the data it names; report every problem at once.
     Validate {
@@ -115,6 +118,10 @@ enum Command {
         /// present.
         #[arg(long)]
         attestation: Option<PathBuf>,
+        /// The earlier artifact the trend was computed against: its hash must match, and the
+        /// trend is recomputed.
+        #[arg(long)]
+        previous: Option<PathBuf>,
     },
     /// Sign off an artifact: the reviewer's decision, written to attestation.json beside it and
     /// bound to the artifact's SHA-256 (the artifact itself is not changed). The artifact must
@@ -154,6 +161,10 @@ enum Command {
         /// The CSV file to write.
         #[arg(long)]
         out: PathBuf,
+        /// Scale of the injected disparities (1: as shipped; 0.3: a later quarter after
+        /// remediation).
+        #[arg(long, default_value_t = 1.0)]
+        disparity: f64,
     },
 }
 
@@ -194,12 +205,14 @@ pub fn main() -> ExitCode {
             data,
             as_of,
             no_suppress,
+            previous,
         } => run(
             &protocol,
             &out,
             data.as_deref(),
             as_of.as_deref(),
             !no_suppress,
+            previous.as_deref(),
         ),
         Command::Validate { protocol, data } => validate(&protocol, data.as_deref()),
         Command::Init { data, out } => init(&data, out.as_deref()),
@@ -227,11 +240,13 @@ pub fn main() -> ExitCode {
             protocol,
             data,
             attestation,
+            previous,
         } => verify(
             &artifact,
             protocol.as_deref(),
             data.as_deref(),
             attestation.as_deref(),
+            previous.as_deref(),
         ),
         Command::Attest {
             artifact,
@@ -253,7 +268,12 @@ pub fn main() -> ExitCode {
             print!("{}", artifact::schema_json());
             Ok(EXIT_OK)
         }
-        Command::Generate { rows, seed, out } => crate::generate::write_example(&out, rows, seed)
+        Command::Generate {
+            rows,
+            seed,
+            out,
+            disparity,
+        } => crate::generate::write_example(&out, rows, seed, disparity)
             .map(|()| {
                 println!("wrote {} rows to {}", rows, out.display());
                 EXIT_OK
@@ -284,8 +304,18 @@ fn run(
     data: Option<&Path>,
     as_of: Option<&str>,
     suppress: bool,
+    previous: Option<&Path>,
 ) -> Result<u8, Failure> {
     let protocol = load_protocol(protocol_path)?;
+    let previous = previous.map(previous_artifact).transpose()?;
+    if let Some(p) = &previous {
+        if p.artifact.protocol.sha256 != protocol.sha256 {
+            eprintln!(
+                "warning: the previous artifact was made under another protocol (version {}, sha256 {}): its findings are compared, and the trend says the protocol changed",
+                p.artifact.protocol.version, p.artifact.protocol.sha256
+            );
+        }
+    }
     if protocol.triggers.is_empty() {
         eprintln!(
             "warning: `{}` has no [[triggers]]: every finding will be `not_assessed`",
@@ -305,7 +335,11 @@ fn run(
     let art = crate::assemble::assemble(
         &protocol,
         &loaded,
-        &artifact::RunContext { as_of, suppress },
+        &artifact::RunContext {
+            as_of,
+            suppress,
+            previous,
+        },
     );
     let json = artifact::to_json(&art);
     let csv = report::metrics_csv(&art);
@@ -365,6 +399,20 @@ fn counts(protocol_path: &Path, data: Option<&Path>, out: &Path) -> Result<u8, F
     Ok(EXIT_OK)
 }
 
+/// An earlier artifact read for comparison, with its file name and the SHA-256 of its bytes.
+fn previous_artifact(path: &Path) -> Result<artifact::PreviousArtifact, Failure> {
+    let (a, _) = artifact::read(path).map_err(Failure::input)?;
+    let bytes = fs_err::read(path).map_err(Failure::input)?;
+    Ok(artifact::PreviousArtifact {
+        artifact: a,
+        file: path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        sha256: protocol::sha256_hex(&bytes),
+    })
+}
+
 /// The protocol an artifact is verified under: the clinic's, else the text the artifact embeds.
 fn verifying_protocol(
     path: &Path,
@@ -415,7 +463,7 @@ fn attest(
     };
     let (stated, json) = artifact::read(path).map_err(Failure::input)?;
     let protocol = verifying_protocol(path, &stated, None)?;
-    let v = crate::verify::verify(&stated, &json, &protocol, None);
+    let v = crate::verify::verify(&stated, &json, &protocol, None, None);
     if !v.mismatches.is_empty() {
         println!(
             "not signed: `{}` does not verify ({} differences; run `s1557 verify` to see them): a sign-off binds only to an artifact that verifies",
@@ -468,14 +516,16 @@ fn verify(
     protocol: Option<&Path>,
     data: Option<&Path>,
     attestation: Option<&Path>,
+    previous: Option<&Path>,
 ) -> Result<u8, Failure> {
     let (stated, json) = artifact::read(path).map_err(Failure::input)?;
+    let previous = previous.map(previous_artifact).transpose()?;
     let protocol = verifying_protocol(path, &stated, protocol)?;
     let evidence = match data {
         Some(d) => Some(data::load(&protocol, Some(d)).map_err(Failure::input)?),
         None => None,
     };
-    let mut v = crate::verify::verify(&stated, &json, &protocol, evidence);
+    let mut v = crate::verify::verify(&stated, &json, &protocol, evidence, previous);
     signoff_check(path, &stated, attestation, &mut v)?;
     for n in &v.notes {
         eprintln!("note: {n}");

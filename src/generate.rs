@@ -40,11 +40,13 @@ fn logistic(x: f64) -> f64 {
 
 /// Write `rows` rows of the example data set to `out`, atomically: Parquet when the name ends in
 /// `.parquet`, else CSV.
-pub fn write_example(out: &Path, rows: u64, seed: u64) -> std::io::Result<()> {
+/// `disparity` scales the injected score shifts (1: as shipped; 0: none), so a later quarter
+/// can be made with the disparity reduced.
+pub fn write_example(out: &Path, rows: u64, seed: u64, disparity: f64) -> std::io::Result<()> {
     if crate::data::format_of(out, None) == crate::protocol::Format::Parquet {
         let dir = tempfile::tempdir()?;
         let csv = dir.path().join("example.csv");
-        write_example(&csv, rows, seed)?;
+        write_example(&csv, rows, seed, disparity)?;
         let staged = dir.path().join("example.parquet");
         crate::data::scan::csv_to_parquet(&csv, &staged).map_err(std::io::Error::other)?;
         let bytes = fs_err::read(&staged)?;
@@ -61,7 +63,7 @@ pub fn write_example(out: &Path, rows: u64, seed: u64) -> std::io::Result<()> {
         .tempfile_in(dir)?;
     {
         let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
-        write_rows(&mut w, rows, seed)?;
+        write_rows(&mut w, rows, seed, disparity)?;
         w.flush()?;
     }
     crate::artifact::write::readable(tmp.as_file())?;
@@ -70,7 +72,12 @@ pub fn write_example(out: &Path, rows: u64, seed: u64) -> std::io::Result<()> {
 }
 
 /// Write the rows (with header) to any writer.
-pub fn write_rows<W: Write>(w: &mut W, rows: u64, seed: u64) -> std::io::Result<()> {
+pub fn write_rows<W: Write>(
+    w: &mut W,
+    rows: u64,
+    seed: u64,
+    disparity: f64,
+) -> std::io::Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     writeln!(
         w,
@@ -101,10 +108,10 @@ pub fn write_rows<W: Write>(w: &mut W, rows: u64, seed: u64) -> std::io::Result<
         let noise: f64 = StandardNormal.sample(&mut rng);
         let mut logit = -1.2 + 2.4 * f64::from(u8::from(outcome)) + 0.9 * noise;
         if race == "B" {
-            logit -= 0.9;
+            logit -= 0.9 * disparity;
         }
         if (75..90).contains(&age) {
-            logit -= 0.4;
+            logit -= 0.4 * disparity;
         }
         let score = (logistic(logit) * 10_000.0).round() / 10_000.0;
         let flagged = u8::from(score >= 0.5);

@@ -91,6 +91,7 @@ pub fn verify(
     json: &Value,
     protocol: &Protocol,
     data: Option<Evidence>,
+    previous: Option<crate::artifact::PreviousArtifact>,
 ) -> Verification {
     let mut out = Verification::default();
     if protocol.sha256 != stated.protocol.sha256 {
@@ -131,7 +132,19 @@ pub fn verify(
     let ctx = RunContext {
         as_of,
         suppress: stated.suppression.applied,
+        previous: None,
     };
+    let given_previous = previous.is_some();
+    let ctx = RunContext { previous, ..ctx };
+    if let (Some(t), Some(p)) = (&stated.trend, &ctx.previous) {
+        if t.previous.sha256 != p.sha256 {
+            out.mismatches.push(mismatch(
+                "trend.previous.sha256",
+                &t.previous.sha256,
+                format!("{} (the previous artifact given)", p.sha256),
+            ));
+        }
+    }
     // Schema 1.1.0 judged every band on both sides: recompute it under that rule.
     let legacy = stated.schema_version == "1.1.0";
     let owned;
@@ -182,6 +195,20 @@ pub fn verify(
     // A different data hash is reported above, with which data was given.
     recomputed.data.sha256 = stated.data.sha256.clone();
     recomputed.attestation = stated.attestation.clone();
+    match (&stated.trend, given_previous) {
+        (Some(_), false) => {
+            out.notes.push("the trend against the earlier artifact is taken as stated: pass --previous with that artifact to recompute it".into());
+            recomputed.trend = stated.trend.clone();
+        }
+        (Some(t), true) => {
+            // Named above when they differ; the file name is provenance.
+            if let Some(r) = recomputed.trend.as_mut() {
+                r.previous.sha256 = t.previous.sha256.clone();
+                r.previous.file = t.previous.file.clone();
+            }
+        }
+        _ => {}
+    }
     if stated.schema_version != recomputed.schema_version {
         recomputed.schema_version = stated.schema_version.clone();
         recomputed.protocol.text = stated.protocol.text.clone();

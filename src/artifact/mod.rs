@@ -5,6 +5,7 @@
 //! given, and floats written in their shortest round-trip form.
 
 pub mod signoff;
+pub mod trend;
 pub mod write;
 
 use schemars::JsonSchema;
@@ -50,6 +51,9 @@ pub struct Artifact {
     pub suppression: Suppression,
     pub methods: Methods,
     pub attestation: Attestation,
+    /// Each finding against the same finding of an earlier artifact (`run --previous`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub trend: Option<trend::Trend>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -253,6 +257,15 @@ pub struct RunContext {
     pub as_of: chrono::NaiveDate,
     /// Suppress small cells in report.md and metrics.csv (off only for internal use).
     pub suppress: bool,
+    /// An earlier artifact to compare each finding with.
+    pub previous: Option<PreviousArtifact>,
+}
+
+/// An earlier artifact, its file name and the SHA-256 of its bytes.
+pub struct PreviousArtifact {
+    pub artifact: Artifact,
+    pub file: String,
+    pub sha256: String,
 }
 
 /// The artifact as pretty JSON with a final newline.

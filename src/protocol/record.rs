@@ -195,7 +195,7 @@ impl Record {
             match fields {
                 serde_json::Value::Object(f) if section != "coverage" => {
                     for (k, v) in f {
-                        if v.is_null() {
+                        if v.is_null() || v.as_array().is_some_and(Vec::is_empty) {
                             out.push(format!("{section}.{k}"));
                         }
                     }

@@ -321,6 +321,7 @@ pub fn markdown(a: &Artifact) -> String {
         findings_table(&mut o, &pass, a, &sup, false);
     }
 
+    super::trend::section(&mut o, a, &sup);
     super::record::section(&mut o, a);
 
     o.push_str("## Groups by attribute\n\n");
@@ -596,7 +597,7 @@ pub fn markdown(a: &Artifact) -> String {
         score_section(&mut o, a, sc, &sup);
     }
 
-    o.push_str("## Triggers\n\n| id | metric | attributes | ratio band | difference band | severity | action |\n|---|---|---|---|---|---|---|\n");
+    o.push_str("## Triggers\n\n| id | metric | attributes | ratio band | difference band | side that harms | severity | action |\n|---|---|---|---|---|---|---|---|\n");
     let band = |b: &Option<crate::artifact::BandInfo>| match b {
         None => "—".to_string(),
         Some(b) => format!(
@@ -613,12 +614,13 @@ pub fn markdown(a: &Artifact) -> String {
         };
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             t.id,
             t.metric,
             esc(&attrs),
             band(&t.ratio),
             band(&t.difference),
+            t.direction,
             t.severity,
             esc(&t.action)
         );

@@ -5,6 +5,7 @@
 mod csv_out;
 mod markdown;
 mod record;
+mod trend;
 
 pub use csv_out::metrics_csv;
 pub use markdown::markdown;
