@@ -148,6 +148,33 @@ enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Record an action taken on a finding, or an update of it, in actions.json beside the
+    /// artifact (bound to its SHA-256; every update kept).
+    Action {
+        /// The artifact (artifact.json) whose finding is acted on.
+        artifact: PathBuf,
+        /// The finding's id, as in the artifact (`attribute/group/metric`).
+        #[arg(long)]
+        finding: String,
+        /// The action taken (needed for a new action).
+        #[arg(long)]
+        taken: Option<String>,
+        /// Who owns it (needed for a new action).
+        #[arg(long)]
+        owner: Option<String>,
+        /// When it is due, YYYY-MM-DD (needed for a new action).
+        #[arg(long)]
+        due: Option<String>,
+        /// Where it stands.
+        #[arg(long, value_enum, default_value = "open")]
+        status: artifact::actions::ActionStatus,
+        /// The evidence of its effect, or a note on this update.
+        #[arg(long)]
+        evidence: Option<String>,
+        /// The date of this entry (YYYY-MM-DD); default today.
+        #[arg(long)]
+        date: Option<String>,
+    },
     /// Print the JSON Schema of artifact.json.
     Schema,
     /// Write the synthetic example data set (deterministic for a seed).
@@ -263,6 +290,23 @@ pub fn main() -> ExitCode {
             &rationale,
             date.as_deref(),
             replace,
+        ),
+        Command::Action {
+            artifact,
+            finding,
+            taken,
+            owner,
+            due,
+            status,
+            evidence,
+            date,
+        } => action(
+            &artifact,
+            &finding,
+            (taken.as_deref(), owner.as_deref(), due.as_deref()),
+            status,
+            evidence.as_deref(),
+            date.as_deref(),
         ),
         Command::Schema => {
             print!("{}", artifact::schema_json());
@@ -399,6 +443,73 @@ fn counts(protocol_path: &Path, data: Option<&Path>, out: &Path) -> Result<u8, F
     Ok(EXIT_OK)
 }
 
+fn date_arg(flag: &str, s: &str) -> Result<chrono::NaiveDate, Failure> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| Failure::input(format!("{flag} `{s}` is not a date; expected YYYY-MM-DD")))
+}
+
+fn action(
+    path: &Path,
+    finding: &str,
+    (taken, owner, due): (Option<&str>, Option<&str>, Option<&str>),
+    status: artifact::actions::ActionStatus,
+    evidence: Option<&str>,
+    date: Option<&str>,
+) -> Result<u8, Failure> {
+    use artifact::actions;
+    let date = match date {
+        Some(s) => date_arg("--date", s)?,
+        None => chrono::Utc::now().date_naive(),
+    };
+    let due = due.map(|s| date_arg("--due", s)).transpose()?;
+    let (stated, _) = artifact::read(path).map_err(Failure::input)?;
+    let bytes = fs_err::read(path).map_err(Failure::input)?;
+    let sha256 = protocol::sha256_hex(&bytes);
+    let file = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let out = path.with_file_name(actions::FILE);
+    let log = if out.is_file() {
+        let log = actions::read(&out).map_err(Failure::input)?;
+        if log.artifact_sha256 != sha256 {
+            return Err(Failure::input(format!(
+                "`{}` belongs to another artifact (sha256 {}), not `{}` (sha256 {sha256})",
+                out.display(),
+                log.artifact_sha256,
+                path.display()
+            )));
+        }
+        log
+    } else {
+        actions::new_log(&stated, &file, &sha256)
+    };
+    let entry = actions::Entry {
+        finding,
+        taken,
+        owner,
+        due,
+        status,
+        evidence,
+        date,
+    };
+    let log = actions::apply(log, &stated, &entry).map_err(Failure::input)?;
+    write::write_file(&out, actions::to_json(&log).as_bytes())
+        .map_err(|e| Failure::output(&out, e))?;
+    let a = log.actions.iter().find(|x| x.finding == finding);
+    println!(
+        "recorded: `{finding}` {} (owner {}, due {}); wrote {}",
+        serde_json::to_value(status)
+            .ok()
+            .and_then(|v| v.as_str().map(|x| x.replace('_', " ")))
+            .unwrap_or_default(),
+        a.map_or("", |x| x.owner.as_str()),
+        a.map_or("", |x| x.due.as_str()),
+        out.display()
+    );
+    Ok(EXIT_OK)
+}
+
 /// An earlier artifact read for comparison, with its file name and the SHA-256 of its bytes.
 fn previous_artifact(path: &Path) -> Result<artifact::PreviousArtifact, Failure> {
     let (a, _) = artifact::read(path).map_err(Failure::input)?;
@@ -527,6 +638,7 @@ fn verify(
     };
     let mut v = crate::verify::verify(&stated, &json, &protocol, evidence, previous);
     signoff_check(path, &stated, attestation, &mut v)?;
+    actions_check(path, &stated, &mut v)?;
     for n in &v.notes {
         eprintln!("note: {n}");
     }
@@ -597,6 +709,42 @@ fn signoff_check(
             path: format!("{}: {}", file.display(), u.field),
             stated: u.stated,
             recomputed: format!("{} (the artifact's)", u.actual),
+        });
+    }
+    Ok(())
+}
+
+/// Check the actions log beside the artifact, when there is one: bound to the artifact's bytes,
+/// every action on one of its findings.
+fn actions_check(
+    path: &Path,
+    stated: &artifact::Artifact,
+    v: &mut crate::verify::Verification,
+) -> Result<(), Failure> {
+    use artifact::actions;
+    let file = path.with_file_name(actions::FILE);
+    if !file.is_file() {
+        return Ok(());
+    }
+    let log = actions::read(&file).map_err(Failure::input)?;
+    let bytes = fs_err::read(path).map_err(Failure::input)?;
+    let problems = actions::check(&log, stated, &protocol::sha256_hex(&bytes));
+    if problems.is_empty() {
+        let count = |s: actions::ActionStatus| log.actions.iter().filter(|x| x.status == s).count();
+        v.notes.push(format!(
+            "actions: {} recorded ({} open, {} in progress, {} done, {} not effective)",
+            log.actions.len(),
+            count(actions::ActionStatus::Open),
+            count(actions::ActionStatus::InProgress),
+            count(actions::ActionStatus::Done),
+            count(actions::ActionStatus::NotEffective)
+        ));
+    }
+    for (place, stated, actual) in problems {
+        v.mismatches.push(crate::verify::Mismatch {
+            path: format!("{}: {place}", file.display()),
+            stated,
+            recomputed: format!("{actual} (the artifact's)"),
         });
     }
     Ok(())

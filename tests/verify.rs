@@ -444,3 +444,83 @@ fn an_artifact_of_schema_1_1_0_verifies_under_its_own_rules() {
         "carries no protocol text: pass --protocol",
     ));
 }
+
+#[test]
+fn an_action_round_trips_and_is_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let art = dir.path().join("artifact.json");
+    std::fs::copy(root().join("reports/example/artifact.json"), &art).unwrap();
+    let id = "race/Black or African American/tpr";
+    s1557()
+        .arg("action")
+        .arg(&art)
+        .args(["--finding", id, "--taken", "Vendor asked to recalibrate"])
+        .args(["--owner", "Director of Quality", "--due", "2026-11-15"])
+        .args(["--date", "2026-10-16"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "recorded: `race/Black or African American/tpr` open",
+        ));
+    s1557()
+        .arg("action")
+        .arg(&art)
+        .args([
+            "--finding",
+            id,
+            "--status",
+            "done",
+            "--evidence",
+            "gap closed to -7 pts",
+        ])
+        .args(["--date", "2027-01-20"])
+        .assert()
+        .success();
+    let log: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("actions.json")).unwrap())
+            .unwrap();
+    let a = &log["actions"][0];
+    assert_eq!(a["finding_status"], "remediate");
+    assert_eq!(a["status"], "done");
+    assert_eq!(a["opened"], "2026-10-16");
+    assert_eq!(a["history"].as_array().unwrap().len(), 2);
+    s1557()
+        .arg("verify")
+        .arg(&art)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "actions: 1 recorded (0 open, 0 in progress, 1 done",
+        ));
+    // An action on a finding the artifact does not have is refused, and named by verify.
+    s1557()
+        .arg("action")
+        .arg(&art)
+        .args([
+            "--finding",
+            "race/Nobody/tpr",
+            "--taken",
+            "x",
+            "--owner",
+            "y",
+            "--due",
+            "2027-01-01",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "the artifact has no finding `race/Nobody/tpr`",
+        ));
+    let edited = std::fs::read_to_string(dir.path().join("actions.json"))
+        .unwrap()
+        .replace(id, "race/Nobody/tpr");
+    std::fs::write(dir.path().join("actions.json"), edited).unwrap();
+    s1557()
+        .arg("verify")
+        .arg(&art)
+        .assert()
+        .code(EXIT_UNVERIFIED)
+        .stdout(predicate::str::contains(
+            "actions.json: actions[race/Nobody/tpr]",
+        ));
+}

@@ -4,6 +4,7 @@
 //! Same inputs give the same bytes: ordered collections only, no clock unless no as-of date is
 //! given, and floats written in their shortest round-trip form.
 
+pub mod actions;
 pub mod signoff;
 pub mod trend;
 pub mod write;
