@@ -175,6 +175,15 @@ enum Command {
         #[arg(long)]
         date: Option<String>,
     },
+    /// Render report.md and metrics.csv again from an artifact (a vendor's, or one signed off or
+    /// acted on since): the sign-off and actions log beside it are included when they bind to it.
+    Report {
+        /// The artifact (artifact.json).
+        artifact: PathBuf,
+        /// Folder for report.md and metrics.csv; default the artifact's folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Print the JSON Schema of artifact.json.
     Schema,
     /// Write the synthetic example data set (deterministic for a seed).
@@ -308,6 +317,7 @@ pub fn main() -> ExitCode {
             evidence.as_deref(),
             date.as_deref(),
         ),
+        Command::Report { artifact, out } => render(&artifact, out.as_deref()),
         Command::Schema => {
             print!("{}", artifact::schema_json());
             Ok(EXIT_OK)
@@ -439,6 +449,67 @@ fn counts(protocol_path: &Path, data: Option<&Path>, out: &Path) -> Result<u8, F
         loaded.stats.cases,
         data::counts::FORMAT,
         out.display()
+    );
+    Ok(EXIT_OK)
+}
+
+/// What lies beside an artifact and binds to it (a sign-off, an actions log); what does not bind
+/// is left out with a warning.
+fn beside(path: &Path, a: &artifact::Artifact) -> Result<report::Beside, Failure> {
+    let bytes = fs_err::read(path).map_err(Failure::input)?;
+    let sha256 = protocol::sha256_hex(&bytes);
+    let mut out = report::Beside::default();
+    let s = path.with_file_name(artifact::signoff::FILE);
+    if s.is_file() {
+        let signoff = artifact::signoff::read(&s).map_err(Failure::input)?;
+        if artifact::signoff::check(&signoff, a, &sha256).is_empty() {
+            out.signoff = Some(signoff);
+        } else {
+            eprintln!("warning: `{}` does not bind to the artifact: left out of the report (run `s1557 verify`)", s.display());
+        }
+    }
+    let l = path.with_file_name(artifact::actions::FILE);
+    if l.is_file() {
+        let log = artifact::actions::read(&l).map_err(Failure::input)?;
+        if artifact::actions::check(&log, a, &sha256).is_empty() {
+            out.actions = Some(log);
+        } else {
+            eprintln!("warning: `{}` does not bind to the artifact: left out of the report (run `s1557 verify`)", l.display());
+        }
+    }
+    Ok(out)
+}
+
+fn render(path: &Path, out: Option<&Path>) -> Result<u8, Failure> {
+    let (a, _) = artifact::read(path).map_err(Failure::input)?;
+    let beside = beside(path, &a)?;
+    let dir = match out {
+        Some(d) => d.to_path_buf(),
+        None => path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    };
+    let md = report::markdown_with(&a, &beside);
+    let csv = report::metrics_csv(&a);
+    write::write_bundle(
+        &dir,
+        &[
+            ("report.md", md.as_bytes()),
+            ("metrics.csv", csv.as_bytes()),
+        ],
+    )
+    .map_err(|e| Failure::output(&dir, e))?;
+    println!(
+        "wrote {}, {}{}",
+        dir.join("report.md").display(),
+        dir.join("metrics.csv").display(),
+        match (&beside.signoff, &beside.actions) {
+            (Some(_), Some(_)) => " (with the sign-off and the actions log)",
+            (Some(_), None) => " (with the sign-off)",
+            (None, Some(_)) => " (with the actions log)",
+            (None, None) => "",
+        }
     );
     Ok(EXIT_OK)
 }

@@ -524,3 +524,67 @@ fn an_action_round_trips_and_is_verified() {
             "actions.json: actions[race/Nobody/tpr]",
         ));
 }
+
+#[test]
+fn report_renders_an_artifact_with_its_sign_off_and_actions() {
+    let dir = tempfile::tempdir().unwrap();
+    // The shipped artifact renders the shipped report, byte for byte.
+    s1557()
+        .arg("report")
+        .arg(root().join("reports/example/artifact.json"))
+        .arg("--out")
+        .arg(dir.path())
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(dir.path().join("report.md")).unwrap(),
+        std::fs::read(root().join("reports/example/report.md")).unwrap()
+    );
+    let art = dir.path().join("artifact.json");
+    std::fs::copy(root().join("reports/example/artifact.json"), &art).unwrap();
+    s1557()
+        .arg("action")
+        .arg(&art)
+        .args([
+            "--finding",
+            "age/75-89/tpr",
+            "--taken",
+            "Review unflagged discharges of patients aged 75-89",
+        ])
+        .args([
+            "--owner",
+            "Nurse manager",
+            "--due",
+            "2026-11-30",
+            "--date",
+            "2026-10-16",
+        ])
+        .assert()
+        .success();
+    s1557()
+        .arg("attest")
+        .arg(&art)
+        .args(["--reviewer", "Dana Ortiz", "--role", "Compliance officer"])
+        .args([
+            "--decision",
+            "accept-with-actions",
+            "--rationale",
+            "Actions opened.",
+        ])
+        .args(["--date", "2026-10-16"])
+        .assert()
+        .success();
+    s1557()
+        .arg("report")
+        .arg(&art)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "with the sign-off and the actions log",
+        ));
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(md.contains("| age/75-89/tpr | open | Review unflagged discharges of patients aged 75-89 | Nurse manager | 2026-10-16 | 2026-11-30 | — |"));
+    assert!(md.contains(
+        "Signed off by **Dana Ortiz** (Compliance officer) on 2026-10-16: **accept with actions**."
+    ));
+}

@@ -185,6 +185,11 @@ fn findings_table(
 
 /// Render `report.md` from an artifact.
 pub fn markdown(a: &Artifact) -> String {
+    markdown_with(a, &super::Beside::default())
+}
+
+/// The report with what lies beside the artifact: its sign-off and its actions log.
+pub fn markdown_with(a: &Artifact, beside: &super::Beside) -> String {
     let mut o = String::new();
     let min = a.suppression.min_cell_size;
     let sup = Suppression::from_artifact(a);
@@ -652,10 +657,54 @@ pub fn markdown(a: &Artifact) -> String {
         a.suppression.rule
     );
 
+    if let Some(log) = &beside.actions {
+        actions_section(&mut o, log);
+    }
     o.push_str("## Attestation\n\n");
     let _ = writeln!(o, "{}\n", a.attestation.statement);
-    o.push_str("Reviewer: ____________________  Role: ____________________  Date: __________\n\nDecision: ______________________________________________\n");
+    match &beside.signoff {
+        Some(s) => {
+            let _ = writeln!(
+                o,
+                "Signed off by **{}** ({}) on {}: **{}**. {}\n\nThe sign-off is `attestation.json`, bound to this artifact's SHA-256 ({}…).",
+                s.reviewer,
+                s.role,
+                s.date,
+                label(&s.decision),
+                s.rationale,
+                &s.artifact.sha256[..s.artifact.sha256.len().min(12)]
+            );
+        }
+        None => o.push_str("Reviewer: ____________________  Role: ____________________  Date: __________\n\nDecision: ______________________________________________\n"),
+    }
     o
+}
+
+/// A snake-case value written in words.
+fn label<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|x| x.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_default()
+}
+
+/// The actions taken on the findings, from the actions log beside the artifact.
+fn actions_section(o: &mut String, log: &crate::artifact::actions::ActionsLog) {
+    o.push_str("## Actions taken\n\n| finding | status | action | owner | opened | due | evidence of effect |\n|---|---|---|---|---|---|---|\n");
+    for x in &log.actions {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            esc(&x.finding),
+            label(&x.status),
+            esc(&x.taken),
+            esc(&x.owner),
+            x.opened,
+            x.due,
+            x.evidence.as_deref().map_or("—".to_string(), esc)
+        );
+    }
+    o.push('\n');
 }
 
 fn num_ci(e: &Estimate, digits: usize) -> String {

@@ -8,7 +8,15 @@ mod record;
 mod trend;
 
 pub use csv_out::metrics_csv;
-pub use markdown::markdown;
+pub use markdown::{markdown, markdown_with};
+
+/// What lies beside an artifact and belongs in its report: the reviewer's sign-off and the
+/// actions log, each already checked to bind to the artifact.
+#[derive(Default)]
+pub struct Beside {
+    pub signoff: Option<crate::artifact::signoff::SignOff>,
+    pub actions: Option<crate::artifact::actions::ActionsLog>,
+}
 
 use std::collections::BTreeSet;
 
