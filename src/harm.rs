@@ -1,7 +1,8 @@
 //! Whom a finding disadvantages, in words, and about how many of the group's patients: the
 //! difference from the reference's rate applied to the group's own denominator (the group's
-//! cases with the outcome for TPR, say), with the difference's interval carried over. A finding
-//! whose point estimate lies on the side that does not harm the group states no harm.
+//! cases with the outcome for TPR, say), with the difference's interval carried over. Stated for
+//! a finding beyond its trigger's band on the side that harms the group; a finding inside the
+//! band, or on the side that does not harm, states none.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -26,10 +27,18 @@ pub fn of_comparison(c: &Comparison, direction: Direction) -> Option<Harm> {
     let Estimate::Value { value: d, ci } = &c.difference else {
         return None;
     };
-    let lower = match direction {
-        Direction::Lower => true,
-        Direction::Higher => false,
-        Direction::Both => *d < 0.0,
+    // Where the trigger judges both sides, a rate whose higher value is better (TPR, TNR, PPV,
+    // NPV, accuracy) harms by its lower side and FPR or FNR by its higher; a selection rate or a
+    // prevalence by the side it lies on.
+    let lower = match (direction, c.metric) {
+        (Direction::Lower, _) => true,
+        (Direction::Higher, _) => false,
+        (
+            Direction::Both,
+            Metric::Tpr | Metric::Tnr | Metric::Ppv | Metric::Npv | Metric::Accuracy,
+        ) => true,
+        (Direction::Both, Metric::Fpr | Metric::Fnr) => false,
+        (Direction::Both, _) => *d < 0.0,
     };
     let harmful = if lower { *d < 0.0 } else { *d > 0.0 };
     if !harmful {
@@ -143,6 +152,11 @@ mod tests {
         // The same gap on the side that does not harm states no harm.
         let c = comparison(Metric::Tpr, 0.12, (0.05, 0.19), 400);
         assert!(of_comparison(&c, Direction::Lower).is_none());
-        assert!(of_comparison(&c, Direction::Both).is_some());
+        // Judged on both sides, a higher TPR still harms no one; a higher selection rate of a
+        // burden does.
+        assert!(of_comparison(&c, Direction::Both).is_none());
+        let c = comparison(Metric::SelectionRate, 0.12, (0.05, 0.19), 400);
+        let h = of_comparison(&c, Direction::Both).unwrap();
+        assert!(h.statement.contains("selected more often"));
     }
 }

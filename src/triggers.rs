@@ -351,7 +351,13 @@ pub fn assess(c: &Comparison, triggers: &[Trigger], analysis: &Analysis) -> Asse
         .iter()
         .find(|v| v.status == a.status)
         .and_then(|v| triggers.iter().find(|t| t.id == v.trigger));
-    a.harm = deciding.and_then(|t| crate::harm::of_comparison(c, t.direction));
+    let beyond = matches!(
+        a.rule,
+        Rule::BeyondThresholdSignificant | Rule::BeyondThresholdNotSignificant
+    );
+    a.harm = deciding
+        .filter(|_| beyond)
+        .and_then(|t| crate::harm::of_comparison(c, t.direction));
     a
 }
 

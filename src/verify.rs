@@ -147,6 +147,21 @@ pub fn verify(
     }
     // Schema 1.1.0 judged every band on both sides: recompute it under that rule.
     let legacy = stated.schema_version == "1.1.0";
+    if legacy {
+        // A protocol with keys 1.1.0 could not read cannot have made a 1.1.0 artifact.
+        let newer = protocol.text.lines().map(str::trim_start).find(|l| {
+            l.starts_with("direction") || l.starts_with("[record") || l.starts_with("[[record")
+        });
+        if let Some(line) = newer {
+            out.mismatches.push(mismatch(
+                "schema_version",
+                "1.1.0",
+                format!("1.2.0 or later: the protocol has `{line}`, which schema 1.1.0's s1557 could not read"),
+            ));
+        }
+        out.notes
+            .push("verified under schema 1.1.0's rule: every band judged on both sides".into());
+    }
     let owned;
     let protocol = if legacy {
         let mut p = protocol.clone();
@@ -196,8 +211,9 @@ pub fn verify(
     recomputed.data.sha256 = stated.data.sha256.clone();
     recomputed.attestation = stated.attestation.clone();
     match (&stated.trend, given_previous) {
-        (Some(_), false) => {
-            out.notes.push("the trend against the earlier artifact is taken as stated: pass --previous with that artifact to recompute it".into());
+        (Some(t), false) => {
+            out.notes.push("the trend's earlier side is taken as stated (its current side is checked against the findings): pass --previous with the earlier artifact to recompute it".into());
+            out.mismatches.extend(trend_consistency(t, stated));
             recomputed.trend = stated.trend.clone();
         }
         (Some(t), true) => {
@@ -361,6 +377,55 @@ fn modern_ids(json: &Value) -> Value {
         }
     }
     v
+}
+
+/// The trend's current side against the artifact's findings: every finding is in the trend or
+/// named new, with the status and difference the findings state.
+fn trend_consistency(t: &crate::artifact::trend::Trend, a: &Artifact) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    for f in &a.comparisons {
+        let id = &f.comparison.id;
+        match t.findings.iter().find(|x| &x.id == id) {
+            Some(x) => {
+                if x.status != f.assessment.status {
+                    out.push(mismatch(
+                        &format!("trend.findings[{id}].status"),
+                        x.status.name(),
+                        f.assessment.status.name(),
+                    ));
+                }
+                let agree = match (x.difference, f.comparison.difference.value()) {
+                    (Some(u), Some(v)) => {
+                        u == v || (u - v).abs() <= TOLERANCE * u.abs().max(v.abs())
+                    }
+                    (u, v) => u.is_none() && v.is_none(),
+                };
+                if !agree {
+                    out.push(mismatch(
+                        &format!("trend.findings[{id}].difference"),
+                        format!("{:?}", x.difference),
+                        format!("{:?}", f.comparison.difference.value()),
+                    ));
+                }
+            }
+            None if !t.new_findings.contains(id) => out.push(mismatch(
+                &format!("trend.findings[{id}]"),
+                "(missing)",
+                "a finding of the artifact",
+            )),
+            None => {}
+        }
+    }
+    for x in &t.findings {
+        if !a.comparisons.iter().any(|f| f.comparison.id == x.id) {
+            out.push(mismatch(
+                &format!("trend.findings[{}]", x.id),
+                "present",
+                "(no such finding in the artifact)",
+            ));
+        }
+    }
+    out
 }
 
 /// The stated summary against the stated findings (an artifact edited in one place only).

@@ -117,3 +117,108 @@ fn a_protocol_changed_between_quarters_is_flagged() {
     let md = std::fs::read_to_string(dir.path().join("out/report.md")).unwrap();
     assert!(md.contains("**The protocol changed**"));
 }
+
+#[test]
+fn a_trend_edited_on_its_current_side_does_not_verify_and_a_downgrade_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    s1557()
+        .arg("run")
+        .arg(root().join("protocols/example.toml"))
+        .arg("--previous")
+        .arg(root().join("reports/example/artifact.json"))
+        .arg("--out")
+        .arg(d.join("q"))
+        .assert()
+        .code(1);
+    let path = d.join("q/artifact.json");
+    let mut a: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    // The same data as the earlier artifact: nothing moved, and no change is significant.
+    assert!(a["trend"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["verdict"] == "unchanged" && f["status"] == f["previous_status"]));
+    let f = a["trend"]["findings"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|f| f["id"] == "race/Black or African American/tpr")
+        .unwrap();
+    f["status"] = Value::from("pass");
+    let edited = d.join("edited.json");
+    std::fs::write(&edited, serde_json::to_string_pretty(&a).unwrap()).unwrap();
+    s1557()
+        .arg("verify")
+        .arg(&edited)
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains(
+            "trend.findings[race/Black or African American/tpr].status: stated pass, recomputed remediate",
+        ));
+    // A 1.2.0 artifact relabelled 1.1.0 cannot pass under the old rule with today's protocol.
+    let mut b: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("reports/example/artifact.json")).unwrap(),
+    )
+    .unwrap();
+    b["schema_version"] = Value::from("1.1.0");
+    let old = d.join("old.json");
+    std::fs::write(&old, serde_json::to_string_pretty(&b).unwrap()).unwrap();
+    s1557()
+        .arg("verify")
+        .arg(&old)
+        .arg("--protocol")
+        .arg(root().join("protocols/example.toml"))
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains("schema_version: stated 1.1.0"));
+}
+
+#[test]
+fn a_group_withheld_last_quarter_stays_withheld_in_the_trend() {
+    // A small first quarter withholds groups with small cells; this quarter's report must not
+    // print their earlier numbers in the trend.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    s1557()
+        .args(["generate", "--rows", "6000", "--seed", "7", "--out"])
+        .arg(d.join("small.csv"))
+        .assert()
+        .success();
+    s1557()
+        .arg("run")
+        .arg(root().join("protocols/example.toml"))
+        .arg("--data")
+        .arg(d.join("small.csv"))
+        .arg("--out")
+        .arg(d.join("small"))
+        .assert()
+        .code(predicate::in_iter([0, 1]));
+    s1557()
+        .arg("run")
+        .arg(root().join("protocols/example.toml"))
+        .arg("--previous")
+        .arg(d.join("small/artifact.json"))
+        .arg("--out")
+        .arg(d.join("now"))
+        .assert()
+        .code(1);
+    let a: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("now/artifact.json")).unwrap())
+            .unwrap();
+    let withheld: Vec<&str> = a["trend"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["withheld_then"] == true)
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(!withheld.is_empty(), "the small quarter withheld no group");
+    let md = std::fs::read_to_string(d.join("now/report.md")).unwrap();
+    for id in withheld {
+        for line in md.lines().filter(|l| l.starts_with(&format!("| {id} |"))) {
+            assert!(line.contains("withheld"), "{line}");
+            assert!(!line.contains(" pts"), "{line}");
+        }
+    }
+}

@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod signoff;
+pub mod suppression;
 pub mod trend;
 pub mod write;
 

@@ -1,7 +1,8 @@
 //! The sign-off: a reviewer's decision on an artifact, kept in its own file beside it
 //! (`attestation.json`) and bound to the artifact's SHA-256, so signing changes no computed byte
 //! and a sign-off cannot be moved to another artifact unnoticed. `s1557 attest` writes it;
-//! `verify` checks the binding.
+//! `verify` checks the binding. It is not a cryptographic signature: who signed is as true as
+//! the file; keep it where the clinic keeps its records.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -113,6 +114,22 @@ pub fn check(s: &SignOff, artifact: &Artifact, sha256: &str) -> Vec<Unbound> {
         ),
     ]
     .into_iter()
+    .chain([
+        (
+            "statement",
+            &s.statement,
+            artifact.attestation.statement.clone(),
+        ),
+        (
+            "date",
+            &s.date,
+            if chrono::NaiveDate::parse_from_str(&s.date, "%Y-%m-%d").is_ok() {
+                s.date.clone()
+            } else {
+                "a date, YYYY-MM-DD".into()
+            },
+        ),
+    ])
     .filter(|(_, stated, actual)| *stated != actual)
     .map(|(field, stated, actual)| Unbound {
         field,

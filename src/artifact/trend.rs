@@ -50,6 +50,9 @@ pub struct FindingTrend {
     /// `worse` or `better` (a significant change toward or away from the side that harms the
     /// group), `changed` (significant, where both sides harm) or `unchanged`.
     pub verdict: String,
+    /// The group or its reference was withheld in the earlier artifact's shared outputs (a small
+    /// cell, or complementary suppression): shared outputs withhold this row's numbers too.
+    pub withheld_then: bool,
 }
 
 /// An estimate and its variance, when defined.
@@ -57,19 +60,23 @@ type Moment = Option<(f64, f64)>;
 
 /// A rate's difference from the reference, its Wald variance, and the log ratio with Katz's
 /// variance, from a finding's counts.
-fn moments(f: &Finding) -> (Moment, Moment) {
+/// Undefined when either denominator is under `min` (too few to judge a change). The variance
+/// of the difference takes each rate as (x + 1)/(n + 2) (Agresti–Caffo), so a group with no
+/// events or all events does not count as known without error.
+fn moments(f: &Finding, min: u64) -> (Moment, Moment) {
     let c = &f.comparison;
+    if c.denominator < min.max(1) || c.reference_denominator < min.max(1) {
+        return (None, None);
+    }
     let (x1, n1, x0, n0) = (
         c.numerator as f64,
         c.denominator as f64,
         c.reference_numerator as f64,
         c.reference_denominator as f64,
     );
-    if n1 == 0.0 || n0 == 0.0 {
-        return (None, None);
-    }
     let (p1, p0) = (x1 / n1, x0 / n0);
-    let diff = Some((p1 - p0, p1 * (1.0 - p1) / n1 + p0 * (1.0 - p0) / n0));
+    let (q1, q0) = ((x1 + 1.0) / (n1 + 2.0), (x0 + 1.0) / (n0 + 2.0));
+    let diff = Some((p1 - p0, q1 * (1.0 - q1) / n1 + q0 * (1.0 - q0) / n0));
     let log_ratio =
         (x1 > 0.0 && x0 > 0.0).then(|| ((p1 / p0).ln(), 1.0 / x1 - 1.0 / n1 + 1.0 / x0 - 1.0 / n0));
     (diff, log_ratio)
@@ -86,7 +93,7 @@ fn change(
         reason: reason.into(),
     };
     let (Some((a, va)), Some((b, vb))) = (now, then) else {
-        return (undefined("not defined in one of the two quarters"), None);
+        return (undefined("too few cases in one of the two periods"), None);
     };
     let se = (va + vb).sqrt();
     if !(se > 0.0 && se.is_finite()) {
@@ -153,6 +160,8 @@ pub fn compare(current: &Artifact, previous: &Artifact, file: &str, sha256: &str
     let alpha = current.run.alpha;
     let mut findings = Vec::new();
     let mut new_findings = Vec::new();
+    // The groups the earlier artifact's shared outputs withheld (by its own suppression rule).
+    let withheld_then = super::suppression::Suppression::from_artifact(previous);
     for f in &current.comparisons {
         let Some(p) = previous
             .comparisons
@@ -162,8 +171,12 @@ pub fn compare(current: &Artifact, previous: &Artifact, file: &str, sha256: &str
             new_findings.push(f.comparison.id.clone());
             continue;
         };
-        let (now_d, now_lr) = moments(f);
-        let (then_d, then_lr) = moments(p);
+        let min = current.run.min_cell_size;
+        let (now_d, now_lr) = moments(f, min);
+        let (then_d, then_lr) = moments(p, min);
+        let c = &f.comparison;
+        let small_then = withheld_then.group(&c.attribute, &c.group)
+            || withheld_then.group(&c.attribute, &c.reference_group);
         let (change_d, p_value) = change(now_d, then_d, level);
         let (change_lr, _) = change(now_lr, then_lr, level);
         let significant = p_value.is_some_and(|x| x < alpha);
@@ -178,6 +191,7 @@ pub fn compare(current: &Artifact, previous: &Artifact, file: &str, sha256: &str
             change_log_ratio: change_lr,
             p_value,
             verdict: verdict(current, f, d, p.comparison.difference.value(), significant),
+            withheld_then: small_then,
         });
     }
     Trend {

@@ -1685,12 +1685,12 @@ impl Validator<'_> {
                 && [open(ratio), open(difference)]
                     .iter()
                     .flatten()
-                    .all(|b| b.min.is_none() && b.max.is_none())
+                    .any(|b| b.min.is_none() && b.max.is_none())
             {
                 self.error(
                     &t.id,
                     format!(
-                        "trigger `{}`: its bands have no edge on the {} side, the side that harms",
+                        "trigger `{}`: a band has no edge on the {} side, the side that harms",
                         t.id.get_ref(),
                         direction.name()
                     ),

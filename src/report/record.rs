@@ -8,14 +8,18 @@ use crate::artifact::{Artifact, RecordInfo};
 
 const NOT_RECORDED: &str = "*not recorded*";
 
+/// A value fit for one table cell: pipes escaped, line breaks as spaces.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
 fn or_not(v: &Option<String>) -> String {
-    v.as_deref()
-        .map_or(NOT_RECORDED.to_string(), |s| s.replace('|', "\\|"))
+    v.as_deref().map_or(NOT_RECORDED.to_string(), cell)
 }
 
 fn list(v: &Option<Vec<String>>) -> String {
     match v {
-        Some(items) if !items.is_empty() => items.join("; ").replace('|', "\\|"),
+        Some(items) if !items.is_empty() => cell(&items.join("; ")),
         _ => NOT_RECORDED.to_string(),
     }
 }
@@ -84,7 +88,7 @@ fn inventory(o: &mut String, r: &RecordInfo) {
         let _ = writeln!(
             o,
             "| {} | {} | {} | {from} | {} |",
-            i.name.replace('|', "\\|"),
+            cell(&i.name),
             i.class.name().replace('_', " "),
             if i.proxy { "a proxy" } else { "measures it" },
             i.learned_on
@@ -99,7 +103,7 @@ fn coverage(o: &mut String, r: &RecordInfo) {
     for c in &r.coverage {
         let detail = match (c.attributes.is_empty(), &c.reason) {
             (false, _) => c.attributes.join(", "),
-            (true, Some(why)) => why.replace('|', "\\|"),
+            (true, Some(why)) => cell(why),
             (true, None) => NOT_RECORDED.to_string(),
         };
         let _ = writeln!(

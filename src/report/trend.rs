@@ -59,7 +59,8 @@ pub(super) fn section(o: &mut String, a: &Artifact, sup: &Suppression) {
             .comparisons
             .iter()
             .find(|c| c.comparison.id == f.id)
-            .is_none_or(|c| sup.comparison(&c.comparison));
+            .is_none_or(|c| sup.comparison(&c.comparison))
+            || f.withheld_then;
         let (diffs, ch, pv) = if hidden {
             (
                 "withheld".to_string(),
