@@ -2,23 +2,13 @@
 //! the source block (exactly for everything the counts decide and for a discrete score; within
 //! the stated bounds for a continuous one), and a malformed counts file is refused clearly.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{read_json, root, s1557};
 
-use assert_cmd::Command;
+use std::path::Path;
+
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn s1557() -> Command {
-    Command::cargo_bin("s1557").unwrap()
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
 
 /// `s1557 counts` then `s1557 run` on the counts and on the rows; both artifacts.
 fn rows_and_counts(protocol: &Path, data: Option<&Path>, counts_name: &str) -> (Value, Value) {

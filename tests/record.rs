@@ -2,23 +2,11 @@
 //! named as not recorded, the coverage of the six classes worked out from the attributes, and
 //! bad entries refused with their place.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{read_json, root, s1557};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn s1557() -> Command {
-    Command::cargo_bin("s1557").unwrap()
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
 
 /// A minimal protocol with `extra` appended, on a small data set with a language column.
 fn setup(extra: &str) -> tempfile::TempDir {

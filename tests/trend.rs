@@ -2,19 +2,11 @@
 //! against the shipped artifact of the first; the trend verifies against the earlier artifact
 //! and a changed protocol is flagged.
 
-use std::path::PathBuf;
+mod common;
+use common::{root, s1557};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn s1557() -> Command {
-    Command::cargo_bin("s1557").unwrap()
-}
 
 #[test]
 fn the_second_quarter_shows_the_disparity_reduced() {

@@ -2,21 +2,13 @@
 //! a count, a status, the protocol hash, a removed comparison) is rejected, naming the place; an
 //! artifact of an unsupported schema version cannot be read.
 
-use std::path::PathBuf;
+mod common;
+use common::{root, s1557};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
 const EXIT_UNVERIFIED: i32 = 4;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn s1557() -> Command {
-    Command::cargo_bin("s1557").unwrap()
-}
 
 fn shipped() -> Value {
     let p = root().join("reports/example/artifact.json");

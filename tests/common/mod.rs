@@ -38,3 +38,18 @@ pub fn close(ours: f64, reference: f64, what: &str) {
         (ours - reference).abs()
     );
 }
+
+/// The project's folder.
+pub fn root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `s1557` binary, ready to take arguments.
+pub fn s1557() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("s1557").unwrap()
+}
+
+/// A JSON file's value.
+pub fn read_json(p: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
