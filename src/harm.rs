@@ -96,6 +96,53 @@ fn statement(c: &Comparison, lower: bool, patients: f64) -> String {
     }
 }
 
+/// The harm of a score comparison beyond its band, in words: a score comparison counts no
+/// patients, so `patients` says so. `None` on the side that does not harm.
+pub fn of_score(c: &crate::metrics::scores::ScoreComparison, direction: Direction) -> Option<Harm> {
+    use crate::metrics::scores::ScoreComparisonMetric as M;
+    let d = c.difference.value().or(c.ratio.value().map(|r| r - 1.0))?;
+    let lower = match (direction, c.metric) {
+        (Direction::Lower, _) => true,
+        (Direction::Higher, _) => false,
+        (Direction::Both, M::Auroc) => true,
+        (Direction::Both, M::NeedAtEqualScore) => false,
+        (Direction::Both, M::OeRatio) => d < 0.0,
+    };
+    if (lower && d >= 0.0) || (!lower && d <= 0.0) {
+        return None;
+    }
+    let (g, r) = (&c.group, &c.reference_group);
+    let num = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x:.3}"));
+    let statement = match (c.metric, lower) {
+        (M::Auroc, _) => format!(
+            "the score ranks {g} patients' outcomes less well than {r} patients' (AUROC {} against {})",
+            num(c.value),
+            num(c.reference_value)
+        ),
+        (M::OeRatio, false) => format!(
+            "{g} patients had more outcomes than the score expected, beside {r} patients (O/E {} against {}): their risk is under-predicted",
+            num(c.value),
+            num(c.reference_value)
+        ),
+        (M::OeRatio, true) => format!(
+            "{g} patients had fewer outcomes than the score expected, beside {r} patients (O/E {} against {}): their risk is over-predicted",
+            num(c.value),
+            num(c.reference_value)
+        ),
+        (M::NeedAtEqualScore, _) => format!(
+            "{g} patients were sicker than {r} patients at the same score (mean need {} against {}): the score under-ranks their need",
+            num(c.value),
+            num(c.reference_value)
+        ),
+    };
+    Some(Harm {
+        statement,
+        patients: Estimate::Undefined {
+            reason: "a comparison of the score counts no patients".into(),
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

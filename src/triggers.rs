@@ -346,17 +346,8 @@ pub fn assess(c: &Comparison, triggers: &[Trigger], analysis: &Analysis) -> Asse
         .map(|t| evaluate(t, c, analysis))
         .collect();
     let mut a = worst(verdicts);
-    let deciding = a
-        .verdicts
-        .iter()
-        .find(|v| v.status == a.status)
-        .and_then(|v| triggers.iter().find(|t| t.id == v.trigger));
-    let beyond = matches!(
-        a.rule,
-        Rule::BeyondThresholdSignificant | Rule::BeyondThresholdNotSignificant
-    );
-    a.harm = deciding
-        .filter(|_| beyond)
+    a.harm = deciding(&a, triggers)
+        .filter(|_| beyond(&a))
         .and_then(|t| crate::harm::of_comparison(c, t.direction));
     a
 }
@@ -446,12 +437,32 @@ pub fn evaluate_score(t: &Trigger, c: &ScoreComparison, analysis: &Analysis) -> 
 
 /// Assess a score comparison against every trigger that applies to it.
 pub fn assess_score(c: &ScoreComparison, triggers: &[Trigger], analysis: &Analysis) -> Assessment {
-    worst(
+    let mut a = worst(
         triggers
             .iter()
             .filter(|t| t.applies_to(&c.attribute, c.metric.name()))
             .map(|t| evaluate_score(t, c, analysis))
             .collect(),
+    );
+    a.harm = deciding(&a, triggers)
+        .filter(|_| beyond(&a))
+        .and_then(|t| crate::harm::of_score(c, t.direction));
+    a
+}
+
+/// The trigger whose verdict decided an assessment.
+fn deciding<'t>(a: &Assessment, triggers: &'t [Trigger]) -> Option<&'t Trigger> {
+    a.verdicts
+        .iter()
+        .find(|v| v.status == a.status)
+        .and_then(|v| triggers.iter().find(|t| t.id == v.trigger))
+}
+
+/// Whether the deciding rule put the finding beyond its band.
+fn beyond(a: &Assessment) -> bool {
+    matches!(
+        a.rule,
+        Rule::BeyondThresholdSignificant | Rule::BeyondThresholdNotSignificant
     )
 }
 

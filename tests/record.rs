@@ -180,3 +180,48 @@ fn bad_record_entries_are_refused_with_their_place() {
         .code(2)
         .stderr(predicate::str::contains("income"));
 }
+
+#[test]
+fn findings_beyond_the_band_say_whom_they_disadvantage() {
+    let a = read_json(&root().join("reports/example/artifact.json"));
+    let find = |list: &Value, id: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    // A rate finding: the group's cases missed beyond the reference's rate, with an interval.
+    let tpr = find(&a["comparisons"], "race/Black or African American/tpr");
+    let h = &tpr["assessment"]["harm"];
+    assert!(h["statement"]
+        .as_str()
+        .unwrap()
+        .contains("more of their cases missed"));
+    let (v, lo, hi) = (
+        h["patients"]["value"].as_f64().unwrap(),
+        h["patients"]["ci"]["low"].as_f64().unwrap(),
+        h["patients"]["ci"]["high"].as_f64().unwrap(),
+    );
+    let d = tpr["difference"]["value"].as_f64().unwrap();
+    let n = tpr["denominator"].as_f64().unwrap();
+    assert!((v + d * n).abs() < 1e-9 && lo < v && v < hi);
+    // A finding inside its band states no harm.
+    let pass = find(&a["comparisons"], "sex/Female/tpr");
+    assert_eq!(pass["assessment"]["status"], "pass");
+    assert!(pass["assessment"].get("harm").is_none());
+    // A score finding beyond its band says it in words (it counts no patients).
+    let oe = a["scores"]["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["metric"] == "oe_ratio" && c["assessment"]["status"] == "remediate")
+        .unwrap()
+        .clone();
+    assert!(oe["assessment"]["harm"]["statement"]
+        .as_str()
+        .unwrap()
+        .contains("their risk is under-predicted"));
+    assert_eq!(oe["assessment"]["harm"]["patients"]["kind"], "undefined");
+}

@@ -755,6 +755,10 @@ fn score_findings_table(
             })
             .collect::<Vec<_>>()
             .join("; ");
+        let why = match (&f.assessment.harm, hidden) {
+            (Some(h), false) => format!("{why}. {}", harm_text(h)),
+            _ => why,
+        };
         let digits = if c.metric == ScoreComparisonMetric::Auroc {
             3
         } else {
