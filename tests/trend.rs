@@ -214,3 +214,33 @@ fn a_group_withheld_last_quarter_stays_withheld_in_the_trend() {
         }
     }
 }
+
+#[test]
+fn a_finding_that_got_worse_calls_for_its_trigger_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    s1557()
+        .args(["generate", "--seed", "1559", "--disparity", "1.6", "--out"])
+        .arg(d.join("q.csv"))
+        .assert()
+        .success();
+    s1557()
+        .arg("run")
+        .arg(root().join("protocols/example.toml"))
+        .arg("--data")
+        .arg(d.join("q.csv"))
+        .args(["--as-of", "2026-12-31", "--previous"])
+        .arg(root().join("reports/example/artifact.json"))
+        .arg("--out")
+        .arg(d.join("q"))
+        .assert()
+        .code(1);
+    let a: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("q/artifact.json")).unwrap()).unwrap();
+    let fired = a["trend"]["fired_on_worsening"].as_array().unwrap();
+    assert!(fired.iter().any(|f| f["trigger"] == "missed-readmissions"
+        && f["comparison"] == "race/Black or African American/tpr"));
+    let md = std::fs::read_to_string(d.join("q/report.md")).unwrap();
+    assert!(md
+        .contains("- `missed-readmissions` on race/Black or African American/tpr: Ask the vendor"));
+}

@@ -19,6 +19,9 @@ pub struct Trend {
     pub findings: Vec<FindingTrend>,
     /// Findings of this run with no counterpart in the earlier artifact (new groups).
     pub new_findings: Vec<String>,
+    /// The triggers that apply to a finding that got worse, with their actions: a worsening
+    /// calls for the trigger's action even while the finding stays inside its band.
+    pub fired_on_worsening: Vec<super::Fired>,
 }
 
 /// The earlier artifact a run is compared with.
@@ -194,7 +197,26 @@ pub fn compare(current: &Artifact, previous: &Artifact, file: &str, sha256: &str
             withheld_then: small_then,
         });
     }
+    let fired_on_worsening = findings
+        .iter()
+        .filter(|f| f.verdict == "worse")
+        .flat_map(|f| {
+            let finding = current.comparisons.iter().find(|c| c.comparison.id == f.id);
+            finding
+                .into_iter()
+                .flat_map(|c| c.assessment.verdicts.iter())
+                .filter_map(|v| current.triggers.iter().find(|t| t.id == v.trigger))
+                .map(|t| super::Fired {
+                    trigger: t.id.clone(),
+                    comparison: f.id.clone(),
+                    status: f.status,
+                    action: t.action.clone(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
     Trend {
+        fired_on_worsening,
         previous: Previous {
             file: file.into(),
             sha256: sha256.into(),

@@ -90,4 +90,19 @@ pub(super) fn section(o: &mut String, a: &Artifact, sup: &Suppression) {
         );
     }
     o.push('\n');
+    if !t.fired_on_worsening.is_empty() {
+        o.push_str(
+            "Triggers that apply to a finding that got worse, and the actions they call for:\n\n",
+        );
+        for f in &t.fired_on_worsening {
+            let _ = writeln!(
+                o,
+                "- `{}` on {}: {}",
+                f.trigger,
+                f.comparison,
+                f.action.replace('\n', " ")
+            );
+        }
+        o.push('\n');
+    }
 }
