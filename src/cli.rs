@@ -60,6 +60,10 @@ enum Command {
         /// An earlier artifact of the tool (last quarter's): each finding is compared with it.
         #[arg(long)]
         previous: Option<PathBuf>,
+        /// The period the data covers (YYYY-MM-DD..YYYY-MM-DD), instead of the protocol's
+        /// `data.period_start` and `data.period_end` (another quarter under the same protocol).
+        #[arg(long)]
+        period: Option<String>,
     },
     /// Check a protocol and the data it names; report every problem at once.
     Validate {
@@ -242,11 +246,12 @@ pub fn main() -> ExitCode {
             as_of,
             no_suppress,
             previous,
+            period,
         } => run(
             &protocol,
             &out,
             data.as_deref(),
-            as_of.as_deref(),
+            (as_of.as_deref(), period.as_deref()),
             !no_suppress,
             previous.as_deref(),
         ),
@@ -356,11 +361,26 @@ fn run(
     protocol_path: &Path,
     out: &Path,
     data: Option<&Path>,
-    as_of: Option<&str>,
+    (as_of, period): (Option<&str>, Option<&str>),
     suppress: bool,
     previous: Option<&Path>,
 ) -> Result<u8, Failure> {
-    let protocol = load_protocol(protocol_path)?;
+    let mut protocol = load_protocol(protocol_path)?;
+    if let Some(p) = period {
+        let (start, end) = p.split_once("..").ok_or_else(|| {
+            Failure::input(format!(
+                "--period `{p}` is not START..END (YYYY-MM-DD..YYYY-MM-DD)"
+            ))
+        })?;
+        let (start, end) = (date_arg("--period", start)?, date_arg("--period", end)?);
+        if start > end {
+            return Err(Failure::input(format!(
+                "--period `{p}` ends before it starts"
+            )));
+        }
+        protocol.data.period_start = Some(start);
+        protocol.data.period_end = Some(end);
+    }
     let previous = previous.map(previous_artifact).transpose()?;
     if let Some(p) = &previous {
         if p.artifact.protocol.sha256 != protocol.sha256 {

@@ -113,9 +113,9 @@ pub fn verify(
     }
     out.mismatches.extend(consistency(stated));
     let provenance = if data.is_some() {
-        "run.as_of, suppression.applied and the attestation"
+        "the data period, run.as_of, suppression.applied and the attestation"
     } else {
-        "the data block (file, SHA-256, format, input), run.as_of, suppression.applied and the attestation"
+        "the data block (file, SHA-256, format, input, period), run.as_of, suppression.applied and the attestation"
     };
     out.notes.push(format!(
         "taken as stated, being provenance rather than results: {provenance}"
@@ -207,6 +207,9 @@ pub fn verify(
     recomputed.protocol.sha256 = stated.protocol.sha256.clone();
     recomputed.protocol.file = stated.protocol.file.clone();
     recomputed.data.file = stated.data.file.clone();
+    // The period is the run's (`run --period`), not a result.
+    recomputed.data.period_start = stated.data.period_start.clone();
+    recomputed.data.period_end = stated.data.period_end.clone();
     // A different data hash is reported above, with which data was given.
     recomputed.data.sha256 = stated.data.sha256.clone();
     recomputed.attestation = stated.attestation.clone();

@@ -168,6 +168,47 @@ fn shipped_reports_are_current() {
 }
 
 #[test]
+fn the_shipped_second_quarter_is_current() {
+    // The README's quarter-over-quarter example: its data is the generator's, and its reports
+    // are what the README's command writes.
+    let out = tempfile::tempdir().unwrap();
+    let data = out.path().join("example-q2.csv");
+    s1557()
+        .args(["generate", "--seed", "1558", "--disparity", "0.3", "--out"])
+        .arg(&data)
+        .assert()
+        .success();
+    assert!(
+        std::fs::read(&data).unwrap()
+            == std::fs::read(root().join("datasets/example-q2.csv")).unwrap_or_default(),
+        "datasets/example-q2.csv is stale: rerun the README's generate command"
+    );
+    s1557()
+        .args([
+            "run",
+            "protocols/example.toml",
+            "--data",
+            "datasets/example-q2.csv",
+            "--period",
+            "2026-10-01..2026-12-31",
+            "--previous",
+            "reports/example/artifact.json",
+            "--out",
+        ])
+        .arg(out.path().join("q2"))
+        .assert()
+        .code(EXIT_REMEDIATE);
+    for f in ["artifact.json", "metrics.csv", "report.md"] {
+        let fresh = std::fs::read(out.path().join("q2").join(f)).unwrap();
+        let shipped = std::fs::read(root().join("reports/example-q2").join(f)).unwrap_or_default();
+        assert!(
+            fresh == shipped,
+            "reports/example-q2/{f} is stale: rerun the README's quarter-over-quarter command"
+        );
+    }
+}
+
+#[test]
 fn same_inputs_give_the_same_bytes() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     for d in [&a, &b] {
