@@ -31,7 +31,8 @@ pub fn assemble_with_scores(
     build(protocol, evidence, results, ctx)
 }
 
-fn file_name(p: &std::path::Path) -> String {
+/// A path's file name (the whole path when it has none), as artifacts record files.
+pub fn file_name(p: &std::path::Path) -> String {
     p.file_name().map_or_else(
         || p.display().to_string(),
         |n| n.to_string_lossy().into_owned(),

@@ -367,17 +367,7 @@ fn run(
 ) -> Result<u8, Failure> {
     let mut protocol = load_protocol(protocol_path)?;
     if let Some(p) = period {
-        let (start, end) = p.split_once("..").ok_or_else(|| {
-            Failure::input(format!(
-                "--period `{p}` is not START..END (YYYY-MM-DD..YYYY-MM-DD)"
-            ))
-        })?;
-        let (start, end) = (date_arg("--period", start)?, date_arg("--period", end)?);
-        if start > end {
-            return Err(Failure::input(format!(
-                "--period `{p}` ends before it starts"
-            )));
-        }
+        let (start, end) = period_arg(p)?;
         protocol.data.period_start = Some(start);
         protocol.data.period_end = Some(end);
     }
@@ -397,9 +387,7 @@ fn run(
         );
     }
     let as_of = match as_of {
-        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-            Failure::input(format!("--as-of `{s}` is not a date; expected YYYY-MM-DD"))
-        })?,
+        Some(s) => date_arg("--as-of", s)?,
         None => protocol
             .data
             .period_end
@@ -473,36 +461,29 @@ fn counts(protocol_path: &Path, data: Option<&Path>, out: &Path) -> Result<u8, F
     Ok(EXIT_OK)
 }
 
-/// What lies beside an artifact and binds to it (a sign-off, an actions log); what does not bind
-/// is left out with a warning.
-fn beside(path: &Path, a: &artifact::Artifact) -> Result<report::Beside, Failure> {
-    let bytes = fs_err::read(path).map_err(Failure::input)?;
-    let sha256 = protocol::sha256_hex(&bytes);
-    let mut out = report::Beside::default();
-    let s = path.with_file_name(artifact::signoff::FILE);
-    if s.is_file() {
-        let signoff = artifact::signoff::read(&s).map_err(Failure::input)?;
-        if artifact::signoff::check(&signoff, a, &sha256).is_empty() {
-            out.signoff = Some(signoff);
-        } else {
-            eprintln!("warning: `{}` does not bind to the artifact: left out of the report (run `s1557 verify`)", s.display());
-        }
-    }
-    let l = path.with_file_name(artifact::actions::FILE);
-    if l.is_file() {
-        let log = artifact::actions::read(&l).map_err(Failure::input)?;
-        if artifact::actions::check(&log, a, &sha256).is_empty() {
-            out.actions = Some(log);
-        } else {
-            eprintln!("warning: `{}` does not bind to the artifact: left out of the report (run `s1557 verify`)", l.display());
-        }
-    }
-    Ok(out)
-}
-
 fn render(path: &Path, out: Option<&Path>) -> Result<u8, Failure> {
     let (a, _) = artifact::read(path).map_err(Failure::input)?;
-    let beside = beside(path, &a)?;
+    let found = artifact::beside::read(path, &a, None).map_err(Failure::input)?;
+    let leave_out = |file: &Path| {
+        eprintln!(
+            "warning: `{}` does not bind to the artifact: left out of the report (run `s1557 verify`)",
+            file.display()
+        );
+    };
+    let beside = report::Beside {
+        signoff: found.signoff.and_then(|f| {
+            if !f.binds() {
+                leave_out(&f.file);
+            }
+            f.binds().then_some(f.value)
+        }),
+        actions: found.actions.and_then(|f| {
+            if !f.binds() {
+                leave_out(&f.file);
+            }
+            f.binds().then_some(f.value)
+        }),
+    };
     let dir = match out {
         Some(d) => d.to_path_buf(),
         None => path
@@ -534,6 +515,22 @@ fn render(path: &Path, out: Option<&Path>) -> Result<u8, Failure> {
     Ok(EXIT_OK)
 }
 
+/// `--period START..END`: the period another extract covers.
+fn period_arg(p: &str) -> Result<(chrono::NaiveDate, chrono::NaiveDate), Failure> {
+    let (start, end) = p.split_once("..").ok_or_else(|| {
+        Failure::input(format!(
+            "--period `{p}` is not START..END (YYYY-MM-DD..YYYY-MM-DD)"
+        ))
+    })?;
+    let (start, end) = (date_arg("--period", start)?, date_arg("--period", end)?);
+    if start > end {
+        return Err(Failure::input(format!(
+            "--period `{p}` ends before it starts"
+        )));
+    }
+    Ok((start, end))
+}
+
 fn date_arg(flag: &str, s: &str) -> Result<chrono::NaiveDate, Failure> {
     chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| Failure::input(format!("{flag} `{s}` is not a date; expected YYYY-MM-DD")))
@@ -556,10 +553,7 @@ fn action(
     let (stated, _) = artifact::read(path).map_err(Failure::input)?;
     let bytes = fs_err::read(path).map_err(Failure::input)?;
     let sha256 = protocol::sha256_hex(&bytes);
-    let file = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let file = crate::assemble::file_name(path);
     let out = path.with_file_name(actions::FILE);
     let log = if out.is_file() {
         let log = actions::read(&out).map_err(Failure::input)?;
@@ -607,10 +601,7 @@ fn previous_artifact(path: &Path) -> Result<artifact::PreviousArtifact, Failure>
     let bytes = fs_err::read(path).map_err(Failure::input)?;
     Ok(artifact::PreviousArtifact {
         artifact: a,
-        file: path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        ),
+        file: crate::assemble::file_name(path),
         sha256: protocol::sha256_hex(&bytes),
     })
 }
@@ -658,9 +649,7 @@ fn attest(
         }
     }
     let date = match date {
-        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-            Failure::input(format!("--date `{s}` is not a date; expected YYYY-MM-DD"))
-        })?,
+        Some(s) => date_arg("--date", s)?,
         None => chrono::Utc::now().date_naive(),
     };
     let (stated, json) = artifact::read(path).map_err(Failure::input)?;
@@ -682,10 +671,7 @@ fn attest(
         )));
     }
     let bytes = fs_err::read(path).map_err(Failure::input)?;
-    let file = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let file = crate::assemble::file_name(path);
     let s = artifact::signoff::sign(
         &stated,
         &file,
@@ -728,8 +714,7 @@ fn verify(
         None => None,
     };
     let mut v = crate::verify::verify(&stated, &json, &protocol, evidence, previous);
-    signoff_check(path, &stated, attestation, &mut v)?;
-    actions_check(path, &stated, &mut v)?;
+    check_beside(path, &stated, attestation, &mut v)?;
     for n in &v.notes {
         eprintln!("note: {n}");
     }
@@ -762,81 +747,56 @@ fn verify(
     Ok(EXIT_UNVERIFIED)
 }
 
-/// Check the sign-off given, or the one beside the artifact when there is one: its binding to
-/// the artifact's bytes joins the mismatches; who signed what joins the notes.
-fn signoff_check(
+/// The sign-off and actions log beside the artifact: where they do not bind, the mismatches;
+/// where they do, who signed what and where the actions stand, as notes.
+fn check_beside(
     path: &Path,
     stated: &artifact::Artifact,
     given: Option<&Path>,
     v: &mut crate::verify::Verification,
 ) -> Result<(), Failure> {
-    let beside = path.with_file_name(artifact::signoff::FILE);
-    let file = match given {
-        Some(f) => f.to_path_buf(),
-        None if beside.is_file() => beside,
-        None => {
-            v.notes
-                .push("not signed off: no attestation.json beside the artifact".into());
-            return Ok(());
-        }
-    };
-    let s = artifact::signoff::read(&file).map_err(Failure::input)?;
-    let bytes = fs_err::read(path).map_err(Failure::input)?;
-    let unbound = artifact::signoff::check(&s, stated, &protocol::sha256_hex(&bytes));
-    if unbound.is_empty() {
-        v.notes.push(format!(
+    use artifact::actions::ActionStatus;
+    let found = artifact::beside::read(path, stated, given).map_err(Failure::input)?;
+    match &found.signoff {
+        None => v
+            .notes
+            .push("not signed off: no attestation.json beside the artifact".into()),
+        Some(f) if f.binds() => v.notes.push(format!(
             "signed off by {} ({}) on {}: {}",
-            s.reviewer,
-            s.role,
-            s.date,
-            serde_json::to_value(s.decision)
+            f.value.reviewer,
+            f.value.role,
+            f.value.date,
+            serde_json::to_value(f.value.decision)
                 .ok()
                 .and_then(|d| d.as_str().map(str::to_string))
                 .unwrap_or_default()
-        ));
+        )),
+        Some(_) => {}
     }
-    for u in unbound {
-        v.mismatches.push(crate::verify::Mismatch {
-            path: format!("{}: {}", file.display(), u.field),
-            stated: u.stated,
-            recomputed: format!("{} (the artifact's)", u.actual),
-        });
-    }
-    Ok(())
-}
-
-/// Check the actions log beside the artifact, when there is one: bound to the artifact's bytes,
-/// every action on one of its findings.
-fn actions_check(
-    path: &Path,
-    stated: &artifact::Artifact,
-    v: &mut crate::verify::Verification,
-) -> Result<(), Failure> {
-    use artifact::actions;
-    let file = path.with_file_name(actions::FILE);
-    if !file.is_file() {
-        return Ok(());
-    }
-    let log = actions::read(&file).map_err(Failure::input)?;
-    let bytes = fs_err::read(path).map_err(Failure::input)?;
-    let problems = actions::check(&log, stated, &protocol::sha256_hex(&bytes));
-    if problems.is_empty() {
-        let count = |s: actions::ActionStatus| log.actions.iter().filter(|x| x.status == s).count();
+    if let Some(f) = found.actions.as_ref().filter(|f| f.binds()) {
+        let log = &f.value;
+        let count = |s: ActionStatus| log.actions.iter().filter(|x| x.status == s).count();
         v.notes.push(format!(
             "actions: {} recorded ({} open, {} in progress, {} done, {} not effective)",
             log.actions.len(),
-            count(actions::ActionStatus::Open),
-            count(actions::ActionStatus::InProgress),
-            count(actions::ActionStatus::Done),
-            count(actions::ActionStatus::NotEffective)
+            count(ActionStatus::Open),
+            count(ActionStatus::InProgress),
+            count(ActionStatus::Done),
+            count(ActionStatus::NotEffective)
         ));
     }
-    for (place, stated, actual) in problems {
-        v.mismatches.push(crate::verify::Mismatch {
-            path: format!("{}: {place}", file.display()),
-            stated,
-            recomputed: format!("{actual} (the artifact's)"),
-        });
+    let files = [
+        found.signoff.map(|f| (f.file, f.unbound)),
+        found.actions.map(|f| (f.file, f.unbound)),
+    ];
+    for (file, unbound) in files.into_iter().flatten() {
+        for (place, stated, actual) in unbound {
+            v.mismatches.push(crate::verify::Mismatch {
+                path: format!("{}: {place}", file.display()),
+                stated,
+                recomputed: format!("{actual} (the artifact's)"),
+            });
+        }
     }
     Ok(())
 }

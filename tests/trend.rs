@@ -8,31 +8,41 @@ use common::{root, s1557};
 use predicates::prelude::*;
 use serde_json::Value;
 
-#[test]
-fn the_second_quarter_shows_the_disparity_reduced() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let q2 = d.join("q2.csv");
+/// A later quarter of the example (`generate --seed --disparity`) run against the shipped first
+/// quarter, into `d/q`; its artifact.
+fn quarter(d: &std::path::Path, seed: &str, disparity: &str) -> Value {
     s1557()
-        .args(["generate", "--seed", "1558", "--disparity", "0.3", "--out"])
-        .arg(&q2)
+        .args([
+            "generate",
+            "--seed",
+            seed,
+            "--disparity",
+            disparity,
+            "--out",
+        ])
+        .arg(d.join("q.csv"))
         .assert()
         .success();
-    let previous = root().join("reports/example/artifact.json");
     s1557()
         .arg("run")
         .arg(root().join("protocols/example.toml"))
         .arg("--data")
-        .arg(&q2)
+        .arg(d.join("q.csv"))
         .args(["--as-of", "2026-12-31", "--previous"])
-        .arg(&previous)
+        .arg(root().join("reports/example/artifact.json"))
         .arg("--out")
-        .arg(d.join("q2"))
+        .arg(d.join("q"))
         .assert()
         .code(predicate::in_iter([0, 1]));
-    let a: Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("q2/artifact.json")).unwrap())
-            .unwrap();
+    serde_json::from_str(&std::fs::read_to_string(d.join("q/artifact.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn the_second_quarter_shows_the_disparity_reduced() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let previous = root().join("reports/example/artifact.json");
+    let a = quarter(d, "1558", "0.3");
     let t = &a["trend"];
     assert_eq!(t["previous"]["as_of"], "2026-09-30");
     assert_eq!(t["previous"]["protocol_changed"], false);
@@ -54,7 +64,7 @@ fn the_second_quarter_shows_the_disparity_reduced() {
         f["previous_difference"].as_f64().unwrap(),
     );
     assert!((f["change"]["value"].as_f64().unwrap() - (now - then)).abs() < 1e-12);
-    let md = std::fs::read_to_string(d.join("q2/report.md")).unwrap();
+    let md = std::fs::read_to_string(d.join("q/report.md")).unwrap();
     assert!(md.contains("## Since the last test (2026-09-30)"));
     assert!(md.contains(
         "| race/Black or African American/tpr | remediate → monitor | -28.6 pts → -7.3 pts |"
@@ -62,16 +72,16 @@ fn the_second_quarter_shows_the_disparity_reduced() {
     // The trend verifies against the earlier artifact, and not against another.
     s1557()
         .arg("verify")
-        .arg(d.join("q2/artifact.json"))
+        .arg(d.join("q/artifact.json"))
         .arg("--previous")
         .arg(&previous)
         .assert()
         .success();
     s1557()
         .arg("verify")
-        .arg(d.join("q2/artifact.json"))
+        .arg(d.join("q/artifact.json"))
         .arg("--previous")
-        .arg(d.join("q2/artifact.json"))
+        .arg(d.join("q/artifact.json"))
         .assert()
         .code(4)
         .stdout(predicate::str::contains("trend.previous.sha256: stated"));
@@ -219,24 +229,7 @@ fn a_group_withheld_last_quarter_stays_withheld_in_the_trend() {
 fn a_finding_that_got_worse_calls_for_its_trigger_action() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    s1557()
-        .args(["generate", "--seed", "1559", "--disparity", "1.6", "--out"])
-        .arg(d.join("q.csv"))
-        .assert()
-        .success();
-    s1557()
-        .arg("run")
-        .arg(root().join("protocols/example.toml"))
-        .arg("--data")
-        .arg(d.join("q.csv"))
-        .args(["--as-of", "2026-12-31", "--previous"])
-        .arg(root().join("reports/example/artifact.json"))
-        .arg("--out")
-        .arg(d.join("q"))
-        .assert()
-        .code(1);
-    let a: Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("q/artifact.json")).unwrap()).unwrap();
+    let a = quarter(d, "1559", "1.6");
     let fired = a["trend"]["fired_on_worsening"].as_array().unwrap();
     assert!(fired.iter().any(|f| f["trigger"] == "missed-readmissions"
         && f["comparison"] == "race/Black or African American/tpr"));

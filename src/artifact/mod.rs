@@ -5,6 +5,7 @@
 //! given, and floats written in their shortest round-trip form.
 
 pub mod actions;
+pub mod beside;
 pub mod signoff;
 pub mod suppression;
 pub mod trend;
