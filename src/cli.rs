@@ -267,9 +267,9 @@ pub fn main() -> ExitCode {
             dialect,
             table,
         } => load_protocol(&protocol).and_then(|p| {
-            if p.scores.as_ref().is_some_and(|s| s.bin_width.is_none()) {
+            if let Some((what, hint)) = data::counts::cannot_carry(&p).first() {
                 return Err(Failure::input(format!(
-                    "`{}`: the score's scale is `arbitrary` and [scores] sets no `bin_width`, so the counts cannot carry it; set `bin_width` (1 for a whole-number score such as deciles)",
+                    "`{}`: {what}\n  hint: {hint}",
                     protocol.display()
                 )));
             }

@@ -324,6 +324,21 @@ fn counts_refuses_a_counts_file_and_an_unbinnable_score() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("sets no `bin_width`"));
+    // Survey weights cannot travel either: the query is refused as `counts` is.
+    let text = std::fs::read_to_string(dir.path().join("p.toml"))
+        .unwrap()
+        .replace("scale = \"arbitrary\"\n", "")
+        .replace(
+            "outcome = \"event\"\n",
+            "outcome = \"event\"\nweight = \"w\"\n",
+        );
+    std::fs::write(dir.path().join("p.toml"), text).unwrap();
+    s1557()
+        .arg("sql")
+        .arg(dir.path().join("p.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("carries no survey weights"));
 }
 
 #[test]

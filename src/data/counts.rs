@@ -40,6 +40,28 @@ pub const NEED_N: &str = "s1557_need_n";
 pub const NEED_SUM: &str = "s1557_need_sum";
 pub const NEED_SUMSQ: &str = "s1557_need_sumsq";
 
+/// What a counts submission cannot carry under this protocol: `(problem, hint)` for each.
+pub fn cannot_carry(protocol: &Protocol) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    if protocol.columns.weight.is_some() {
+        out.push((
+            "a counts submission (format `counts/1`) carries no survey weights, and the protocol names `columns.weight`",
+            "run the protocol on the rows, or drop `columns.weight`",
+        ));
+    }
+    if protocol
+        .scores
+        .as_ref()
+        .is_some_and(|s| s.bin_width.is_none())
+    {
+        out.push((
+            "the score's scale is `arbitrary` and [scores] sets no `bin_width`, so a counts submission cannot carry it",
+            "set `bin_width` in [scores] (1 for a whole-number score such as deciles)",
+        ));
+    }
+    out
+}
+
 /// Whether a header is a counts submission's.
 pub fn is_counts_header(header: &[String]) -> bool {
     header.iter().any(|h| h == N)

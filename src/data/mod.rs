@@ -82,26 +82,10 @@ fn wanted_columns(protocol: &Protocol, counts_file: bool) -> Vec<(&'static str, 
 
 /// What a counts submission cannot carry under this protocol (format `counts/1`).
 fn counts_file_problems(protocol: &Protocol, path: &Path) -> Vec<Diagnostic> {
-    let c = &protocol.columns;
-    let mut out = Vec::new();
-    let mut no = |what: &str, hint: &str| {
-        out.push(diag(path, None, what.to_string(), Some(hint.to_string())));
-    };
-    if c.weight.is_some() {
-        no(
-            "a counts submission (format `counts/1`) carries no survey weights, and the protocol names `columns.weight`",
-            "run the protocol on the rows, or drop `columns.weight`",
-        );
-    }
-    if let Some(s) = &protocol.scores {
-        if s.bin_width.is_none() {
-            no(
-                "the score's scale is `arbitrary` and [scores] sets no `bin_width`, so a counts submission cannot carry it",
-                "set `bin_width` in [scores] (1 for a whole-number score such as deciles)",
-            );
-        }
-    }
-    out
+    counts::cannot_carry(protocol)
+        .into_iter()
+        .map(|(what, hint)| diag(path, None, what.to_string(), Some(hint.to_string())))
+        .collect()
 }
 
 /// Check that the file exists and has every column the run reads, and none that looks like a
