@@ -108,6 +108,7 @@ pub fn build(
         triggers: protocol.triggers.iter().map(trigger_info).collect(),
         sufficient_statistics: evidence.stats.attributes.clone(),
         stratified_statistics: evidence.stats.stratified.clone(),
+        pools: crate::pooling::pools(&evidence.stats.attributes, a),
         scores,
         suppression: suppression(a.min_cell_size, ctx.suppress),
         methods: methods(a),

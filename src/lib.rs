@@ -19,6 +19,7 @@ pub mod data;
 pub mod generate;
 pub mod harm;
 pub mod metrics;
+pub mod pooling;
 pub mod protocol;
 pub mod report;
 pub mod sql;

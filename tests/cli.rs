@@ -96,7 +96,7 @@ fn example_run_finds_the_injected_disparities() {
         .code(EXIT_REMEDIATE)
         .stdout(predicate::str::contains("remediate"));
     let a = read_json(&out.path().join("artifact.json"));
-    assert_eq!(a["schema_version"], "1.2.0");
+    assert_eq!(a["schema_version"], "1.3.0");
     assert_eq!(a["data"]["cases"], 30000);
     assert_eq!(a["summary"]["overall"], "remediate");
     // Injected: Black patients' readmissions are missed more often.
@@ -1341,8 +1341,8 @@ fn weights_cannot_be_combined_with_counts() {
 }
 
 #[test]
-fn a_crossed_attribute_with_a_small_group_is_withheld_whole() {
-    // One withheld crossed cell would follow from its marginal groups by subtraction.
+fn a_crossed_attribute_pools_its_small_groups_and_the_others_keep_their_numbers() {
+    // The example's small race groups pool within each sex; Black × Female keeps its numbers.
     let out = tempfile::tempdir().unwrap();
     s1557()
         .args(["run", "protocols/example.toml", "--out"])
@@ -1350,17 +1350,34 @@ fn a_crossed_attribute_with_a_small_group_is_withheld_whole() {
         .assert()
         .code(EXIT_REMEDIATE);
     let csv = std::fs::read_to_string(out.path().join("metrics.csv")).unwrap();
-    let crossed: Vec<&str> = csv
-        .lines()
-        .filter(|l| l.starts_with("race_x_sex,"))
-        .collect();
-    assert!(!crossed.is_empty());
-    assert!(
-        crossed.iter().all(|l| l.split(',').nth(3) == Some("")),
-        "crossed counts shown"
+    let row = |group: &str, metric: &str| -> Vec<String> {
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        r.records()
+            .map(|x| x.unwrap())
+            .find(|x| &x[0] == "race_x_sex" && &x[1] == group && &x[2] == metric)
+            .unwrap_or_else(|| panic!("no row for {group} {metric}"))
+            .iter()
+            .map(str::to_string)
+            .collect()
+    };
+    let black = row("Black or African American × Female", "tpr");
+    assert_eq!((black[3].as_str(), black[4].as_str()), ("270", "450"));
+    assert_eq!(black[18], "remediate");
+    // A member of the pool: counts withheld, status kept.
+    let member = row("Native Hawaiian or Other Pacific Islander × Male", "tpr");
+    assert_eq!(member[3], "");
+    assert_eq!(member[18], "insufficient_data");
+    // The pool: its counts and comparison, no status.
+    let pooled = row(
+        "Pooled (American Indian or Alaska Native; Native Hawaiian or Other Pacific Islander; More than one race) × Male",
+        "tpr",
     );
-    // Statuses stay.
-    assert!(crossed.iter().any(|l| l.ends_with(",remediate")));
+    assert_eq!((pooled[3].as_str(), pooled[4].as_str()), ("103", "116"));
+    assert!(!pooled[9].is_empty(), "the pool's ratio is shown");
+    assert_eq!(pooled[18], "");
+    let a = read_json(&out.path().join("artifact.json"));
+    let pools = a["pools"].as_array().unwrap();
+    assert_eq!(pools.len(), 3, "race, and race × sex within each sex");
 }
 
 /// The artifact's score comparison with this id.

@@ -20,11 +20,11 @@ use crate::suffstats::{AttributeCounts, StratifiedCounts};
 use crate::triggers::{Assessment, Status};
 
 /// Version of the artifact's layout; bumped on any change to the schema.
-pub const SCHEMA_VERSION: &str = "1.2.0";
+pub const SCHEMA_VERSION: &str = "1.3.0";
 
 /// The schema versions `read` accepts: 1.1.0 lacks the embedded protocol text and the score
-/// source; everything else reads the same.
-pub const SUPPORTED_VERSIONS: [&str; 2] = ["1.1.0", "1.2.0"];
+/// source, 1.1.0 and 1.2.0 lack the pools; everything else reads the same.
+pub const SUPPORTED_VERSIONS: [&str; 3] = ["1.1.0", "1.2.0", "1.3.0"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Artifact {
@@ -48,6 +48,10 @@ pub struct Artifact {
     pub sufficient_statistics: Vec<AttributeCounts>,
     /// Counts by group and stratum behind `stratified`.
     pub stratified_statistics: Vec<StratifiedCounts>,
+    /// The groups shared outputs show pooled, with the pools' rates and comparisons
+    /// (`pooling`); absent when no group has a small cell (and from schemas before 1.3.0).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub pools: Vec<crate::pooling::Pool>,
     /// Score metrics and their comparisons (protocol `[scores]`); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub scores: Option<ScoreSection>,

@@ -440,20 +440,56 @@ fn group_result(
     level: f64,
     method: RateInterval,
 ) -> GroupResult {
+    group_rates(
+        &g.group,
+        &g.counts,
+        g.weights.as_ref(),
+        g.group == reference,
+        level,
+        method,
+    )
+}
+
+/// A group's nine rates with their intervals, from its counts (and weight sums, if any).
+pub fn group_result_of(
+    group: &str,
+    counts: &Confusion,
+    weights: Option<&crate::suffstats::WeightSums>,
+    is_reference: bool,
+    analysis: &Analysis,
+) -> GroupResult {
+    group_rates(
+        group,
+        counts,
+        weights,
+        is_reference,
+        analysis.confidence_level,
+        analysis.rate_interval,
+    )
+}
+
+fn group_rates(
+    group: &str,
+    counts: &Confusion,
+    weights: Option<&crate::suffstats::WeightSums>,
+    is_reference: bool,
+    level: f64,
+    method: RateInterval,
+) -> GroupResult {
     GroupResult {
-        group: g.group.clone(),
-        n: g.counts.n(),
-        is_reference: g.group == reference,
+        group: group.to_string(),
+        n: counts.n(),
+        is_reference,
         metrics: Metric::ALL
             .iter()
             .map(|&m| {
-                let (num, den) = fraction(m, &g.counts);
+                let (num, den) = fraction(m, counts);
                 MetricValue {
                     metric: m,
                     numerator: num,
                     denominator: den,
                     estimate: rate(num, den, level, method),
-                    weighted: g.weights.as_ref().map(|w| weighted_rate(m, w, den, level)),
+                    weighted: weights.map(|w| weighted_rate(m, w, den, level)),
                 }
             })
             .collect(),

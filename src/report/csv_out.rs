@@ -119,12 +119,39 @@ pub fn metrics_csv(a: &Artifact) -> String {
                 let _ = w.write_record(&row);
             }
         }
+        for p in sup.pools(a, &attr.attribute) {
+            pool_rows(&mut w, p, &attr.reference_group);
+        }
     }
     if let Some(sc) = &a.scores {
         score_rows(&mut w, sc, &sup);
     }
     let _ = w.flush();
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// A pool's rows: its rates and its comparisons with raw p-values; no adjusted p and no status
+/// (pools are descriptive, outside the correction family).
+fn pool_rows(w: &mut csv::Writer<Vec<u8>>, p: &crate::pooling::Pool, reference: &str) {
+    for m in &p.result.metrics {
+        let mut row: Vec<String> = vec![p.attribute.clone(), p.group.clone(), m.metric.to_string()];
+        row.push(m.numerator.to_string());
+        row.push(m.denominator.to_string());
+        row.extend(est(&m.estimate));
+        row.push(reference.to_string());
+        match p.comparisons.iter().find(|c| c.metric == m.metric) {
+            Some(c) => {
+                row.extend(est(&c.ratio));
+                row.extend(est(&c.difference));
+                row.push(c.test.name().to_string());
+                row.push(num(c.test.p_value()));
+                row.push(String::new());
+            }
+            None => row.extend(std::iter::repeat_n(String::new(), 9)),
+        }
+        row.push(String::new());
+        let _ = w.write_record(&row);
+    }
 }
 
 /// Statuses in the order reports list them.

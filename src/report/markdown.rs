@@ -92,6 +92,18 @@ fn harm_text(h: &crate::harm::Harm) -> String {
     }
 }
 
+/// What a withheld comparison shows instead of its numbers: the pool its group is in, or why it
+/// is withheld.
+fn withheld_text(a: &Artifact, sup: &Suppression, c: &crate::metrics::Comparison) -> String {
+    let min = a.suppression.min_cell_size;
+    sup.reason(&c.attribute, &c.group, min)
+        .or_else(|| {
+            sup.reason(&c.attribute, &c.reference_group, min)
+                .map(|r| format!("reference {r}"))
+        })
+        .unwrap_or_else(|| "withheld".into())
+}
+
 fn findings_table(
     out: &mut String,
     findings: &[&Finding],
@@ -141,8 +153,8 @@ fn findings_table(
             _ => why,
         };
         let (g, r, ratio, diff, p) = if sup.comparison(&f.comparison) {
-            let s = "suppressed".to_string();
-            (s.clone(), s.clone(), s.clone(), s, "—".to_string())
+            let s = withheld_text(a, sup, c);
+            (s, "—".into(), "—".into(), "—".into(), "—".to_string())
         } else {
             let g = rate_of(c.numerator, c.denominator);
             let r = rate_of(c.reference_numerator, c.reference_denominator);
@@ -365,17 +377,28 @@ pub fn markdown_with(a: &Artifact, beside: &super::Beside) -> String {
         for g in &attr.groups {
             let mark = if g.is_reference { " (reference)" } else { "" };
             let hidden = sup.group(&attr.attribute, &g.group);
-            let n = if hidden {
-                "withheld".to_string()
-            } else {
-                g.n.to_string()
+            let n = match sup.reason(&attr.attribute, &g.group, a.suppression.min_cell_size) {
+                Some(r) => r,
+                None => g.n.to_string(),
             };
-            let _ = write!(o, "| {}{mark} | {n} |", esc(&g.group));
+            let _ = write!(o, "| {}{mark} | {} |", esc(&g.group), esc(&n));
             for m in &shown {
                 match g.metrics.iter().find(|v| v.metric == *m) {
                     Some(_) if hidden => {
-                        let _ = write!(o, " suppressed |");
+                        let _ = write!(o, " — |");
                     }
+                    Some(v) => {
+                        let _ = write!(o, " {} |", rate_ci(&v.estimate));
+                    }
+                    None => o.push_str(" |"),
+                }
+            }
+            o.push('\n');
+        }
+        for p in sup.pools(a, &attr.attribute) {
+            let _ = write!(o, "| {} | {} |", esc(&p.group), p.result.n);
+            for m in &shown {
+                match p.result.metrics.iter().find(|v| v.metric == *m) {
                     Some(v) => {
                         let _ = write!(o, " {} |", rate_ci(&v.estimate));
                     }
@@ -542,10 +565,11 @@ pub fn markdown_with(a: &Artifact, beside: &super::Beside) -> String {
             if sup.comparison(&f.comparison) {
                 let _ = writeln!(
                     o,
-                    "| {} | {} | {} | suppressed | suppressed | — | — | — | withheld | {} |",
+                    "| {} | {} | {} | {} | — | — | — | — | — | {} |",
                     esc(&c.attribute),
                     esc(&c.group),
                     c.metric,
+                    esc(&withheld_text(a, &sup, c)),
                     s.name()
                 );
             } else {
@@ -566,6 +590,7 @@ pub fn markdown_with(a: &Artifact, beside: &super::Beside) -> String {
         }
     }
     o.push('\n');
+    pooled_comparisons(&mut o, a, &sup);
 
     if !a.stratified.is_empty() {
         o.push_str("## Adjusted comparisons\n\nEach group against its reference within the strata of a second attribute (Cochran–Mantel–Haenszel; Mantel–Haenszel odds ratio). Supporting evidence: raw p-values, no trigger applies.\n\n");
@@ -681,6 +706,43 @@ pub fn markdown_with(a: &Artifact, beside: &super::Beside) -> String {
 }
 
 /// A snake-case value written in words.
+/// The pooled groups against their references: descriptive, with raw p-values, outside the
+/// correction family; each member keeps its own status in the tables above.
+fn pooled_comparisons(o: &mut String, a: &Artifact, sup: &Suppression) {
+    let pools: Vec<&crate::pooling::Pool> = a
+        .attributes
+        .iter()
+        .flat_map(|x| sup.pools(a, &x.attribute))
+        .collect();
+    if pools.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "### Pooled groups\n\nGroups with a count under {} are shown pooled, so no small count can be worked out from this report; the pools are compared descriptively (raw p-values, no status). Each member keeps its own status above.\n",
+        a.suppression.min_cell_size
+    );
+    o.push_str("| attribute | group (vs reference) | metric | group rate | reference rate | ratio (CI) | difference (CI) | p |\n|---|---|---|---|---|---|---|---|\n");
+    for p in pools {
+        for c in &p.comparisons {
+            let _ = writeln!(
+                o,
+                "| {} | {} (vs {}) | {} | {} | {} | {} | {} | {} |",
+                esc(&c.attribute),
+                esc(&c.group),
+                esc(&c.reference_group),
+                metric_label(&c.metric),
+                rate_of(c.numerator, c.denominator),
+                rate_of(c.reference_numerator, c.reference_denominator),
+                ratio_ci(&c.ratio),
+                diff_ci(&c.difference),
+                p_text(c.test.p_value())
+            );
+        }
+    }
+    o.push('\n');
+}
+
 fn label<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v)
         .ok()
