@@ -12,11 +12,11 @@ use crate::metrics::{Estimate, OmnibusResult};
 use crate::protocol::Metric;
 use crate::triggers::Status;
 
-fn pct(v: f64) -> String {
+pub(super) fn pct(v: f64) -> String {
     format!("{:.1}%", v * 100.0)
 }
 
-fn rate_ci(e: &Estimate) -> String {
+pub(super) fn rate_ci(e: &Estimate) -> String {
     match e {
         Estimate::Value { value, ci } => {
             format!("{} ({}–{})", pct(*value), pct(ci.low), pct(ci.high))
@@ -25,14 +25,14 @@ fn rate_ci(e: &Estimate) -> String {
     }
 }
 
-fn ratio_ci(e: &Estimate) -> String {
+pub(super) fn ratio_ci(e: &Estimate) -> String {
     match e {
         Estimate::Value { value, ci } => format!("{value:.2} ({:.2}–{:.2})", ci.low, ci.high),
         Estimate::Undefined { reason } => format!("— ({reason})"),
     }
 }
 
-fn diff_ci(e: &Estimate) -> String {
+pub(super) fn diff_ci(e: &Estimate) -> String {
     match e {
         Estimate::Value { value, ci } => format!(
             "{:+.1} pts ({:+.1} to {:+.1})",
@@ -45,14 +45,14 @@ fn diff_ci(e: &Estimate) -> String {
 }
 
 /// `12.3% (45/366)`, or `— (0/0)`.
-fn rate_of(num: u64, den: u64) -> String {
+pub(super) fn rate_of(num: u64, den: u64) -> String {
     if den == 0 {
         return "— (0/0)".into();
     }
     format!("{} ({num}/{den})", pct(num as f64 / den as f64))
 }
 
-fn p_text(p: Option<f64>) -> String {
+pub(super) fn p_text(p: Option<f64>) -> String {
     match p {
         None => "—".into(),
         Some(p) if p < 0.0001 => "< 0.0001".into(),
@@ -60,7 +60,7 @@ fn p_text(p: Option<f64>) -> String {
     }
 }
 
-fn status_label(s: Status) -> &'static str {
+pub(super) fn status_label(s: Status) -> &'static str {
     match s {
         Status::Remediate => "REMEDIATE",
         Status::Monitor => "MONITOR",
@@ -70,7 +70,7 @@ fn status_label(s: Status) -> &'static str {
     }
 }
 
-fn metric_label(m: &Metric) -> &'static str {
+pub(super) fn metric_label(m: &Metric) -> &'static str {
     m.label()
 }
 
@@ -79,7 +79,7 @@ fn esc(s: &str) -> String {
 }
 
 /// A finding's harm in words, with the interval of the patients affected.
-fn harm_text(h: &crate::harm::Harm) -> String {
+pub(super) fn harm_text(h: &crate::harm::Harm) -> String {
     match &h.patients {
         Estimate::Value { ci, .. } => format!(
             "{} ({:.0}% interval {:.0} to {:.0})",
@@ -94,7 +94,11 @@ fn harm_text(h: &crate::harm::Harm) -> String {
 
 /// What a withheld comparison shows instead of its numbers: the pool its group is in, or why it
 /// is withheld.
-fn withheld_text(a: &Artifact, sup: &Suppression, c: &crate::metrics::Comparison) -> String {
+pub(super) fn withheld_text(
+    a: &Artifact,
+    sup: &Suppression,
+    c: &crate::metrics::Comparison,
+) -> String {
     let min = a.suppression.min_cell_size;
     sup.reason(&c.attribute, &c.group, min)
         .or_else(|| {
@@ -195,6 +199,106 @@ fn findings_table(
     out.push('\n');
 }
 
+/// The first screen: the result, the findings to act on by affected group, the status grid and
+/// the classes tested.
+fn first_screen(o: &mut String, v: &super::view::View) {
+    let _ = writeln!(o, "# {}\n", esc(&v.title));
+    if v.internal {
+        o.push_str("**Internal: small cells are not suppressed in this report. Do not share it outside the organisation.**\n\n");
+    }
+    let _ = writeln!(
+        o,
+        "**Result: {}.** {}\n",
+        status_label(v.overall),
+        esc(&v.headline)
+    );
+    o.push_str("| | |\n|---|---|\n");
+    for (k, x) in &v.facts {
+        let _ = writeln!(o, "| {k} | {} |", esc(x));
+    }
+    o.push('\n');
+    o.push_str("## Findings to act on\n\n");
+    if v.act.is_empty() {
+        o.push_str("None: no finding needs remediation or monitoring.\n\n");
+    }
+    for g in &v.act {
+        let _ = writeln!(o, "### {} ({})\n", esc(&g.group), esc(&g.attribute));
+        for i in &g.items {
+            act_item(o, i);
+        }
+        o.push('\n');
+    }
+    status_grid(o, v);
+}
+
+fn act_item(o: &mut String, i: &super::view::ActItem) {
+    let _ = write!(
+        o,
+        "- **{}: {}**. ",
+        super::view::status_mark(i.status),
+        i.metric
+    );
+    if let Some(h) = &i.harm {
+        let _ = write!(o, "{}. ", esc(h));
+    }
+    let _ = write!(
+        o,
+        "Group {} against {} {}; ratio {}, difference {}.",
+        esc(&i.group_value),
+        esc(&i.reference),
+        esc(&i.reference_value),
+        i.ratio,
+        i.difference
+    );
+    if let Some(t) = &i.trend {
+        let _ = write!(o, " Trend: {t}.");
+    }
+    for x in &i.actions {
+        let _ = write!(o, " Action: {}.", esc(x).trim_end_matches('.'));
+    }
+    let _ = writeln!(o, " Owner: {}; due: {}.", esc(&i.owner), esc(&i.due));
+}
+
+fn status_grid(o: &mut String, v: &super::view::View) {
+    o.push_str("## Status by group and metric\n\n");
+    o.push_str("✖ remediate · ▲ monitor · ? too few to judge · ✔ pass · – not assessed\n\n");
+    for t in &v.grid {
+        let _ = write!(
+            o,
+            "**{}** (against {})\n\n| group |",
+            esc(&t.attribute),
+            esc(&t.reference)
+        );
+        for m in &t.metrics {
+            let _ = write!(o, " {m} |");
+        }
+        o.push_str("\n|---|");
+        for _ in &t.metrics {
+            o.push_str("---|");
+        }
+        o.push('\n');
+        for (g, cells, note) in &t.rows {
+            let note = note
+                .as_ref()
+                .map(|n| format!(" ({})", esc(n)))
+                .unwrap_or_default();
+            let _ = write!(o, "| {}{note} |", esc(g));
+            for c in cells {
+                let _ = write!(o, " {} |", c.map_or("", super::view::status_mark));
+            }
+            o.push('\n');
+        }
+        o.push('\n');
+    }
+    o.push_str(
+        "## Classes of Section 1557 tested\n\n| class | tested | by or why not |\n|---|---|---|\n",
+    );
+    for c in &v.coverage {
+        let _ = writeln!(o, "| {} | {} | {} |", c.class, c.status, esc(&c.detail));
+    }
+    o.push('\n');
+}
+
 /// Render `report.md` from an artifact.
 pub fn markdown(a: &Artifact) -> String {
     markdown_with(a, &super::Beside::default())
@@ -205,15 +309,13 @@ pub fn markdown_with(a: &Artifact, beside: &super::Beside) -> String {
     let mut o = String::new();
     let min = a.suppression.min_cell_size;
     let sup = Suppression::from_artifact(a);
-    let _ = writeln!(o, "# Bias test: {} {}\n", a.tool.name, a.tool.version);
+    let view = super::view::build(a, beside);
+    first_screen(&mut o, &view);
     let _ = writeln!(
         o,
-        "Section 1557 (45 CFR 92.210) oversight report, produced by {} {}.\n",
+        "## About this test\n\nSection 1557 (45 CFR 92.210) oversight report, produced by {} {}.\n",
         a.generator.name, a.generator.version
     );
-    if !a.suppression.applied {
-        o.push_str("**Internal: small cells are not suppressed in this report. Do not share it outside the organisation.**\n\n");
-    }
     o.push_str("| | |\n|---|---|\n");
     let _ = writeln!(
         o,
@@ -296,7 +398,7 @@ pub fn markdown_with(a: &Artifact, beside: &super::Beside) -> String {
     }
     o.push('\n');
 
-    o.push_str("## Findings to act on\n\n");
+    o.push_str("## Findings in detail\n\n");
     let by = |s: Status| -> Vec<&Finding> {
         a.comparisons
             .iter()
@@ -743,7 +845,7 @@ fn pooled_comparisons(o: &mut String, a: &Artifact, sup: &Suppression) {
     o.push('\n');
 }
 
-fn label<T: serde::Serialize>(v: &T) -> String {
+pub(super) fn label<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v)
         .ok()
         .and_then(|x| x.as_str().map(|s| s.replace('_', " ")))
@@ -769,7 +871,7 @@ fn actions_section(o: &mut String, log: &crate::artifact::actions::ActionsLog) {
     o.push('\n');
 }
 
-fn num_ci(e: &Estimate, digits: usize) -> String {
+pub(super) fn num_ci(e: &Estimate, digits: usize) -> String {
     match e {
         Estimate::Value { value, ci } => format!(
             "{value:.digits$} ({:.digits$} to {:.digits$})",
@@ -779,7 +881,7 @@ fn num_ci(e: &Estimate, digits: usize) -> String {
     }
 }
 
-fn score_metric_label(m: &ScoreComparisonMetric) -> &'static str {
+pub(super) fn score_metric_label(m: &ScoreComparisonMetric) -> &'static str {
     m.label()
 }
 

@@ -6,6 +6,7 @@ mod csv_out;
 mod markdown;
 mod record;
 mod trend;
+pub mod view;
 
 pub use csv_out::metrics_csv;
 pub use markdown::{markdown, markdown_with};
