@@ -404,17 +404,10 @@ fn run(
         },
     );
     let json = artifact::to_json(&art);
-    let csv = report::metrics_csv(&art);
-    let md = report::markdown(&art);
-    write::write_bundle(
-        out,
-        &[
-            ("artifact.json", json.as_bytes()),
-            ("metrics.csv", csv.as_bytes()),
-            ("report.md", md.as_bytes()),
-        ],
-    )
-    .map_err(|e| Failure::output(out, e))?;
+    let human = report::human_files(&art, &report::Beside::default());
+    let mut files: Vec<(&str, &[u8])> = vec![("artifact.json", json.as_bytes())];
+    files.extend(human.iter().map(|(n, b)| (n.as_str(), b.as_slice())));
+    write::write_bundle(out, &files).map_err(|e| Failure::output(out, e))?;
     let s = &art.summary;
     println!(
         "{}: {} cases; {} remediate, {} monitor, {} insufficient data, {} pass, {} not assessed",
@@ -428,7 +421,7 @@ fn run(
     );
     println!(
         "wrote {}",
-        ["artifact.json", "metrics.csv", "report.md"]
+        ["artifact.json", "metrics.csv", "report.md", "report.html"]
             .map(|f| out.join(f).display().to_string())
             .join(", ")
     );
@@ -491,19 +484,16 @@ fn render(path: &Path, out: Option<&Path>) -> Result<u8, Failure> {
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
     };
-    let md = report::markdown_with(&a, &beside);
-    let csv = report::metrics_csv(&a);
-    write::write_bundle(
-        &dir,
-        &[
-            ("report.md", md.as_bytes()),
-            ("metrics.csv", csv.as_bytes()),
-        ],
-    )
-    .map_err(|e| Failure::output(&dir, e))?;
+    let human = report::human_files(&a, &beside);
+    let files: Vec<(&str, &[u8])> = human
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    write::write_bundle(&dir, &files).map_err(|e| Failure::output(&dir, e))?;
     println!(
-        "wrote {}, {}{}",
+        "wrote {}, {}, {}{}",
         dir.join("report.md").display(),
+        dir.join("report.html").display(),
         dir.join("metrics.csv").display(),
         match (&beside.signoff, &beside.actions) {
             (Some(_), Some(_)) => " (with the sign-off and the actions log)",

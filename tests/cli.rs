@@ -157,12 +157,46 @@ fn shipped_reports_are_current() {
         .arg(out.path())
         .assert()
         .code(EXIT_REMEDIATE);
-    for f in ["artifact.json", "metrics.csv", "report.md"] {
-        let fresh = std::fs::read(out.path().join(f)).unwrap();
-        let shipped = std::fs::read(root().join("reports/example").join(f)).unwrap_or_default();
+    same_files(
+        out.path(),
+        &root().join("reports/example"),
+        "the README's main command",
+    );
+}
+
+/// Every file the run wrote (figures included) is in `shipped`, byte for byte, and `shipped` holds
+/// no other output but the rendered first page.
+fn same_files(fresh: &std::path::Path, shipped: &std::path::Path, command: &str) {
+    let list = |d: &std::path::Path| -> Vec<String> {
+        let mut v = Vec::new();
+        for e in std::fs::read_dir(d).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.file_type().unwrap().is_dir() {
+                for f in std::fs::read_dir(e.path()).unwrap() {
+                    v.push(format!(
+                        "{name}/{}",
+                        f.unwrap().file_name().to_string_lossy()
+                    ));
+                }
+            } else if name != "report-first-page.png" {
+                v.push(name);
+            }
+        }
+        v.sort();
+        v
+    };
+    assert_eq!(
+        list(fresh),
+        list(shipped),
+        "{}: files differ",
+        shipped.display()
+    );
+    for f in list(fresh) {
         assert!(
-            fresh == shipped,
-            "reports/example/{f} is stale: rerun the README's main command"
+            std::fs::read(fresh.join(&f)).unwrap() == std::fs::read(shipped.join(&f)).unwrap(),
+            "{}/{f} is stale: rerun {command}",
+            shipped.display()
         );
     }
 }
@@ -198,14 +232,11 @@ fn the_shipped_second_quarter_is_current() {
         .arg(out.path().join("q2"))
         .assert()
         .code(EXIT_REMEDIATE);
-    for f in ["artifact.json", "metrics.csv", "report.md"] {
-        let fresh = std::fs::read(out.path().join("q2").join(f)).unwrap();
-        let shipped = std::fs::read(root().join("reports/example-q2").join(f)).unwrap_or_default();
-        assert!(
-            fresh == shipped,
-            "reports/example-q2/{f} is stale: rerun the README's quarter-over-quarter command"
-        );
-    }
+    same_files(
+        &out.path().join("q2"),
+        &root().join("reports/example-q2"),
+        "the README's quarter-over-quarter command",
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Small cells in shared outputs: the attacker of `tests/attacker` derives every count it can from
-//! what `metrics.csv` and `report.md` show, and finds none from 1 to the minimum cell size less one.
+//! what `metrics.csv`, `report.md` and `report.html` show, and finds none from 1 to the minimum cell size less one.
 
 mod attacker;
 mod common;

@@ -5,19 +5,24 @@
 use std::io::Write;
 use std::path::Path;
 
-/// Write `(file name, contents)` pairs into `dir`, creating it if needed.
+/// Write `(file name, contents)` pairs into `dir`, creating it if needed. A name may hold one
+/// folder (`figures/a.png`), created inside `dir`.
 pub fn write_bundle(dir: &Path, files: &[(&str, &[u8])]) -> std::io::Result<()> {
     fs_err::create_dir_all(dir)?;
     let mut staged = Vec::with_capacity(files.len());
     for (name, bytes) in files {
+        let target = dir.join(name);
+        let folder = target.parent().unwrap_or(dir);
+        fs_err::create_dir_all(folder)?;
+        let base = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
         let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+            .prefix(&format!(".{base}."))
             .suffix(".tmp")
-            .tempfile_in(dir)?;
+            .tempfile_in(folder)?;
         tmp.write_all(bytes)?;
         readable(tmp.as_file())?;
         tmp.as_file().sync_all()?;
-        staged.push((tmp, dir.join(name)));
+        staged.push((tmp, target));
     }
     for (tmp, target) in staged {
         tmp.persist(&target).map_err(|e| e.error)?;

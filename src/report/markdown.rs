@@ -289,6 +289,9 @@ fn status_grid(o: &mut String, v: &super::view::View) {
             o.push('\n');
         }
         o.push('\n');
+        for p in &t.pools {
+            let _ = writeln!(o, "Numbers pooled in *{}*.\n", esc(p));
+        }
     }
     o.push_str(
         "## Classes of Section 1557 tested\n\n| class | tested | by or why not |\n|---|---|---|\n",

@@ -3,10 +3,15 @@
 //! run. Small cells are suppressed here (the artifact keeps every count).
 
 mod csv_out;
+pub mod figures;
+mod help;
+mod html;
 mod markdown;
+pub mod plots;
 mod record;
 mod trend;
 pub mod view;
+pub use html::html;
 
 pub use csv_out::metrics_csv;
 pub use markdown::{markdown, markdown_with};
@@ -20,3 +25,58 @@ pub struct Beside {
 }
 
 pub use crate::artifact::suppression::Suppression;
+
+/// The human outputs of an artifact, by file name: report.md, metrics.csv, report.html and the
+/// figures as PNG files for slides (`figures/…`). `run` and `report` both write these, so a
+/// re-rendered report is byte-identical to the run's.
+pub fn human_files(a: &crate::artifact::Artifact, beside: &Beside) -> Vec<(String, Vec<u8>)> {
+    let sup = Suppression::from_artifact(a);
+    let mut out = vec![
+        (
+            "report.md".to_string(),
+            markdown_with(a, beside).into_bytes(),
+        ),
+        ("metrics.csv".to_string(), metrics_csv(a).into_bytes()),
+        ("report.html".to_string(), html(a, beside).into_bytes()),
+    ];
+    for f in figures::forests(a, &sup) {
+        let name = format!("figures/forest-{}-{}.png", slug(&f.attribute), f.part);
+        out.push((name, plots::forest_png(&f)));
+    }
+    for h in figures::heats(a, &sup) {
+        let name = format!(
+            "figures/heat-{}-{}.png",
+            slug(&h.attribute),
+            slug(&h.metric)
+        );
+        out.push((name, plots::heat_png(&h)));
+    }
+    for r in figures::reliability(a, &sup) {
+        out.push((
+            format!("figures/reliability-{}.png", slug(&r.attribute)),
+            plots::reliability_png(&r),
+        ));
+    }
+    out
+}
+
+/// A name fit for a file: letters, digits, `-` and `_`; anything else becomes `-`.
+fn slug(s: &str) -> String {
+    let t: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut out = String::new();
+    for c in t.chars() {
+        if !(c == '-' && out.ends_with('-')) {
+            out.push(c);
+        }
+    }
+    out.trim_matches('-').to_string()
+}

@@ -68,6 +68,8 @@ pub struct GridTable {
     pub attribute: String,
     pub reference: String,
     pub metrics: Vec<String>,
+    /// The pools whose members show "numbers pooled", by label.
+    pub pools: Vec<String>,
     /// Group, and per metric its status (`None`: not compared), with a note when pooled.
     pub rows: Vec<(String, Vec<Option<Status>>, Option<String>)>,
 }
@@ -451,7 +453,7 @@ fn grid(a: &Artifact, sup: &Suppression) -> Vec<GridTable> {
                     .collect();
                 let note = sup
                     .pool_of(&attr.attribute, &g.group)
-                    .map(|p| format!("numbers in {p}"));
+                    .map(|_| "numbers pooled".to_string());
                 (g.group.clone(), cells, note)
             })
             .collect();
@@ -459,6 +461,11 @@ fn grid(a: &Artifact, sup: &Suppression) -> Vec<GridTable> {
             attribute: attr.attribute.clone(),
             reference: attr.reference_group.clone(),
             metrics,
+            pools: sup
+                .pools(a, &attr.attribute)
+                .iter()
+                .map(|p| p.group.clone())
+                .collect(),
             rows,
         });
     }
