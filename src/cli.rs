@@ -64,6 +64,10 @@ enum Command {
         /// `data.period_start` and `data.period_end` (another quarter under the same protocol).
         #[arg(long)]
         period: Option<String>,
+        /// Also write shared.json: the findings without the small cells, for a vendor's
+        /// submission or the board (docs/shared.md).
+        #[arg(long, conflicts_with = "no_suppress")]
+        shareable: bool,
     },
     /// Check a protocol and the data it names; report every problem at once.
     Validate {
@@ -187,6 +191,9 @@ enum Command {
         /// Folder for report.md and metrics.csv; default the artifact's folder.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Also write shared.json: the findings without the small cells.
+        #[arg(long)]
+        shareable: bool,
     },
     /// Print the JSON Schema of artifact.json.
     Schema,
@@ -247,12 +254,13 @@ pub fn main() -> ExitCode {
             no_suppress,
             previous,
             period,
+            shareable,
         } => run(
             &protocol,
             &out,
             data.as_deref(),
             (as_of.as_deref(), period.as_deref()),
-            !no_suppress,
+            (!no_suppress, shareable),
             previous.as_deref(),
         ),
         Command::Validate { protocol, data } => validate(&protocol, data.as_deref()),
@@ -322,7 +330,11 @@ pub fn main() -> ExitCode {
             evidence.as_deref(),
             date.as_deref(),
         ),
-        Command::Report { artifact, out } => render(&artifact, out.as_deref()),
+        Command::Report {
+            artifact,
+            out,
+            shareable,
+        } => render(&artifact, out.as_deref(), shareable),
         Command::Schema => {
             print!("{}", artifact::schema_json());
             Ok(EXIT_OK)
@@ -362,7 +374,7 @@ fn run(
     out: &Path,
     data: Option<&Path>,
     (as_of, period): (Option<&str>, Option<&str>),
-    suppress: bool,
+    (suppress, shareable): (bool, bool),
     previous: Option<&Path>,
 ) -> Result<u8, Failure> {
     let mut protocol = load_protocol(protocol_path)?;
@@ -407,6 +419,13 @@ fn run(
     let human = report::human_files(&art, &report::Beside::default());
     let mut files: Vec<(&str, &[u8])> = vec![("artifact.json", json.as_bytes())];
     files.extend(human.iter().map(|(n, b)| (n.as_str(), b.as_slice())));
+    let shared = shareable.then(|| {
+        let sha = crate::protocol::sha256_hex(json.as_bytes());
+        artifact::shared::to_json(&artifact::shared::shared(&art, &sha))
+    });
+    if let Some(s) = &shared {
+        files.push(("shared.json", s.as_bytes()));
+    }
     write::write_bundle(out, &files).map_err(|e| Failure::output(out, e))?;
     let s = &art.summary;
     println!(
@@ -454,7 +473,7 @@ fn counts(protocol_path: &Path, data: Option<&Path>, out: &Path) -> Result<u8, F
     Ok(EXIT_OK)
 }
 
-fn render(path: &Path, out: Option<&Path>) -> Result<u8, Failure> {
+fn render(path: &Path, out: Option<&Path>, shareable: bool) -> Result<u8, Failure> {
     let (a, _) = artifact::read(path).map_err(Failure::input)?;
     let found = artifact::beside::read(path, &a, None).map_err(Failure::input)?;
     let leave_out = |file: &Path| {
@@ -484,7 +503,13 @@ fn render(path: &Path, out: Option<&Path>) -> Result<u8, Failure> {
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
     };
-    let human = report::human_files(&a, &beside);
+    let mut human = report::human_files(&a, &beside);
+    if shareable {
+        let bytes = fs_err::read(path).map_err(|e| Failure::input(anyhow::Error::from(e)))?;
+        let sha = crate::protocol::sha256_hex(&bytes);
+        let s = artifact::shared::to_json(&artifact::shared::shared(&a, &sha));
+        human.push(("shared.json".into(), s.into_bytes()));
+    }
     let files: Vec<(&str, &[u8])> = human
         .iter()
         .map(|(n, b)| (n.as_str(), b.as_slice()))

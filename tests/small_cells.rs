@@ -21,6 +21,83 @@ fn attack(dir: &std::path::Path) -> Vec<attacker::Leak> {
     attacker::leaks(&artifact, &csv, min)
 }
 
+/// shared.json's counts as metrics.csv rows (attribute, group, metric, numerator, denominator), for
+/// the attacker: each finding's group and reference, and each pool's rates.
+fn shared_as_csv(shared: &serde_json::Value) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["attribute", "group", "metric", "numerator", "denominator"])
+        .unwrap();
+    for f in shared["findings"].as_array().unwrap() {
+        let Some(c) = f["numbers"]["counts"].as_array() else {
+            continue;
+        };
+        let k = |i: usize| c[i].as_u64().unwrap().to_string();
+        let (a, m) = (f["attribute"].as_str().unwrap(), f["metric"].as_str().unwrap());
+        w.write_record([a, f["group"].as_str().unwrap(), m, &k(0), &k(1)])
+            .unwrap();
+        w.write_record([a, f["reference_group"].as_str().unwrap(), m, &k(2), &k(3)])
+            .unwrap();
+    }
+    for p in shared["pools"].as_array().unwrap() {
+        for m in p["result"]["metrics"].as_array().unwrap() {
+            w.write_record([
+                p["attribute"].as_str().unwrap(),
+                p["group"].as_str().unwrap(),
+                m["metric"].as_str().unwrap(),
+                &m["numerator"].to_string(),
+                &m["denominator"].to_string(),
+            ])
+            .unwrap();
+        }
+    }
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
+}
+
+#[test]
+fn the_shareable_artifact_gives_no_small_count_even_from_an_internal_run() {
+    // An internal run shows every count in its own reports; shared.json made from its artifact
+    // is suppressed all the same.
+    let dir = tempfile::tempdir().unwrap();
+    s1557()
+        .current_dir(root())
+        .args(["run", "protocols/example.toml", "--no-suppress", "--out"])
+        .arg(dir.path())
+        .assert()
+        .code(predicates::ord::le(1));
+    s1557()
+        .arg("report")
+        .arg(dir.path().join("artifact.json"))
+        .arg("--shareable")
+        .assert()
+        .success();
+    let shared = read_json(&dir.path().join("shared.json"));
+    assert_eq!(shared["format"], "s1557-shared/1");
+    let bytes = std::fs::read(dir.path().join("artifact.json")).unwrap();
+    let sha = sha256_hex(&bytes);
+    assert_eq!(shared["artifact_sha256"], sha.as_str());
+    let artifact = read_json(&dir.path().join("artifact.json"));
+    let leaks = attacker::leaks(&artifact, &shared_as_csv(&shared), 11);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+    // Withheld findings say why; the pooled members' statuses stay.
+    let nhpi = shared["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "race/Native Hawaiian or Other Pacific Islander/tpr")
+        .unwrap();
+    assert!(nhpi["numbers"].is_null());
+    assert!(nhpi["withheld"].as_str().unwrap().starts_with("in Pooled ("));
+    assert_eq!(nhpi["status"], "insufficient_data");
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[test]
 fn the_attacker_finds_the_leak_of_an_unprotected_report() {
     // The check can fail: with suppression off, every small cell is there to be read.

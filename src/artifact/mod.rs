@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod beside;
+pub mod shared;
 pub mod signoff;
 pub mod suppression;
 pub mod trend;

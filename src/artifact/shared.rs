@@ -1,0 +1,176 @@
+//! The shareable artifact (`shared.json`, format `s1557-shared/1`): what a vendor sends a clinic,
+//! or a clinic its board, without the small cells. Every finding keeps its id, status and harm
+//! direction; its numbers appear only where the shared report shows them, and a withheld one says
+//! why (pooled, a small count, protecting another group). It binds to the full artifact by the
+//! full artifact's SHA-256, so the holder of both can check one against the other.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{Artifact, RecordInfo, Summary};
+use crate::metrics::Estimate;
+use crate::triggers::Status;
+
+pub const FORMAT: &str = "s1557-shared/1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Shared {
+    pub format: String,
+    /// SHA-256 of the full artifact.json this was made from.
+    pub artifact_sha256: String,
+    pub schema_version: String,
+    pub generator: super::Generator,
+    pub tool: super::ToolInfo,
+    pub protocol: super::ProtocolInfo,
+    pub data: super::DataInfo,
+    pub record: RecordInfo,
+    pub run: super::RunInfo,
+    pub summary: Summary,
+    pub min_cell_size: u64,
+    pub findings: Vec<SharedFinding>,
+    /// The pools shown instead of their members, with counts, rates and comparisons.
+    pub pools: Vec<crate::pooling::Pool>,
+    /// Each finding's status in the earlier artifact, when the run compared with one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub trend: Option<Vec<SharedTrend>>,
+}
+
+/// One finding (rate or score) as shared.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SharedFinding {
+    pub id: String,
+    pub attribute: String,
+    pub group: String,
+    pub reference_group: String,
+    pub metric: String,
+    pub status: Status,
+    /// Whom it disadvantages, in words (absent when withheld or not on the harmful side).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub harm: Option<String>,
+    /// The numbers, or `None` with `withheld` saying why.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub numbers: Option<Numbers>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub withheld: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Numbers {
+    /// Rate findings: the group's and the reference's numerator and denominator.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub counts: Option<[u64; 4]>,
+    /// Score findings: the group's and the reference's values.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub values: Option<[Option<f64>; 2]>,
+    pub ratio: Estimate,
+    pub difference: Estimate,
+    pub p_adjusted: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SharedTrend {
+    pub id: String,
+    pub previous_status: Status,
+    pub status: Status,
+    pub verdict: String,
+}
+
+/// The shareable projection of a full artifact whose JSON has SHA-256 `sha256`.
+pub fn shared(full: &Artifact, sha256: &str) -> Shared {
+    // Shared outputs are suppressed, whatever the run's own reports did.
+    let mut suppressed = full.clone();
+    suppressed.suppression.applied = true;
+    let a = &suppressed;
+    let sup = super::suppression::Suppression::from_artifact(a);
+    let min = a.suppression.min_cell_size;
+    let mut findings = Vec::new();
+    for f in &a.comparisons {
+        let c = &f.comparison;
+        let withheld = sup.comparison(c).then(|| {
+            sup.reason(&c.attribute, &c.group, min)
+                .or_else(|| sup.reason(&c.attribute, &c.reference_group, min))
+                .unwrap_or_else(|| "withheld".into())
+        });
+        findings.push(SharedFinding {
+            id: c.id.clone(),
+            attribute: c.attribute.clone(),
+            group: c.group.clone(),
+            reference_group: c.reference_group.clone(),
+            metric: c.metric.name().to_string(),
+            status: f.assessment.status,
+            harm: withheld
+                .is_none()
+                .then(|| f.assessment.harm.as_ref().map(|h| h.statement.clone()))
+                .flatten(),
+            numbers: withheld.is_none().then(|| Numbers {
+                counts: Some([
+                    c.numerator,
+                    c.denominator,
+                    c.reference_numerator,
+                    c.reference_denominator,
+                ]),
+                values: None,
+                ratio: c.ratio.clone(),
+                difference: c.difference.clone(),
+                p_adjusted: c.p_adjusted,
+            }),
+            withheld,
+        });
+    }
+    for f in a.scores.iter().flat_map(|s| &s.comparisons) {
+        let c = &f.comparison;
+        let hidden = sup.score_group(&c.attribute, &c.group)
+            || sup.score_group(&c.attribute, &c.reference_group);
+        findings.push(SharedFinding {
+            id: c.id.clone(),
+            attribute: c.attribute.clone(),
+            group: c.group.clone(),
+            reference_group: c.reference_group.clone(),
+            metric: c.metric.name().to_string(),
+            status: f.assessment.status,
+            harm: (!hidden)
+                .then(|| f.assessment.harm.as_ref().map(|h| h.statement.clone()))
+                .flatten(),
+            numbers: (!hidden).then(|| Numbers {
+                counts: None,
+                values: Some([c.value, c.reference_value]),
+                ratio: c.ratio.clone(),
+                difference: c.difference.clone(),
+                p_adjusted: c.p_adjusted,
+            }),
+            withheld: hidden.then(|| "withheld in the score section: a small count".into()),
+        });
+    }
+    Shared {
+        format: FORMAT.into(),
+        artifact_sha256: sha256.into(),
+        schema_version: a.schema_version.clone(),
+        generator: a.generator.clone(),
+        tool: a.tool.clone(),
+        protocol: a.protocol.clone(),
+        data: a.data.clone(),
+        record: a.record.clone(),
+        run: a.run.clone(),
+        summary: a.summary.clone(),
+        min_cell_size: min,
+        findings,
+        pools: a.pools.clone(),
+        trend: a.trend.as_ref().map(|t| {
+            t.findings
+                .iter()
+                .map(|x| SharedTrend {
+                    id: x.id.clone(),
+                    previous_status: x.previous_status,
+                    status: x.status,
+                    verdict: x.verdict.clone(),
+                })
+                .collect()
+        }),
+    }
+}
+
+pub fn to_json(s: &Shared) -> String {
+    let mut t = serde_json::to_string_pretty(s).unwrap_or_default();
+    t.push('\n');
+    t
+}
