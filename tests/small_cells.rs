@@ -32,7 +32,10 @@ fn shared_as_csv(shared: &serde_json::Value) -> String {
             continue;
         };
         let k = |i: usize| c[i].as_u64().unwrap().to_string();
-        let (a, m) = (f["attribute"].as_str().unwrap(), f["metric"].as_str().unwrap());
+        let (a, m) = (
+            f["attribute"].as_str().unwrap(),
+            f["metric"].as_str().unwrap(),
+        );
         w.write_record([a, f["group"].as_str().unwrap(), m, &k(0), &k(1)])
             .unwrap();
         w.write_record([a, f["reference_group"].as_str().unwrap(), m, &k(2), &k(3)])
@@ -86,7 +89,10 @@ fn the_shareable_artifact_gives_no_small_count_even_from_an_internal_run() {
         .find(|f| f["id"] == "race/Native Hawaiian or Other Pacific Islander/tpr")
         .unwrap();
     assert!(nhpi["numbers"].is_null());
-    assert!(nhpi["withheld"].as_str().unwrap().starts_with("in Pooled ("));
+    assert!(nhpi["withheld"]
+        .as_str()
+        .unwrap()
+        .starts_with("in Pooled ("));
     assert_eq!(nhpi["status"], "insufficient_data");
 }
 
