@@ -375,3 +375,62 @@ pub fn reliability(a: &Artifact, sup: &Suppression) -> Vec<Reliability> {
         })
         .collect()
 }
+
+/// A point of a need curve: bin, mean, interval low, interval high.
+pub type NeedPoint = (f64, f64, f64, f64);
+
+/// One attribute's mean need by equal-score bin, per shown group: at equal scores, a group with
+/// more need is one the score under-serves.
+#[derive(Clone, Debug)]
+pub struct NeedPlot {
+    pub attribute: String,
+    pub bins: usize,
+    /// Group and its points (bin, mean, interval low, interval high).
+    pub curves: Vec<(String, Vec<NeedPoint>)>,
+}
+
+/// The need-at-equal-score plots of every plain attribute with a measure of need, without withheld
+/// groups.
+pub fn need(a: &Artifact, sup: &Suppression) -> Vec<NeedPlot> {
+    let Some(sc) = &a.scores else { return vec![] };
+    sc.attributes
+        .iter()
+        .filter(|x| {
+            a.attributes
+                .iter()
+                .any(|y| y.attribute == x.attribute && y.crossed.is_empty())
+        })
+        .filter_map(|x| {
+            let curves: Vec<(String, Vec<NeedPoint>)> = x
+                .groups
+                .iter()
+                .filter(|g| !sup.score_group(&x.attribute, &g.group))
+                .filter_map(|g| {
+                    let pts: Vec<NeedPoint> = g
+                        .need
+                        .as_ref()?
+                        .bins
+                        .iter()
+                        .filter_map(|b| match &b.mean {
+                            Estimate::Value { value, ci } => {
+                                Some((b.bin as f64, *value, ci.low, ci.high))
+                            }
+                            Estimate::Undefined { .. } => None,
+                        })
+                        .collect();
+                    (!pts.is_empty()).then(|| (g.group.clone(), pts))
+                })
+                .collect();
+            let bins = curves
+                .iter()
+                .flat_map(|(_, p)| p.iter().map(|q| q.0 as usize))
+                .max()
+                .unwrap_or(1);
+            (!curves.is_empty()).then(|| NeedPlot {
+                attribute: x.attribute.clone(),
+                bins,
+                curves,
+            })
+        })
+        .collect()
+}

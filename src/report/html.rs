@@ -241,6 +241,14 @@ fn figures_section(o: &mut String, a: &Artifact, sup: &Suppression) {
         }
         o.push_str("</div>\n");
     }
+    let need = figures::need(a, sup);
+    if !need.is_empty() {
+        o.push_str("<h2>Need at equal score</h2>\n<p>Mean need (the protocol's measure, with its 95% interval) in each equal-score bin, by group. At the same score, a group with more need is one the score under-serves: its risk is under-stated.</p>\n<div class=\"row\">");
+        for n in need {
+            let _ = write!(o, "<figure>{}</figure>", inline_svg(&plots::need_svg(&n)));
+        }
+        o.push_str("</div>\n");
+    }
     o.push_str("</section>\n");
 }
 

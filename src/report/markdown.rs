@@ -302,6 +302,18 @@ fn status_grid(o: &mut String, v: &super::view::View) {
     o.push('\n');
 }
 
+/// Plain-language help for the statuses and metrics.
+fn help_section(o: &mut String) {
+    o.push_str("## How to read this report\n\n");
+    for (k, x) in super::help::STATUSES
+        .iter()
+        .chain(super::help::METRICS.iter())
+    {
+        let _ = writeln!(o, "- **{k}**: {x}");
+    }
+    let _ = writeln!(o, "\n{}\n", super::help::TRADE_OFF);
+}
+
 /// Render `report.md` from an artifact.
 pub fn markdown(a: &Artifact) -> String {
     markdown_with(a, &super::Beside::default())
@@ -314,6 +326,7 @@ pub fn markdown_with(a: &Artifact, beside: &super::Beside) -> String {
     let sup = Suppression::from_artifact(a);
     let view = super::view::build(a, beside);
     first_screen(&mut o, &view);
+    help_section(&mut o);
     let _ = writeln!(
         o,
         "## About this test\n\nSection 1557 (45 CFR 92.210) oversight report, produced by {} {}.\n",
@@ -1205,7 +1218,17 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
         }
     }
     if !sc.operating_points.is_empty() {
-        o.push_str("### Operating points\n\nThe tool's selection at each rule, by group (Wilson intervals). For a top-k% rule with a measure of need, the last column is each group's share of those selected by need instead (the top k% of need, ties included).\n\n");
+        o.push_str("### Operating points: what another cut-off would change\n\nAnalysis for the quality committee, not a recommendation: the selection each rule would make, overall and by group (Wilson intervals), beside the tool's own decision. Group-specific cut-offs would treat patients differently by a protected characteristic and are not what this table proposes. For a top-k% rule with a measure of need, the last column is each group's share of those selected by need instead (the top k% of need, ties included).\n\n");
+        let current = a
+            .sufficient_statistics
+            .first()
+            .map(|x| {
+                x.groups
+                    .iter()
+                    .map(|g| g.counts.tp + g.counts.fp)
+                    .sum::<u64>()
+            })
+            .unwrap_or(0);
         for (oi, op) in sc.operating_points.iter().enumerate() {
             let title = if op.rule == "threshold" {
                 format!("Score at or above {}", op.value)
@@ -1215,7 +1238,12 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
                     op.value, op.cutoff
                 )
             };
-            let _ = writeln!(o, "**{title}**: {} selected.\n", op.selected);
+            let _ = writeln!(
+                o,
+                "**{title}**: {} selected, {:+} patients against the tool's decision ({current} selected).\n",
+                op.selected,
+                op.selected as i64 - current as i64
+            );
             o.push_str("| attribute | group | selected | selection rate (CI) | TPR (CI) | FPR (CI) | PPV (CI) | share of selected (CI) | share selected by need (CI) |\n|---|---|---|---|---|---|---|---|---|\n");
             for x in &op.attributes {
                 for g in &x.groups {

@@ -57,6 +57,12 @@ pub fn human_files(a: &crate::artifact::Artifact, beside: &Beside) -> Vec<(Strin
             plots::reliability_png(&r),
         ));
     }
+    for n in figures::need(a, &sup) {
+        out.push((
+            format!("figures/need-{}.png", slug(&n.attribute)),
+            plots::need_png(&n),
+        ));
+    }
     out
 }
 

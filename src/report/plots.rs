@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::figures::{Forest, Heat, Panel, Reliability, Row, Scale};
+use super::figures::{Forest, Heat, NeedPlot, Panel, Reliability, Row, Scale};
 use crate::triggers::Status;
 
 type Res = Result<(), Box<dyn std::error::Error>>;
@@ -475,6 +475,66 @@ where
         let c = OKABE_ITO[k % OKABE_ITO.len()];
         chart
             .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)).point_size(3))?
+            .label(shorten(group, 30))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .label_font(("sans-serif", 10))
+        .background_style(WHITE.mix(0.85))
+        .border_style(GREY)
+        .draw()?;
+    Ok(())
+}
+
+pub fn need_svg(n: &NeedPlot) -> String {
+    svg((520, 400), |root| draw_need(root, n))
+}
+
+pub fn need_png(n: &NeedPlot) -> Vec<u8> {
+    png((520, 400), |root| draw_need(root, n))
+}
+
+fn draw_need<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, n: &NeedPlot) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let pts = n.curves.iter().flat_map(|(_, p)| p);
+    let lo = pts.clone().map(|p| p.2).fold(f64::MAX, f64::min);
+    let hi = pts.map(|p| p.3).fold(f64::MIN, f64::max);
+    let pad = ((hi - lo) * 0.05).max(1e-9);
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            format!("{}: mean need at equal score", n.attribute),
+            ("sans-serif", 13),
+        )
+        .margin(10)
+        .x_label_area_size(30)
+        .y_label_area_size(45)
+        .build_cartesian_2d(0.5f64..(n.bins as f64 + 0.5), (lo - pad)..(hi + pad))?;
+    chart
+        .configure_mesh()
+        .x_desc("equal-score bin (1 = lowest scores)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("mean need")
+        .label_style(("sans-serif", 10))
+        .light_line_style(WHITE)
+        .draw()?;
+    let k = n.curves.len() as f64;
+    for (i, (group, p)) in n.curves.iter().enumerate() {
+        let c = OKABE_ITO[i % OKABE_ITO.len()];
+        // Groups side by side within a bin, so their intervals do not hide each other.
+        let dx = (i as f64 - (k - 1.0) / 2.0) * 0.08;
+        chart.draw_series(p.iter().map(|&(b, _, l, h)| {
+            PathElement::new(vec![(b + dx, l), (b + dx, h)], c.stroke_width(1))
+        }))?;
+        chart
+            .draw_series(
+                LineSeries::new(p.iter().map(|&(b, m, _, _)| (b + dx, m)), c.stroke_width(2))
+                    .point_size(3),
+            )?
             .label(shorten(group, 30))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
     }

@@ -150,6 +150,7 @@ fn facts(a: &Artifact, beside: &Beside) -> Vec<(String, String)> {
             "Period".into(),
             format!("{period} ({} patients)", a.data.cases),
         ),
+        ("Overall".into(), overall(a)),
         ("Sign-off".into(), signoff),
         (
             "Next test due".into(),
@@ -162,6 +163,36 @@ fn facts(a: &Artifact, beside: &Beside) -> Vec<(String, String)> {
             o.owner.clone().unwrap_or_else(|| "not recorded".into()),
         ),
     ]
+}
+
+/// The tool's overall performance in words, from the counts of every case (summed over the first
+/// attribute's groups, which hold every case).
+pub fn overall(a: &Artifact) -> String {
+    let Some(x) = a.sufficient_statistics.first() else {
+        return "no cases".into();
+    };
+    let mut t = [0u64; 4];
+    for g in &x.groups {
+        for (s, c) in t.iter_mut().zip(g.counts.cells()) {
+            *s += c;
+        }
+    }
+    let [tp, fp, fn_, tn] = t;
+    let pct = |num: u64, den: u64| {
+        if den == 0 {
+            "—".to_string()
+        } else {
+            format!("{:.1}%", 100.0 * num as f64 / den as f64)
+        }
+    };
+    format!(
+        "selects {} of patients; of those with the outcome ({} of patients), selects {} (TPR); of those without, {} (FPR); a selection is right {} of the time (PPV)",
+        pct(tp + fp, tp + fp + fn_ + tn),
+        pct(tp + fn_, tp + fp + fn_ + tn),
+        pct(tp, tp + fn_),
+        pct(fp, fp + tn),
+        pct(tp, tp + fp)
+    )
 }
 
 fn headline(a: &Artifact, act: &[Affected]) -> String {
