@@ -16,6 +16,7 @@ pub mod artifact;
 pub mod assemble;
 pub mod cli;
 pub mod data;
+pub mod disclosure;
 pub mod generate;
 pub mod harm;
 pub mod metrics;

@@ -4,8 +4,8 @@
 //!
 //! The pool is decided from the counts alone, once, and recorded in the artifact with its rates
 //! and its comparisons with the reference (descriptive: outside the correction family and the
-//! triggers; each member keeps its own status). Shared outputs then show the pool instead of
-//! its members. Rules:
+//! triggers; each member keeps its own status). Shared outputs show the pool's rates beside its
+//! members' where `disclosure` finds they give no small count away. Rules:
 //! - a plain attribute pools its small groups other than the reference; while the pool has one
 //!   member, or a small cell of its own, the next smallest group joins (a single pooled group would
 //!   be the group itself, and the pool's counts are the total less the groups shown);
@@ -14,8 +14,7 @@
 //!   (`Pooled (a; b) × Female`), grown the same way, so no crossed cell differs from its margin by
 //!   a shown count;
 //! - where no pool satisfies the rule (the reference has a small cell, a crossed attribute of three
-//!   attributes, too few groups), the attribute gets no pool and the shared outputs withhold as
-//!   before (`artifact::suppression`).
+//!   attributes, too few groups), the attribute gets no pool.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -42,7 +42,7 @@ fn shared_as_csv(shared: &serde_json::Value) -> String {
             .unwrap();
     }
     for p in shared["pools"].as_array().unwrap() {
-        for m in p["result"]["metrics"].as_array().unwrap() {
+        for m in p["rates"].as_array().unwrap() {
             w.write_record([
                 p["attribute"].as_str().unwrap(),
                 p["group"].as_str().unwrap(),
@@ -89,10 +89,13 @@ fn the_shareable_artifact_gives_no_small_count_even_from_an_internal_run() {
         .find(|f| f["id"] == "race/Native Hawaiian or Other Pacific Islander/tpr")
         .unwrap();
     assert!(nhpi["numbers"].is_null());
-    assert!(nhpi["withheld"]
-        .as_str()
-        .unwrap()
-        .starts_with("in Pooled ("));
+    assert!(
+        nhpi["withheld"]
+            .as_str()
+            .unwrap()
+            .starts_with("withheld: a count under 11; see Pooled ("),
+        "{nhpi}"
+    );
     assert_eq!(nhpi["status"], "insufficient_data");
 }
 

@@ -28,8 +28,8 @@ pub struct Shared {
     pub summary: Summary,
     pub min_cell_size: u64,
     pub findings: Vec<SharedFinding>,
-    /// The pools shown instead of their members, with counts, rates and comparisons.
-    pub pools: Vec<crate::pooling::Pool>,
+    /// The pooled groups, with the rates and comparisons the shared report shows.
+    pub pools: Vec<SharedPool>,
     /// Each finding's status in the earlier artifact, when the run compared with one.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub trend: Option<Vec<SharedTrend>>,
@@ -67,6 +67,16 @@ pub struct Numbers {
     pub p_adjusted: Option<f64>,
 }
 
+/// A pool as shared: its members, and its shown rates and comparisons.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SharedPool {
+    pub attribute: String,
+    pub group: String,
+    pub members: Vec<String>,
+    pub rates: Vec<crate::metrics::MetricValue>,
+    pub comparisons: Vec<crate::metrics::Comparison>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SharedTrend {
     pub id: String,
@@ -87,8 +97,12 @@ pub fn shared(full: &Artifact, sha256: &str) -> Shared {
     for f in &a.comparisons {
         let c = &f.comparison;
         let withheld = sup.comparison(c).then(|| {
-            sup.reason(&c.attribute, &c.group, min)
-                .or_else(|| sup.reason(&c.attribute, &c.reference_group, min))
+            let side = if sup.metric(&c.attribute, &c.group, c.metric) {
+                &c.reference_group
+            } else {
+                &c.group
+            };
+            sup.reason(&c.attribute, side, min)
                 .unwrap_or_else(|| "withheld".into())
         });
         findings.push(SharedFinding {
@@ -154,7 +168,28 @@ pub fn shared(full: &Artifact, sha256: &str) -> Shared {
         summary: a.summary.clone(),
         min_cell_size: min,
         findings,
-        pools: a.pools.clone(),
+        pools: a
+            .pools
+            .iter()
+            .map(|p| SharedPool {
+                attribute: p.attribute.clone(),
+                group: p.group.clone(),
+                members: p.members.clone(),
+                rates: p
+                    .result
+                    .metrics
+                    .iter()
+                    .filter(|m| sup.metric(&p.attribute, &p.group, m.metric))
+                    .cloned()
+                    .collect(),
+                comparisons: p
+                    .comparisons
+                    .iter()
+                    .filter(|c| !sup.comparison(c))
+                    .cloned()
+                    .collect(),
+            })
+            .collect(),
         trend: a.trend.as_ref().map(|t| {
             t.findings
                 .iter()

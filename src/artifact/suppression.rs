@@ -1,24 +1,28 @@
-//! Which groups shared outputs withhold, decided from an artifact alone: the report and the
-//! trend against an earlier artifact both follow it.
+//! What shared outputs withhold, decided from an artifact alone: the report, the CSV, the
+//! figures, shared.json and the trend against an earlier artifact all follow it.
+//!
+//! Rates are decided count by count (`disclosure`): a group's rate is shown unless showing it
+//! would let a reader derive a count from 1 to the minimum less one. A group's number of cases
+//! shows where one of its shown rates has all its cases as denominator. The score section and the
+//! operating points, whose counts are not the confusion cells, withhold whole groups
+//! (`withhold`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::artifact::Artifact;
+use crate::disclosure::Disclosure;
+use crate::protocol::Metric;
 
-/// The groups withheld in shared outputs, decided once from the artifact's sufficient
-/// statistics. A group is withheld when one of its cells is small; when that leaves exactly one
-/// group of an attribute withheld, the smallest other group is withheld too (complementary
-/// suppression), so the withheld group's size cannot be had by subtracting the others from the
-/// total. Every rate of a group is a ratio of sums of its four cells, so withholding only the
-/// metrics built on a small cell would let the others give it away (FPR 40/495 and selection
-/// 43/500 reveal 3 true positives).
 pub struct Suppression {
+    /// Groups whose number of cases is withheld.
     hidden: BTreeSet<(String, String)>,
-    /// Groups shown inside a pool instead of on their own: (attribute, group) → the pool's label.
+    /// The rates shown; `None` when nothing is withheld (an internal report).
+    disclosure: Option<Disclosure>,
+    /// Each pool's members: (attribute, member) → the pool's label.
     pooled: BTreeMap<(String, String), String>,
-    /// Groups withheld for a small cell of their own (the others protect another group).
+    /// Groups with a small cell of their own.
     small: BTreeSet<(String, String)>,
-    /// Attributes with at least one withheld group.
+    /// Attributes with at least one withheld rate.
     touched: BTreeSet<String>,
     /// Groups withheld in the risk-score section's group tables and comparisons.
     score_hidden: BTreeSet<(String, String)>,
@@ -29,93 +33,56 @@ pub struct Suppression {
 impl Suppression {
     pub fn from_artifact(a: &Artifact) -> Suppression {
         let min_cell = a.suppression.min_cell_size;
-        let mut hidden = BTreeSet::new();
-        let mut touched = BTreeSet::new();
-        let mut pooled = BTreeMap::new();
-        let mut small = BTreeSet::new();
+        let mut out = Suppression {
+            hidden: BTreeSet::new(),
+            disclosure: None,
+            pooled: BTreeMap::new(),
+            small: BTreeSet::new(),
+            touched: BTreeSet::new(),
+            score_hidden: BTreeSet::new(),
+            operating_hidden: vec![],
+        };
         if !a.suppression.applied {
-            return Suppression {
-                hidden,
-                pooled,
-                small,
-                touched,
-                score_hidden: BTreeSet::new(),
-                operating_hidden: vec![],
-            };
+            return out;
         }
+        let d = crate::disclosure::decide(a);
         for attr in &a.sufficient_statistics {
-            for g in attr
-                .groups
-                .iter()
-                .filter(|g| g.counts.has_small_cell(min_cell))
-            {
-                small.insert((attr.attribute.clone(), g.group.clone()));
-            }
-            // Pooled: the members are shown inside their pool, which the artifact made safe.
-            let pools: Vec<&crate::pooling::Pool> = a
-                .pools
-                .iter()
-                .filter(|p| p.attribute == attr.attribute)
-                .collect();
-            if !pools.is_empty() {
-                touched.insert(attr.attribute.clone());
-                for p in pools {
-                    for m in &p.members {
-                        hidden.insert((attr.attribute.clone(), m.clone()));
-                        pooled.insert((attr.attribute.clone(), m.clone()), p.group.clone());
-                    }
+            for g in &attr.groups {
+                let key = (attr.attribute.clone(), g.group.clone());
+                if g.counts.has_small_cell(min_cell) {
+                    out.small.insert(key.clone());
                 }
-                continue;
-            }
-            // A crossed group is part of its marginal groups, which are shown: one withheld
-            // crossed cell could be had by subtraction (Black × Male = Black − Black × Female).
-            // So a crossed attribute with any small group is withheld whole.
-            if !attr.crossed.is_empty()
-                && attr
-                    .groups
+                if Metric::ALL
                     .iter()
-                    .any(|g| g.counts.has_small_cell(min_cell))
-            {
-                touched.insert(attr.attribute.clone());
-                for g in &attr.groups {
-                    hidden.insert((attr.attribute.clone(), g.group.clone()));
+                    .any(|&m| !d.shows(&attr.attribute, &g.group, m))
+                {
+                    out.touched.insert(attr.attribute.clone());
                 }
-                continue;
-            }
-            let small_groups: Vec<&str> = attr
-                .groups
-                .iter()
-                .filter(|g| g.counts.has_small_cell(min_cell))
-                .map(|g| g.group.as_str())
-                .collect();
-            let mut withheld: Vec<&str> = small_groups.clone();
-            if small_groups.len() == 1 {
-                let extra = attr
-                    .groups
-                    .iter()
-                    .filter(|g| !small_groups.contains(&g.group.as_str()) && g.counts.n() > 0)
-                    .min_by_key(|g| (g.group == attr.reference_group, g.counts.n()));
-                if let Some(g) = extra {
-                    withheld.push(g.group.as_str());
+                if !d.shows_n(&attr.attribute, &g.group) {
+                    out.hidden.insert(key);
                 }
-            }
-            if !withheld.is_empty() {
-                touched.insert(attr.attribute.clone());
-            }
-            for g in withheld {
-                hidden.insert((attr.attribute.clone(), g.to_string()));
             }
         }
-        let score_hidden = score_withheld(a, &hidden);
-        let operating_hidden = operating_withheld(a, &hidden);
-        Suppression {
-            hidden,
-            pooled,
-            small,
-            touched,
-            score_hidden,
-            operating_hidden,
+        for p in &a.pools {
+            if !d.shows_n(&p.attribute, &p.group) {
+                out.hidden.insert((p.attribute.clone(), p.group.clone()));
+            }
+            for m in &p.members {
+                out.pooled
+                    .insert((p.attribute.clone(), m.clone()), p.group.clone());
+            }
         }
+        out.score_hidden = score_withheld(a, &out.hidden);
+        out.operating_hidden = operating_withheld(a, &out.hidden);
+        out.disclosure = Some(d);
+        out
+    }
+
+    /// Whether a group's rate on `metric` is shown (a group, crossed group or pool label).
+    pub fn metric(&self, attribute: &str, group: &str, metric: Metric) -> bool {
+        self.disclosure
+            .as_ref()
+            .is_none_or(|d| d.shows(attribute, group, metric))
     }
 
     /// Whether a group's row is withheld in the table of operating point `op`.
@@ -131,15 +98,16 @@ impl Suppression {
             .contains(&(attribute.to_string(), group.to_string()))
     }
 
-    /// Whether a group's counts, rates and comparisons are withheld.
+    /// Whether a group's number of cases is withheld.
     pub fn group(&self, attribute: &str, group: &str) -> bool {
         self.hidden
             .contains(&(attribute.to_string(), group.to_string()))
     }
 
-    /// Whether a comparison's numbers are withheld: its group or its reference is.
+    /// Whether a comparison's numbers are withheld: the group's or the reference's rate is.
     pub fn comparison(&self, c: &crate::metrics::Comparison) -> bool {
-        self.group(&c.attribute, &c.group) || self.group(&c.attribute, &c.reference_group)
+        !self.metric(&c.attribute, &c.group, c.metric)
+            || !self.metric(&c.attribute, &c.reference_group, c.metric)
     }
 
     /// The pool a group is shown in, when it is pooled.
@@ -149,17 +117,18 @@ impl Suppression {
             .map(String::as_str)
     }
 
-    /// Why a withheld group is withheld, in words for the reader; `None` when it is shown.
+    /// Why a group's withheld numbers are withheld, in words for the reader.
     pub fn reason(&self, attribute: &str, group: &str, min_cell: u64) -> Option<String> {
         let key = (attribute.to_string(), group.to_string());
-        if let Some(p) = self.pooled.get(&key) {
-            Some(format!("in {p}"))
-        } else if !self.hidden.contains(&key) {
-            None
-        } else if self.small.contains(&key) {
-            Some(format!("withheld: a count under {min_cell}"))
+        let pool = self
+            .pooled
+            .get(&key)
+            .map(|p| format!("; see {p}"))
+            .unwrap_or_default();
+        if self.small.contains(&key) {
+            Some(format!("withheld: a count under {min_cell}{pool}"))
         } else {
-            Some("withheld to protect another group".to_string())
+            Some(format!("withheld to protect another group's count{pool}"))
         }
     }
 

@@ -89,7 +89,7 @@ pub fn metrics_csv(a: &Artifact) -> String {
             for m in &g.metrics {
                 let id = crate::metrics::comparison_id(&attr.attribute, &g.group, m.metric.name());
                 let finding = findings.get(id.as_str());
-                let hidden = sup.group(&attr.attribute, &g.group)
+                let hidden = !sup.metric(&attr.attribute, &g.group, m.metric)
                     || finding.is_some_and(|f| sup.comparison(&f.comparison));
                 let mut row: Vec<String> = vec![
                     attr.attribute.clone(),
@@ -120,7 +120,7 @@ pub fn metrics_csv(a: &Artifact) -> String {
             }
         }
         for p in sup.pools(a, &attr.attribute) {
-            pool_rows(&mut w, p, &attr.reference_group);
+            pool_rows(&mut w, p, &attr.reference_group, &sup);
         }
     }
     if let Some(sc) = &a.scores {
@@ -132,14 +132,27 @@ pub fn metrics_csv(a: &Artifact) -> String {
 
 /// A pool's rows: its rates and its comparisons with raw p-values; no adjusted p and no status
 /// (pools are descriptive, outside the correction family).
-fn pool_rows(w: &mut csv::Writer<Vec<u8>>, p: &crate::pooling::Pool, reference: &str) {
+fn pool_rows(
+    w: &mut csv::Writer<Vec<u8>>,
+    p: &crate::pooling::Pool,
+    reference: &str,
+    sup: &super::Suppression,
+) {
     for m in &p.result.metrics {
         let mut row: Vec<String> = vec![p.attribute.clone(), p.group.clone(), m.metric.to_string()];
-        row.push(m.numerator.to_string());
-        row.push(m.denominator.to_string());
-        row.extend(est(&m.estimate));
+        if sup.metric(&p.attribute, &p.group, m.metric) {
+            row.push(m.numerator.to_string());
+            row.push(m.denominator.to_string());
+            row.extend(est(&m.estimate));
+        } else {
+            row.extend(std::iter::repeat_n(String::new(), 5));
+        }
         row.push(reference.to_string());
-        match p.comparisons.iter().find(|c| c.metric == m.metric) {
+        match p
+            .comparisons
+            .iter()
+            .find(|c| c.metric == m.metric && !sup.comparison(c))
+        {
             Some(c) => {
                 row.extend(est(&c.ratio));
                 row.extend(est(&c.difference));

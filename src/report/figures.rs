@@ -101,7 +101,7 @@ fn row_labels(a: &Artifact, sup: &Suppression, attribute: &str) -> Vec<String> {
         .iter()
         .filter(|x| x.attribute == attribute)
         .flat_map(|x| &x.groups)
-        .filter(|g| !g.is_reference && sup.pool_of(attribute, &g.group).is_none())
+        .filter(|g| !g.is_reference)
         .map(|g| g.group.clone())
         .collect();
     out.extend(sup.pools(a, attribute).iter().map(|p| p.group.clone()));
@@ -164,7 +164,6 @@ fn rate_panels(a: &Artifact, sup: &Suppression, attribute: &str) -> Vec<Panel> {
                 .comparisons
                 .iter()
                 .filter(|f| f.comparison.attribute == attribute && f.comparison.metric == m)
-                .filter(|f| sup.pool_of(attribute, &f.comparison.group).is_none())
                 .map(|f| {
                     let mut r = rate_row(&f.comparison, scale, Some(f.assessment.status));
                     if sup.comparison(&f.comparison) {
@@ -176,7 +175,12 @@ fn rate_panels(a: &Artifact, sup: &Suppression, attribute: &str) -> Vec<Panel> {
                 .collect();
             for p in sup.pools(a, attribute) {
                 if let Some(c) = p.comparisons.iter().find(|c| c.metric == m) {
-                    rows.push(rate_row(c, scale, None));
+                    let mut r = rate_row(c, scale, None);
+                    if sup.comparison(c) {
+                        r.value = None;
+                        r.note = "withheld";
+                    }
+                    rows.push(r);
                 }
             }
             Some(Panel {
@@ -293,10 +297,6 @@ pub fn heats(a: &Artifact, sup: &Suppression) -> Vec<Heat> {
                 let g = format!("{r} × {c}");
                 if g == attr.reference_group {
                     return ("reference".into(), None);
-                }
-                if let Some(p) = sup.pool_of(&attr.attribute, &g) {
-                    let _ = p;
-                    return ("pooled".into(), None);
                 }
                 let f = a.comparisons.iter().find(|f| {
                     f.comparison.attribute == attr.attribute

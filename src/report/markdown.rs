@@ -100,12 +100,13 @@ pub(super) fn withheld_text(
     c: &crate::metrics::Comparison,
 ) -> String {
     let min = a.suppression.min_cell_size;
-    sup.reason(&c.attribute, &c.group, min)
-        .or_else(|| {
-            sup.reason(&c.attribute, &c.reference_group, min)
-                .map(|r| format!("reference {r}"))
-        })
-        .unwrap_or_else(|| "withheld".into())
+    if !sup.metric(&c.attribute, &c.group, c.metric) {
+        sup.reason(&c.attribute, &c.group, min)
+    } else {
+        sup.reason(&c.attribute, &c.reference_group, min)
+            .map(|r| format!("reference {r}"))
+    }
+    .unwrap_or_else(|| "withheld".into())
 }
 
 fn findings_table(
@@ -494,15 +495,15 @@ pub fn markdown_with(a: &Artifact, beside: &super::Beside) -> String {
         o.push('\n');
         for g in &attr.groups {
             let mark = if g.is_reference { " (reference)" } else { "" };
-            let hidden = sup.group(&attr.attribute, &g.group);
-            let n = match sup.reason(&attr.attribute, &g.group, a.suppression.min_cell_size) {
-                Some(r) => r,
-                None => g.n.to_string(),
+            let n = if sup.group(&attr.attribute, &g.group) {
+                "withheld".to_string()
+            } else {
+                g.n.to_string()
             };
             let _ = write!(o, "| {}{mark} | {} |", esc(&g.group), esc(&n));
             for m in &shown {
                 match g.metrics.iter().find(|v| v.metric == *m) {
-                    Some(_) if hidden => {
+                    Some(_) if !sup.metric(&attr.attribute, &g.group, *m) => {
                         let _ = write!(o, " — |");
                     }
                     Some(v) => {
@@ -514,9 +515,15 @@ pub fn markdown_with(a: &Artifact, beside: &super::Beside) -> String {
             o.push('\n');
         }
         for p in sup.pools(a, &attr.attribute) {
-            let _ = write!(o, "| {} | {} |", esc(&p.group), p.result.n);
+            let n = if sup.group(&attr.attribute, &p.group) {
+                "withheld".to_string()
+            } else {
+                p.result.n.to_string()
+            };
+            let _ = write!(o, "| {} | {n} |", esc(&p.group));
             for m in &shown {
                 match p.result.metrics.iter().find(|v| v.metric == *m) {
+                    Some(_) if !sup.metric(&attr.attribute, &p.group, *m) => o.push_str(" — |"),
                     Some(v) => {
                         let _ = write!(o, " {} |", rate_ci(&v.estimate));
                     }
@@ -543,7 +550,6 @@ pub fn markdown_with(a: &Artifact, beside: &super::Beside) -> String {
             }
             o.push('\n');
             for g in weighted {
-                let hidden = sup.group(&attr.attribute, &g.group);
                 let _ = write!(o, "| {} |", esc(&g.group));
                 for m in &shown {
                     match g
@@ -552,7 +558,9 @@ pub fn markdown_with(a: &Artifact, beside: &super::Beside) -> String {
                         .find(|v| v.metric == *m)
                         .and_then(|v| v.weighted.as_ref())
                     {
-                        Some(_) if hidden => o.push_str(" suppressed |"),
+                        Some(_) if !sup.metric(&attr.attribute, &g.group, *m) => {
+                            o.push_str(" withheld |")
+                        }
                         Some(w) => {
                             let _ =
                                 write!(o, " {} [{:.2}] |", rate_ci(&w.estimate), w.design_effect);
@@ -842,7 +850,7 @@ fn pooled_comparisons(o: &mut String, a: &Artifact, sup: &Suppression) {
     );
     o.push_str("| attribute | group (vs reference) | metric | group rate | reference rate | ratio (CI) | difference (CI) | p |\n|---|---|---|---|---|---|---|---|\n");
     for p in pools {
-        for c in &p.comparisons {
+        for c in p.comparisons.iter().filter(|c| !sup.comparison(c)) {
             let _ = writeln!(
                 o,
                 "| {} | {} (vs {}) | {} | {} | {} | {} | {} | {} |",

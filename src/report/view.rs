@@ -482,9 +482,7 @@ fn grid(a: &Artifact, sup: &Suppression) -> Vec<GridTable> {
                     .iter()
                     .map(|m| status.get(&(g.group.clone(), m.clone())).copied())
                     .collect();
-                let note = sup
-                    .pool_of(&attr.attribute, &g.group)
-                    .map(|_| "numbers pooled".to_string());
+                let note: Option<String> = None;
                 (g.group.clone(), cells, note)
             })
             .collect();

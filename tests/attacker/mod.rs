@@ -18,6 +18,8 @@
 //! every union of groups of an attribute (of a crossed attribute: every union along one margin
 //! value) times every non-empty set of the four cells.
 
+#![allow(dead_code)] // each test file uses its own subset
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
