@@ -371,14 +371,18 @@ fn offers(a: &Artifact) -> Vec<Offer<'_>> {
                 }
                 v
             });
+    // The prevalence ranks with the compared metrics: the score section and the base rates rest
+    // on it.
+    let key = |m: Metric| compared.contains(&m) || m == Metric::Prevalence;
     let rank = |attr: &str, group: &str, m: Metric, reference: bool| -> u8 {
-        if reference && compared.contains(&m) {
+        if reference && key(m) {
             return 0;
         }
         match status(attr, group, m) {
             Some(Status::Remediate) => 1,
             Some(Status::Monitor) => 2,
             Some(_) => 3,
+            None if key(m) => 3,
             None if reference => 4,
             None => 6,
         }
@@ -402,7 +406,7 @@ fn offers(a: &Artifact) -> Vec<Offer<'_>> {
     for p in &a.pools {
         for m in Metric::ALL {
             out.push((
-                if compared.contains(&m) { 5 } else { 7 },
+                if key(m) { 5 } else { 7 },
                 Offer {
                     attribute: &p.attribute,
                     group: p.group.clone(),

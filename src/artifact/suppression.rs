@@ -28,6 +28,8 @@ pub struct Suppression {
     score_hidden: BTreeSet<(String, String)>,
     /// Groups withheld in each operating point's table, in the artifact's order.
     operating_hidden: Vec<BTreeSet<(String, String)>>,
+    /// Ids of the adjusted (stratified) comparisons withheld.
+    stratified_hidden: BTreeSet<String>,
 }
 
 impl Suppression {
@@ -41,6 +43,7 @@ impl Suppression {
             touched: BTreeSet::new(),
             score_hidden: BTreeSet::new(),
             operating_hidden: vec![],
+            stratified_hidden: BTreeSet::new(),
         };
         if !a.suppression.applied {
             return out;
@@ -72,8 +75,27 @@ impl Suppression {
                     .insert((p.attribute.clone(), m.clone()), p.group.clone());
             }
         }
-        out.score_hidden = score_withheld(a, &out.hidden);
-        out.operating_hidden = operating_withheld(a, &out.hidden);
+        // The score section shows each group's cases and cases with the outcome (the prevalence's
+        // sums); an operating point that is the tool's own decision shows its rates again.
+        let mut no_prevalence = BTreeSet::new();
+        let mut some_rate = BTreeSet::new();
+        for attr in &a.sufficient_statistics {
+            for g in &attr.groups {
+                let key = (attr.attribute.clone(), g.group.clone());
+                if !d.shows(&attr.attribute, &g.group, Metric::Prevalence) {
+                    no_prevalence.insert(key.clone());
+                }
+                if Metric::ALL
+                    .iter()
+                    .any(|&m| !d.shows(&attr.attribute, &g.group, m))
+                {
+                    some_rate.insert(key);
+                }
+            }
+        }
+        out.score_hidden = score_withheld(a, &no_prevalence);
+        out.operating_hidden = operating_withheld(a, &no_prevalence, &some_rate);
+        out.stratified_hidden = stratified_withheld(a, &d);
         out.disclosure = Some(d);
         out
     }
@@ -83,6 +105,12 @@ impl Suppression {
         self.disclosure
             .as_ref()
             .is_none_or(|d| d.shows(attribute, group, metric))
+    }
+
+    /// Whether an adjusted comparison is withheld: its rates are, or a stratum's cell is small
+    /// (the interval of the Mantel–Haenszel odds ratio would give it away).
+    pub fn stratified(&self, x: &crate::metrics::StratifiedComparison) -> bool {
+        self.stratified_hidden.contains(&x.id)
     }
 
     /// Whether a group's row is withheld in the table of operating point `op`.
@@ -149,15 +177,18 @@ impl Suppression {
     }
 }
 
-/// Groups withheld together in a table of the score section: a pool, or one group.
+/// Groups withheld together in a table of the score section: a crossed attribute's pool, or one
+/// group.
 struct Unit<'a> {
     groups: Vec<&'a str>,
     n: u64,
     is_reference: bool,
     /// The table's counts, summed over the groups.
     counts: Vec<u64>,
-    /// Withheld elsewhere, or with a small count here.
+    /// With a small count in this table.
     sensitive: bool,
+    /// Withheld whatever its counts: a pool, or a group whose counts the main tables withhold
+    /// (the table would show them again).
     pool: bool,
 }
 
@@ -180,8 +211,17 @@ fn units<'a>(
 ) -> Vec<Unit<'a>> {
     let min = a.suppression.min_cell_size;
     let small = |v: &[u64]| v.iter().any(|&k| k > 0 && k < min);
+    let crossed = a
+        .sufficient_statistics
+        .iter()
+        .any(|s| s.attribute == attribute && !s.crossed.is_empty());
     let mut out: Vec<Unit> = Vec::new();
-    for p in a.pools.iter().filter(|p| p.attribute == attribute) {
+    // A crossed attribute's pools are withheld as units, so its other groups need not be.
+    for p in a
+        .pools
+        .iter()
+        .filter(|p| crossed && p.attribute == attribute)
+    {
         let members: Vec<(&str, u64, bool)> = groups
             .iter()
             .copied()
@@ -209,9 +249,9 @@ fn units<'a>(
             groups: vec![g],
             n,
             is_reference,
-            sensitive: small(&c) || hidden.contains(&(attribute.to_string(), g.to_string())),
+            sensitive: small(&c),
             counts: c,
-            pool: false,
+            pool: hidden.contains(&(attribute.to_string(), g.to_string())),
         });
     }
     out
@@ -300,17 +340,62 @@ fn score_withheld(a: &Artifact, hidden: &BTreeSet<(String, String)>) -> BTreeSet
     out
 }
 
+/// Whether an operating point selects exactly as the tool's decision does, in every group.
+fn is_the_decision(a: &Artifact, op: &crate::metrics::scores::OperatingPoint) -> bool {
+    op.attributes.iter().all(|x| {
+        x.groups.iter().all(|g| {
+            a.sufficient_statistics
+                .iter()
+                .find(|s| s.attribute == x.attribute)
+                .and_then(|s| s.groups.iter().find(|y| y.group == g.group))
+                .is_some_and(|y| y.counts == g.counts)
+        })
+    })
+}
+
+/// The adjusted comparisons withheld: the group's or the reference's rate on the metric is, or
+/// one of their strata's counts (events or non-events) is from 1 to the minimum less one.
+fn stratified_withheld(a: &Artifact, d: &crate::disclosure::Disclosure) -> BTreeSet<String> {
+    let min = a.suppression.min_cell_size;
+    let small = |k: u64| k > 0 && k < min;
+    let mut out = BTreeSet::new();
+    for x in &a.stratified {
+        let rates = !d.shows(&x.attribute, &x.group, x.metric)
+            || !d.shows(&x.attribute, &x.reference_group, x.metric);
+        let cells = a
+            .stratified_statistics
+            .iter()
+            .filter(|s| s.attribute == x.attribute && s.by == x.by)
+            .flat_map(|s| &s.cells)
+            .filter(|c| c.group == x.group || c.group == x.reference_group)
+            .any(|c| {
+                let (num, den) = crate::metrics::fraction(x.metric, &c.counts);
+                small(num) || small(den - num)
+            });
+        if rates || cells {
+            out.insert(x.id.clone());
+        }
+    }
+    out
+}
+
 /// The groups withheld in each operating point's table: a confusion count of the rule's decision
 /// (or the count selected by need) between 1 and the minimum cell size less one.
 fn operating_withheld(
     a: &Artifact,
-    hidden: &BTreeSet<(String, String)>,
+    no_prevalence: &BTreeSet<(String, String)>,
+    some_rate: &BTreeSet<(String, String)>,
 ) -> Vec<BTreeSet<(String, String)>> {
     let Some(sc) = &a.scores else { return vec![] };
     sc.operating_points
         .iter()
         .map(|op| {
             let mut out = BTreeSet::new();
+            let hidden = if is_the_decision(a, op) {
+                some_rate
+            } else {
+                no_prevalence
+            };
             for x in &op.attributes {
                 let reference = sc
                     .attributes

@@ -177,9 +177,7 @@ pub fn compare(current: &Artifact, previous: &Artifact, file: &str, sha256: &str
         let min = current.run.min_cell_size;
         let (now_d, now_lr) = moments(f, min);
         let (then_d, then_lr) = moments(p, min);
-        let c = &f.comparison;
-        let small_then = withheld_then.group(&c.attribute, &c.group)
-            || withheld_then.group(&c.attribute, &c.reference_group);
+        let small_then = withheld_then.comparison(&p.comparison);
         let (change_d, p_value) = change(now_d, then_d, level);
         let (change_lr, _) = change(now_lr, then_lr, level);
         let significant = p_value.is_some_and(|x| x < alpha);

@@ -722,8 +722,7 @@ pub fn markdown_with(a: &Artifact, beside: &super::Beside) -> String {
         o.push_str("## Adjusted comparisons\n\nEach group against its reference within the strata of a second attribute (Cochran–Mantel–Haenszel; Mantel–Haenszel odds ratio). Supporting evidence: raw p-values, no trigger applies.\n\n");
         o.push_str("| attribute | group (vs reference) | adjusted for | metric | strata | odds ratio (CI) | p |\n|---|---|---|---|---|---|---|\n");
         for x in &a.stratified {
-            let withheld =
-                sup.group(&x.attribute, &x.group) || sup.group(&x.attribute, &x.reference_group);
+            let withheld = sup.stratified(x);
             let (or, p) = if withheld {
                 ("suppressed".to_string(), "—".to_string())
             } else {
@@ -1246,11 +1245,21 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
                     op.value, op.cutoff
                 )
             };
+            // Counts of patients, like cells: none from 1 to the minimum less one is printed.
+            let min = a.suppression.min_cell_size as i64;
+            let count = |k: i64| {
+                if a.suppression.applied && k.abs() > 0 && k.abs() < min {
+                    format!("{}fewer than {min}", if k < 0 { "−" } else { "+" })
+                } else {
+                    format!("{k:+}")
+                }
+            };
             let _ = writeln!(
                 o,
-                "**{title}**: {} selected, {:+} patients against the tool's decision ({current} selected).\n",
-                op.selected,
-                op.selected as i64 - current as i64
+                "**{title}**: {} selected, {} patients against the tool's decision ({} selected).\n",
+                count(op.selected as i64).trim_start_matches('+'),
+                count(op.selected as i64 - current as i64),
+                count(current as i64).trim_start_matches('+')
             );
             o.push_str("| attribute | group | selected | selection rate (CI) | TPR (CI) | FPR (CI) | PPV (CI) | share of selected (CI) | share selected by need (CI) |\n|---|---|---|---|---|---|---|---|---|\n");
             for x in &op.attributes {

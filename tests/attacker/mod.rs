@@ -286,12 +286,19 @@ pub fn leaks(artifact: &Value, metrics_csv: &str, min_cell: u64) -> Vec<Leak> {
         col("metric"),
         col("numerator"),
     );
+    // The score rows (AUROC, average precision) show each group's cases with the outcome over its
+    // cases: the prevalence's sums, when every case has a score.
+    let all_scored = artifact["scores"]["unscored"].as_u64() == Some(0);
     for rec in rdr.records() {
         let rec = rec.unwrap();
         let Some(a) = attrs.iter().find(|a| a.name == rec[ca]) else {
             continue;
         };
-        let Some((num, den)) = metric_cells(&rec[cm]) else {
+        let metric = match &rec[cm] {
+            "auroc" | "average_precision" if all_scored => "prevalence",
+            m => m,
+        };
+        let Some((num, den)) = metric_cells(metric) else {
             continue;
         };
         if rec[cn].is_empty() {
