@@ -419,14 +419,12 @@ fn run(
     let human = report::human_files(&art, &report::Beside::default());
     let mut files: Vec<(&str, &[u8])> = vec![("artifact.json", json.as_bytes())];
     files.extend(human.iter().map(|(n, b)| (n.as_str(), b.as_slice())));
-    let shared = shareable.then(|| {
-        let sha = crate::protocol::sha256_hex(json.as_bytes());
-        artifact::shared::to_json(&artifact::shared::shared(&art, &sha))
-    });
+    let shared = shareable.then(|| artifact::shared::to_json(&artifact::shared::shared(&art)));
     if let Some(s) = &shared {
         files.push(("shared.json", s.as_bytes()));
     }
     write::write_bundle(out, &files).map_err(|e| Failure::output(out, e))?;
+    remove_stale_figures(out, &files);
     let s = &art.summary;
     println!(
         "{}: {} cases; {} remediate, {} monitor, {} insufficient data, {} pass, {} not assessed",
@@ -473,6 +471,21 @@ fn counts(protocol_path: &Path, data: Option<&Path>, out: &Path) -> Result<u8, F
     Ok(EXIT_OK)
 }
 
+/// Figures an earlier run left in `dir/figures` that this one did not write (an attribute since
+/// dropped): removed, so the folder holds one run's figures.
+fn remove_stale_figures(dir: &Path, written: &[(&str, &[u8])]) {
+    let Ok(entries) = std::fs::read_dir(dir.join("figures")) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = format!("figures/{}", e.file_name().to_string_lossy());
+        let ours = name.ends_with(".png") && !name.contains("/.");
+        if ours && !written.iter().any(|(n, _)| *n == name) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 fn render(path: &Path, out: Option<&Path>, shareable: bool) -> Result<u8, Failure> {
     let (a, _) = artifact::read(path).map_err(Failure::input)?;
     let found = artifact::beside::read(path, &a, None).map_err(Failure::input)?;
@@ -505,9 +518,7 @@ fn render(path: &Path, out: Option<&Path>, shareable: bool) -> Result<u8, Failur
     };
     let mut human = report::human_files(&a, &beside);
     if shareable {
-        let bytes = fs_err::read(path).map_err(|e| Failure::input(anyhow::Error::from(e)))?;
-        let sha = crate::protocol::sha256_hex(&bytes);
-        let s = artifact::shared::to_json(&artifact::shared::shared(&a, &sha));
+        let s = artifact::shared::to_json(&artifact::shared::shared(&a));
         human.push(("shared.json".into(), s.into_bytes()));
     }
     let files: Vec<(&str, &[u8])> = human
@@ -515,6 +526,7 @@ fn render(path: &Path, out: Option<&Path>, shareable: bool) -> Result<u8, Failur
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
     write::write_bundle(&dir, &files).map_err(|e| Failure::output(&dir, e))?;
+    remove_stale_figures(&dir, &files);
     println!(
         "wrote {}, {}, {}{}",
         dir.join("report.md").display(),

@@ -130,6 +130,22 @@ impl Cluster {
         v
     }
 
+    /// Add `vs` whatever they expose (counts a reader knows anyway); targets they expose are
+    /// dropped, as nothing shown later can hide them again.
+    fn force_add(&mut self, vs: &[Vec<u64>]) {
+        let rows = self.span.new_rows(vs);
+        for t in &mut self.targets {
+            for (c, row) in &rows {
+                let f = t[*c];
+                if f != 0 {
+                    eliminate(t, f, row);
+                }
+            }
+        }
+        self.targets.retain(|t| t.iter().any(|&x| x != 0));
+        self.span.rows.extend(rows);
+    }
+
     /// Add `vs` when no target becomes derivable; whether they were added.
     fn try_add(&mut self, vs: &[Vec<u64>]) -> bool {
         let rows = self.span.new_rows(vs);
@@ -285,11 +301,8 @@ fn targets(cl: &Cluster, a: &Attr, min: u64) -> Vec<Vec<u64>> {
         .filter_map(|p| cl.plain.iter().position(|x| x == p))
         .collect();
     let mut out = Vec::new();
-    for (j, &kj) in idx.iter().enumerate() {
+    for &kj in &idx {
         let n = cl.levels[kj].len();
-        if n > 16 {
-            continue;
-        }
         let others: Vec<usize> = idx.iter().copied().filter(|&x| x != kj).collect();
         let combos: usize = others.iter().map(|&o| cl.levels[o].len()).product();
         for combo in 0..combos {
@@ -300,9 +313,9 @@ fn targets(cl: &Cluster, a: &Attr, min: u64) -> Vec<Vec<u64>> {
                 base[o] = Some(BTreeSet::from([rest % l]));
                 rest /= l;
             }
-            for mask in 1..(1u32 << n) {
+            for set in subsets(n) {
                 let mut sel = base.clone();
-                sel[kj] = Some((0..n).filter(|i| mask & (1 << i) != 0).collect());
+                sel[kj] = Some(set);
                 for m in 1..=CELL_SETS {
                     let cells = cell_set(m);
                     let v = value(cl, a, &idx, &sel, &cells);
@@ -312,8 +325,30 @@ fn targets(cl: &Cluster, a: &Attr, min: u64) -> Vec<Vec<u64>> {
                 }
             }
         }
-        let _ = j;
     }
+    out
+}
+
+/// The unions of `n` groups a reader could form: every one up to 12 groups; beyond, every set of
+/// one or two groups and its complement (2^n sets would not finish).
+fn subsets(n: usize) -> Vec<BTreeSet<usize>> {
+    if n <= 12 {
+        return (1..(1u32 << n))
+            .map(|m| (0..n).filter(|i| m & (1 << i) != 0).collect())
+            .collect();
+    }
+    let mut out: Vec<BTreeSet<usize>> = Vec::new();
+    for i in 0..n {
+        for j in i..n {
+            let s: BTreeSet<usize> = [i, j].into_iter().collect();
+            let c: BTreeSet<usize> = (0..n).filter(|k| !s.contains(k)).collect();
+            out.push(s);
+            if !c.is_empty() {
+                out.push(c);
+            }
+        }
+    }
+    out.push((0..n).collect());
     out
 }
 
@@ -435,12 +470,10 @@ pub fn decide(a: &Artifact) -> Disclosure {
             t.extend(targets(cl, x, min));
         }
         cl.targets = t;
-        // Every cell's total is taken as known: the report states the cases and the overall rates.
+        // Every cell's total is known: the report states the cases and the overall rates.
         let all: Selection = vec![None; cl.plain.len()];
-        for c in 0..4 {
-            let v = cl.vector(&all, &[c]);
-            cl.try_add(&[v]);
-        }
+        let totals: Vec<Vec<u64>> = (0..4).map(|c| cl.vector(&all, &[c])).collect();
+        cl.force_add(&totals);
     }
     let mut shown = BTreeSet::new();
     for o in offers(a) {

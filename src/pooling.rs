@@ -95,10 +95,15 @@ fn plain_pool(attr: &AttributeCounts, min: u64) -> Option<Vec<String>> {
     if reference.is_none_or(|r| small(&r.counts, min)) {
         return None;
     }
+    // Unknown is never pooled with real categories: a pool of them would compare nothing.
     let candidates: Vec<&crate::suffstats::GroupCounts> = attr
         .groups
         .iter()
-        .filter(|g| g.group != attr.reference_group && g.counts.n() > 0)
+        .filter(|g| {
+            g.group != attr.reference_group
+                && g.group != crate::protocol::UNKNOWN
+                && g.counts.n() > 0
+        })
         .collect();
     let mut pool: Vec<&str> = candidates
         .iter()
@@ -168,6 +173,7 @@ fn crossed_pools(
     let mut pool: Vec<&str> = a_values
         .iter()
         .copied()
+        .filter(|a| *a != crate::protocol::UNKNOWN)
         .filter(|a| {
             *a != ref_a
                 && (margin.iter().any(|m| m == a)
@@ -194,7 +200,9 @@ fn crossed_pools(
         let next = a_values
             .iter()
             .copied()
-            .filter(|a| *a != ref_a && !pool.contains(a) && n_of(a) > 0)
+            .filter(|a| {
+                *a != ref_a && *a != crate::protocol::UNKNOWN && !pool.contains(a) && n_of(a) > 0
+            })
             .min_by_key(|a| n_of(a))?;
         pool.push(next);
     }

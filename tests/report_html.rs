@@ -93,7 +93,7 @@ fn strings_from_the_protocol_are_escaped() {
         .unwrap()
         .replace(
             "name = \"ReadmitWatch outreach flag\"",
-            "name = \"Flag <script>alert(1)</script> & <b>co</b>\"",
+            "name = \"Flag <script>alert(1)</script> & <b>co</b> ![x](http://198.51.100.1/b.png) [a](javascript:alert(1))\"",
         )
         .replace(
             "../datasets/example.csv",
@@ -113,6 +113,10 @@ fn strings_from_the_protocol_are_escaped() {
     assert!(
         !html.contains("<script") && !html.contains("<b>co"),
         "a protocol string got through"
+    );
+    assert!(
+        !html.contains("<img") && !html.contains("href=") && !html.contains("src="),
+        "a link or an image in a protocol string became live"
     );
     assert!(html.contains("Flag &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;co&lt;/b&gt;"));
     well_formed(&html, "report.html with markup in the tool's name");

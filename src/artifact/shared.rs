@@ -1,8 +1,10 @@
 //! The shareable artifact (`shared.json`, format `s1557-shared/1`): what a vendor sends a clinic,
 //! or a clinic its board, without the small cells. Every finding keeps its id, status and harm
 //! direction; its numbers appear only where the shared report shows them, and a withheld one says
-//! why (pooled, a small count, protecting another group). It binds to the full artifact by the
-//! full artifact's SHA-256, so the holder of both can check one against the other.
+//! why (a small count, protecting another group). It carries no hash of the full artifact: the
+//! full artifact is a function of the counts, so its hash would let anyone confirm a guess of the
+//! withheld ones. It binds to the data by the data's SHA-256, and the holder of the full artifact
+//! checks it by rendering it again (`s1557 report ARTIFACT --shareable`): the bytes are the same.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -16,8 +18,6 @@ pub const FORMAT: &str = "s1557-shared/1";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Shared {
     pub format: String,
-    /// SHA-256 of the full artifact.json this was made from.
-    pub artifact_sha256: String,
     pub schema_version: String,
     pub generator: super::Generator,
     pub tool: super::ToolInfo,
@@ -85,8 +85,8 @@ pub struct SharedTrend {
     pub verdict: String,
 }
 
-/// The shareable projection of a full artifact whose JSON has SHA-256 `sha256`.
-pub fn shared(full: &Artifact, sha256: &str) -> Shared {
+/// The shareable projection of a full artifact.
+pub fn shared(full: &Artifact) -> Shared {
     // Shared outputs are suppressed, whatever the run's own reports did.
     let mut suppressed = full.clone();
     suppressed.suppression.applied = true;
@@ -103,7 +103,6 @@ pub fn shared(full: &Artifact, sha256: &str) -> Shared {
                 &c.group
             };
             sup.reason(&c.attribute, side, min)
-                .unwrap_or_else(|| "withheld".into())
         });
         findings.push(SharedFinding {
             id: c.id.clone(),
@@ -157,7 +156,6 @@ pub fn shared(full: &Artifact, sha256: &str) -> Shared {
     }
     Shared {
         format: FORMAT.into(),
-        artifact_sha256: sha256.into(),
         schema_version: a.schema_version.clone(),
         generator: a.generator.clone(),
         tool: a.tool.clone(),

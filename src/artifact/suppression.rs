@@ -138,15 +138,8 @@ impl Suppression {
             || !self.metric(&c.attribute, &c.reference_group, c.metric)
     }
 
-    /// The pool a group is shown in, when it is pooled.
-    pub fn pool_of(&self, attribute: &str, group: &str) -> Option<&str> {
-        self.pooled
-            .get(&(attribute.to_string(), group.to_string()))
-            .map(String::as_str)
-    }
-
     /// Why a group's withheld numbers are withheld, in words for the reader.
-    pub fn reason(&self, attribute: &str, group: &str, min_cell: u64) -> Option<String> {
+    pub fn reason(&self, attribute: &str, group: &str, min_cell: u64) -> String {
         let key = (attribute.to_string(), group.to_string());
         let pool = self
             .pooled
@@ -154,9 +147,9 @@ impl Suppression {
             .map(|p| format!("; see {p}"))
             .unwrap_or_default();
         if self.small.contains(&key) {
-            Some(format!("withheld: a count under {min_cell}{pool}"))
+            format!("withheld: a count under {min_cell}{pool}")
         } else {
-            Some(format!("withheld to protect another group's count{pool}"))
+            format!("withheld to protect another group's count{pool}")
         }
     }
 

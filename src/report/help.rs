@@ -3,7 +3,7 @@
 //! report.html alike.
 
 /// What each status means and what to do about it.
-pub const STATUSES: [(&str, &str); 4] = [
+pub const STATUSES: [(&str, &str); 5] = [
     (
         "✖ remediate",
         "The gap between this group and the reference is wider than the protocol tolerates, and too large to be chance even after allowing for the many comparisons made. Act: the action and its owner are listed with the finding.",
@@ -19,6 +19,10 @@ pub const STATUSES: [(&str, &str); 4] = [
     (
         "✔ pass",
         "The whole range of likely values (the 95% interval) lies inside the tolerance band: any gap is small enough to accept.",
+    ),
+    (
+        "– not assessed",
+        "No trigger of the protocol covers this metric for this attribute: the numbers are reported, not judged.",
     ),
 ];
 

@@ -167,12 +167,8 @@ fn grid(o: &mut String, v: &View) {
             let _ = write!(o, "<th>{}</th>", esc(m));
         }
         o.push_str("</tr>\n");
-        for (g, cells, note) in &t.rows {
-            let note = note
-                .as_ref()
-                .map(|n| format!("<br /><small>{}</small>", esc(n)))
-                .unwrap_or_default();
-            let _ = write!(o, "<tr><th scope=\"row\">{}{note}</th>", esc(g));
+        for (g, cells) in &t.rows {
+            let _ = write!(o, "<tr><th scope=\"row\">{}</th>", esc(g));
             for c in cells {
                 match c {
                     Some(s) => {
@@ -187,7 +183,7 @@ fn grid(o: &mut String, v: &View) {
         for p in &t.pools {
             let _ = writeln!(
                 o,
-                "<p class=\"note\">Numbers pooled in <em>{}</em> (see the detailed tables).</p>",
+                "<p class=\"note\">Small groups are also shown together as <em>{}</em> in the detailed tables, where that gives no small count away.</p>",
                 esc(p)
             );
         }
@@ -270,12 +266,15 @@ fn help(o: &mut String) {
 /// The detailed sections of report.md (from "About this test" on), as HTML. Raw HTML in the
 /// Markdown (there is none by design; a protocol string could hold some) is shown as text.
 fn details(o: &mut String, a: &Artifact, beside: &Beside) {
-    use pulldown_cmark::{Event, Options, Parser};
-    let md = super::markdown_with(a, beside);
-    let start = md.find("## About this test").unwrap_or(md.len());
-    let parser = Parser::new_ext(&md[start..], Options::ENABLE_TABLES).map(|e| match e {
-        Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
-        e => e,
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let md = super::markdown::details(a, beside);
+    // Raw HTML, links and images from a protocol or data string become text: the page fetches
+    // nothing and runs nothing.
+    let parser = Parser::new_ext(&md, Options::ENABLE_TABLES).filter_map(|e| match e {
+        Event::Html(t) | Event::InlineHtml(t) => Some(Event::Text(t)),
+        Event::Start(Tag::Link { .. } | Tag::Image { .. })
+        | Event::End(TagEnd::Link | TagEnd::Image) => None,
+        e => Some(e),
     });
     o.push_str("<section id=\"details\">\n");
     pulldown_cmark::html::push_html(o, parser);

@@ -74,8 +74,21 @@ pub(super) fn metric_label(m: &Metric) -> &'static str {
     m.label()
 }
 
+/// A protocol or data string fit for a Markdown table cell: no line breaks, and the characters
+/// that would make a link, an image or raw HTML escaped.
 fn esc(s: &str) -> String {
-    s.replace('|', "\\|")
+    let mut o = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '|' | '[' | ']' | '<' | '>' | '\\' => {
+                o.push('\\');
+                o.push(ch);
+            }
+            '\n' | '\r' => o.push(' '),
+            c => o.push(c),
+        }
+    }
+    o
 }
 
 /// A finding's harm in words, with the interval of the patients affected.
@@ -103,10 +116,11 @@ pub(super) fn withheld_text(
     if !sup.metric(&c.attribute, &c.group, c.metric) {
         sup.reason(&c.attribute, &c.group, min)
     } else {
-        sup.reason(&c.attribute, &c.reference_group, min)
-            .map(|r| format!("reference {r}"))
+        format!(
+            "reference {}",
+            sup.reason(&c.attribute, &c.reference_group, min)
+        )
     }
-    .unwrap_or_else(|| "withheld".into())
 }
 
 fn findings_table(
@@ -278,12 +292,8 @@ fn status_grid(o: &mut String, v: &super::view::View) {
             o.push_str("---|");
         }
         o.push('\n');
-        for (g, cells, note) in &t.rows {
-            let note = note
-                .as_ref()
-                .map(|n| format!(" ({})", esc(n)))
-                .unwrap_or_default();
-            let _ = write!(o, "| {}{note} |", esc(g));
+        for (g, cells) in &t.rows {
+            let _ = write!(o, "| {} |", esc(g));
             for c in cells {
                 let _ = write!(o, " {} |", c.map_or("", super::view::status_mark));
             }
@@ -291,7 +301,7 @@ fn status_grid(o: &mut String, v: &super::view::View) {
         }
         o.push('\n');
         for p in &t.pools {
-            let _ = writeln!(o, "Numbers pooled in *{}*.\n", esc(p));
+            let _ = writeln!(o, "Small groups are also shown together as *{}* in the detailed tables, where that gives no small count away.\n", esc(p));
         }
     }
     o.push_str(
@@ -323,11 +333,19 @@ pub fn markdown(a: &Artifact) -> String {
 /// The report with what lies beside the artifact: its sign-off and its actions log.
 pub fn markdown_with(a: &Artifact, beside: &super::Beside) -> String {
     let mut o = String::new();
-    let min = a.suppression.min_cell_size;
-    let sup = Suppression::from_artifact(a);
     let view = super::view::build(a, beside);
     first_screen(&mut o, &view);
     help_section(&mut o);
+    o.push_str(&details(a, beside));
+    o
+}
+
+/// The report after its first screen and help: about the test, the detailed findings, the
+/// record, the groups, the comparisons, the score section, the methods and the sign-off.
+pub(super) fn details(a: &Artifact, beside: &super::Beside) -> String {
+    let mut o = String::new();
+    let min = a.suppression.min_cell_size;
+    let sup = Suppression::from_artifact(a);
     let _ = writeln!(
         o,
         "## About this test\n\nSection 1557 (45 CFR 92.210) oversight report, produced by {} {}.\n",

@@ -68,10 +68,10 @@ pub struct GridTable {
     pub attribute: String,
     pub reference: String,
     pub metrics: Vec<String>,
-    /// The pools whose members show "numbers pooled", by label.
+    /// The attribute's pooled groups, by label.
     pub pools: Vec<String>,
-    /// Group, and per metric its status (`None`: not compared), with a note when pooled.
-    pub rows: Vec<(String, Vec<Option<Status>>, Option<String>)>,
+    /// Group, and per metric its status (`None`: not compared).
+    pub rows: Vec<(String, Vec<Option<Status>>)>,
 }
 
 /// One class of Section 1557: tested or not, and by what.
@@ -482,8 +482,7 @@ fn grid(a: &Artifact, sup: &Suppression) -> Vec<GridTable> {
                     .iter()
                     .map(|m| status.get(&(g.group.clone(), m.clone())).copied())
                     .collect();
-                let note: Option<String> = None;
-                (g.group.clone(), cells, note)
+                (g.group.clone(), cells)
             })
             .collect();
         out.push(GridTable {
