@@ -1804,3 +1804,26 @@ fn an_auroc_trigger_takes_a_difference_band_only() {
         .code(EXIT_INPUT)
         .stderr(predicate::str::contains("a `ratio` band does not apply"));
 }
+
+#[test]
+fn a_category_that_would_read_as_a_crossed_or_pooled_group_is_refused() {
+    for bad in [
+        "Black; African American",
+        "Black × African American",
+        "Pooled (x)",
+    ] {
+        let text = protocol_text("").replace(
+            "\"B\" = \"Black or African American\"",
+            &format!("\"B\" = \"{bad}\""),
+        );
+        let dir = setup(&text, "race,flag,event\nW,1,1\n");
+        s1557()
+            .arg("run")
+            .arg(dir.path().join("p.toml"))
+            .assert()
+            .code(EXIT_INPUT)
+            .stderr(predicate::str::contains(
+                "which name crossed and pooled groups",
+            ));
+    }
+}

@@ -18,7 +18,15 @@ fn attack(dir: &std::path::Path) -> Vec<attacker::Leak> {
         "report.md shows fractions metrics.csv does not: {extra:?}"
     );
     let min = artifact["suppression"]["min_cell_size"].as_u64().unwrap();
-    attacker::leaks(&artifact, &csv, min)
+    // The operating point that is the tool's own decision shows each group's four cells again.
+    let ops = attacker::decision_rows_of_operating_points(&artifact, &md);
+    let mut all = csv.clone();
+    for line in ops.lines().skip(1) {
+        all.push_str(line);
+        all.push_str(&",".repeat(14));
+        all.push('\n');
+    }
+    attacker::leaks(&artifact, &all, min)
 }
 
 /// shared.json's counts as metrics.csv rows (attribute, group, metric, numerator, denominator), for
@@ -115,6 +123,24 @@ fn the_attacker_finds_the_leak_of_an_unprotected_report() {
             && l.cells == ["fn"]
             && l.value == 1),
         "{leaks:?}"
+    );
+}
+
+#[test]
+fn the_attacker_reads_the_operating_point_that_is_the_decision() {
+    // The example's cut-off of 0.5 is the flag itself: its table's rows are read as the groups'
+    // four cells (so the check above is not vacuous).
+    let dir = root().join("reports/example");
+    let artifact = read_json(&dir.join("artifact.json"));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    let rows = attacker::decision_rows_of_operating_points(&artifact, &md);
+    assert!(
+        rows.contains("\"race\",\"Black or African American\",tpr"),
+        "{rows}"
+    );
+    assert!(
+        !rows.contains("Native Hawaiian"),
+        "a withheld row was read: {rows}"
     );
 }
 

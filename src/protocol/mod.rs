@@ -1007,6 +1007,17 @@ impl Validator<'_> {
             let mut map = BTreeMap::new();
             for (code, target) in &a.map {
                 let t = target.get_ref();
+                // Shared outputs name crossed groups `a × b` and pools `Pooled (a; b)`.
+                if t.contains(" × ") || t.contains("; ") || t.starts_with("Pooled (") {
+                    self.error(
+                        target,
+                        format!(
+                            "category `{t}` of attribute `{}` holds ` × `, `; ` or starts with `Pooled (`, which name crossed and pooled groups",
+                            a.name.get_ref()
+                        ),
+                        Some("rename the category".into()),
+                    );
+                }
                 if t != UNKNOWN {
                     if let Some(cats) = standard.categories() {
                         if !cats.contains(&t.as_str()) {

@@ -234,6 +234,67 @@ pub struct Leak {
 
 const CELL_NAMES: [&str; 4] = ["tp", "fp", "fn", "tn"];
 
+/// The groups whose operating-point row `report_md` shows for an operating point that selects
+/// exactly as the tool's decision (its row's selected count and rates then give the group's four
+/// cells), as (attribute, group) rows of a CSV the attacker reads like metrics.csv.
+pub fn decision_rows_of_operating_points(artifact: &Value, report_md: &str) -> String {
+    let mut out = String::from("attribute,group,metric,numerator,denominator\n");
+    let Some(ops) = artifact["scores"]["operating_points"].as_array() else {
+        return out;
+    };
+    let Some(section) = report_md.find("### Operating points") else {
+        return out;
+    };
+    let decision = |attr: &str, group: &str| -> Option<Value> {
+        artifact["sufficient_statistics"]
+            .as_array()?
+            .iter()
+            .find(|s| s["attribute"] == attr)?["groups"]
+            .as_array()?
+            .iter()
+            .find(|g| g["group"] == group)
+            .map(|g| g["counts"].clone())
+    };
+    // Each operating point's table follows its bold title, in the artifact's order.
+    let text = &report_md[section..];
+    let mut op = None::<usize>;
+    for line in text.lines() {
+        if line.starts_with("**") {
+            op = Some(op.map_or(0, |i| i + 1));
+            continue;
+        }
+        if line.starts_with("## ") {
+            break;
+        }
+        let cells: Vec<&str> = line
+            .split(" | ")
+            .map(|c| c.trim_matches(|ch| ch == '|' || ch == ' '))
+            .collect();
+        let (Some(i), true) = (op, cells.len() > 3) else {
+            continue;
+        };
+        if cells[2].parse::<u64>().is_err() {
+            continue;
+        }
+        let (attr, group) = (cells[0], cells[1]);
+        let Some(g) = ops[i]["attributes"]
+            .as_array()
+            .and_then(|x| x.iter().find(|x| x["attribute"] == attr))
+            .and_then(|x| x["groups"].as_array())
+            .and_then(|gs| gs.iter().find(|g| g["group"] == group))
+        else {
+            continue;
+        };
+        if decision(attr, group).as_ref() == Some(&g["counts"]) {
+            // The row pins every cell: tp (TPR × positives), fp, fn, tn.
+            for m in ["tpr", "fpr", "fnr", "tnr"] {
+                out.push_str(&format!("\"{attr}\",\"{group}\",{m},1,1\n"));
+            }
+        }
+    }
+    out
+}
+
 /// Every count from 1 to `min_cell − 1` derivable from `metrics_csv` and the total number of
 /// cases, with `artifact` (the full one, every count) giving the true values.
 pub fn leaks(artifact: &Value, metrics_csv: &str, min_cell: u64) -> Vec<Leak> {
