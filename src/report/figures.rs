@@ -51,7 +51,11 @@ pub struct Forest {
 }
 
 /// The trigger that judges a metric for an attribute, if any.
-fn trigger_for<'a>(a: &'a Artifact, metric: &str, attribute: &str) -> Option<&'a TriggerInfo> {
+pub(super) fn trigger_for<'a>(
+    a: &'a Artifact,
+    metric: &str,
+    attribute: &str,
+) -> Option<&'a TriggerInfo> {
     a.triggers.iter().find(|t| {
         t.metric == metric
             && (t.attributes.is_empty() || t.attributes.iter().any(|x| x == attribute))

@@ -62,6 +62,7 @@ pub fn html(a: &Artifact, beside: &Beside) -> String {
     act(&mut o, &v);
     grid(&mut o, &v);
     coverage(&mut o, &v);
+    too_few(&mut o, &v);
     figures_section(&mut o, a, &sup);
     help(&mut o);
     details(&mut o, a, beside);
@@ -200,6 +201,26 @@ fn coverage(o: &mut String, v: &View) {
             esc(&c.class),
             esc(&c.status),
             esc(&c.detail)
+        );
+    }
+    o.push_str("</table>\n</section>\n");
+}
+
+fn too_few(o: &mut String, v: &View) {
+    if v.too_few.is_empty() {
+        return;
+    }
+    o.push_str("<section id=\"too-few\">\n<h2>Too few to judge: what it would take</h2>\n<p>The cases a rate is over (all patients for the selection rate, patients with the outcome for the TPR…) that would give the protocol's power to detect a gap at the band's edge, at the corrected level. Pooling quarters under the same protocol adds cases.</p>\n<table><tr><th>group</th><th>metric</th><th>cases now</th><th>cases needed</th></tr>\n");
+    for t in &v.too_few {
+        let _ = writeln!(
+            o,
+            "<tr><td>{} <span class=\"attr\">({})</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&t.group),
+            esc(&t.attribute),
+            esc(&t.metric),
+            t.has.map_or("withheld".to_string(), |n| n.to_string()),
+            t.needs
+                .map_or("not reachable with this reference".to_string(), |n| format!("about {n}"))
         );
     }
     o.push_str("</table>\n</section>\n");

@@ -244,6 +244,30 @@ fn first_screen(o: &mut String, v: &super::view::View) {
         o.push('\n');
     }
     status_grid(o, v);
+    too_few_md(o, v);
+}
+
+/// The findings too few to judge, with the cases judging them would take.
+fn too_few_md(o: &mut String, v: &super::view::View) {
+    if v.too_few.is_empty() {
+        return;
+    }
+    o.push_str("## Too few to judge: what it would take\n\nThe cases a rate is over (all patients for the selection rate, patients with the outcome for the TPR…) that would give the protocol's power to detect a gap at the band's edge, at the corrected level. Pooling quarters under the same protocol adds cases.\n\n| group | metric | cases now | cases needed |\n|---|---|---|---|\n");
+    for t in &v.too_few {
+        let _ = writeln!(
+            o,
+            "| {} ({}) | {} | {} | {} |",
+            esc(&t.group),
+            esc(&t.attribute),
+            t.metric,
+            t.has.map_or("withheld".to_string(), |n| n.to_string()),
+            t.needs.map_or(
+                "not reachable with this reference".to_string(),
+                |n| format!("about {n}")
+            )
+        );
+    }
+    o.push('\n');
 }
 
 fn act_item(o: &mut String, i: &super::view::ActItem) {

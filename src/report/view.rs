@@ -31,6 +31,19 @@ pub struct View {
     pub coverage: Vec<CoverageRow>,
     /// Findings by status, in the report's order.
     pub counts: Vec<(Status, usize)>,
+    /// The rate findings too few to judge, with the cases it would take.
+    pub too_few: Vec<TooFew>,
+}
+
+/// A rate finding with too few cases to judge, and what judging it would take.
+pub struct TooFew {
+    pub attribute: String,
+    pub group: String,
+    pub metric: String,
+    /// The cases the rate is over (patients with the outcome for TPR…), when shown.
+    pub has: Option<u64>,
+    /// The cases that would give the target power at the band's edge, at the corrected level.
+    pub needs: Option<u64>,
 }
 
 /// One affected group and its findings to act on.
@@ -110,6 +123,7 @@ pub fn build(a: &Artifact, beside: &Beside) -> View {
         grid: grid(a, &sup),
         coverage: coverage(a),
         counts,
+        too_few: too_few(a, &sup),
         act,
     }
 }
@@ -512,6 +526,62 @@ fn coverage(a: &Artifact) -> Vec<CoverageRow> {
             } else {
                 c.attributes.join(", ")
             },
+        })
+        .collect()
+}
+
+/// The band's edge on the side that harms the group (the trigger's direction; for `both`, the
+/// side the estimate lies on, else the side the band bounds), as the group's rate it stands for.
+fn edge_rate(t: &crate::artifact::TriggerInfo, p0: f64, below: bool) -> Option<f64> {
+    let (band, scale): (&crate::artifact::BandInfo, fn(f64, f64) -> f64) =
+        match (&t.ratio, &t.difference) {
+            (Some(r), _) => (r, |p0, e| p0 * e),
+            (None, Some(d)) => (d, |p0, e| p0 + e),
+            _ => return None,
+        };
+    let lower = match t.direction.as_str() {
+        "lower" => true,
+        "higher" => false,
+        _ => below,
+    };
+    let edge = if lower {
+        band.min.or(band.max)
+    } else {
+        band.max.or(band.min)
+    };
+    edge.map(|e| scale(p0, e)).filter(|p| *p > 0.0 && *p < 1.0)
+}
+
+fn too_few(a: &Artifact, sup: &Suppression) -> Vec<TooFew> {
+    a.comparisons
+        .iter()
+        .filter(|f| f.assessment.status == Status::InsufficientData)
+        .map(|f| {
+            let c = &f.comparison;
+            let p0 = if c.reference_denominator > 0 {
+                c.reference_numerator as f64 / c.reference_denominator as f64
+            } else {
+                0.0
+            };
+            let below = c.difference.value().is_some_and(|d| d < 0.0);
+            let needs = super::figures::trigger_for(a, c.metric.name(), &c.attribute)
+                .and_then(|t| edge_rate(t, p0, below))
+                .and_then(|p1| {
+                    crate::stats::power::required_group_size(
+                        p1,
+                        p0,
+                        c.reference_denominator,
+                        c.detectable.alpha,
+                        a.run.power_target,
+                    )
+                });
+            TooFew {
+                attribute: c.attribute.clone(),
+                group: c.group.clone(),
+                metric: metric_label(&c.metric).to_string(),
+                has: (!sup.comparison(c)).then_some(c.denominator),
+                needs,
+            }
         })
         .collect()
 }
