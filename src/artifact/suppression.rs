@@ -380,43 +380,86 @@ fn operating_withheld(
     some_rate: &BTreeSet<(String, String)>,
 ) -> Vec<BTreeSet<(String, String)>> {
     let Some(sc) = &a.scores else { return vec![] };
-    sc.operating_points
-        .iter()
-        .map(|op| {
-            let mut out = BTreeSet::new();
-            let hidden = if is_the_decision(a, op) {
-                some_rate
-            } else {
-                no_prevalence
-            };
-            for x in &op.attributes {
-                let reference = sc
-                    .attributes
-                    .iter()
-                    .find(|s| s.attribute == x.attribute)
-                    .map(|s| s.reference_group.as_str())
-                    .unwrap_or("");
-                let groups: Vec<(&str, u64, bool)> = x
-                    .groups
-                    .iter()
-                    .map(|g| (g.group.as_str(), g.n, g.group == reference))
-                    .collect();
-                let counts = |name: &str| {
-                    x.groups
-                        .iter()
-                        .find(|g| g.group == name)
-                        .map(|g| {
-                            g.counts
-                                .cells()
-                                .into_iter()
-                                .chain(g.need_selected)
-                                .collect()
-                        })
-                        .unwrap_or_default()
+    let mut done: Vec<BTreeSet<(String, String)>> = Vec::new();
+    for op in &sc.operating_points {
+        let mut out = BTreeSet::new();
+        let hidden = if is_the_decision(a, op) {
+            some_rate
+        } else {
+            no_prevalence
+        };
+        for x in &op.attributes {
+            let reference = sc
+                .attributes
+                .iter()
+                .find(|s| s.attribute == x.attribute)
+                .map(|s| s.reference_group.as_str())
+                .unwrap_or("");
+            let groups: Vec<(&str, u64, bool)> = x
+                .groups
+                .iter()
+                .map(|g| (g.group.as_str(), g.n, g.group == reference))
+                .collect();
+            let counts = |name: &str| {
+                let Some(g) = x.groups.iter().find(|g| g.group == name) else {
+                    return vec![];
                 };
-                withhold(a, hidden, &x.attribute, &groups, counts, &mut out);
-            }
-            out
-        })
-        .collect()
+                let mut v: Vec<u64> = g
+                    .counts
+                    .cells()
+                    .into_iter()
+                    .chain(g.need_selected)
+                    .collect();
+                // Two cut-offs shown for the same group give the patients between them.
+                let key = (x.attribute.clone(), name.to_string());
+                for (i, withheld) in done.iter().enumerate() {
+                    if withheld.contains(&key) {
+                        continue;
+                    }
+                    if let Some(h) = earlier_cells(sc, i, &x.attribute, name) {
+                        v.extend(abs_diff(&h, &g.counts.cells()));
+                    }
+                }
+                if let Some(d) = decision_cells(a, &x.attribute, name) {
+                    v.extend(abs_diff(&d, &g.counts.cells()));
+                }
+                v
+            };
+            withhold(a, hidden, &x.attribute, &groups, counts, &mut out);
+        }
+        done.push(out.clone());
+    }
+    done
+}
+
+fn abs_diff(x: &[u64; 4], y: &[u64; 4]) -> Vec<u64> {
+    x.iter().zip(y).map(|(a, b)| a.abs_diff(*b)).collect()
+}
+
+/// A group's cells at an earlier operating point.
+fn earlier_cells(
+    sc: &crate::artifact::ScoreSection,
+    i: usize,
+    attribute: &str,
+    group: &str,
+) -> Option<[u64; 4]> {
+    sc.operating_points[i]
+        .attributes
+        .iter()
+        .find(|x| x.attribute == attribute)?
+        .groups
+        .iter()
+        .find(|g| g.group == group)
+        .map(|g| g.counts.cells())
+}
+
+/// A group's cells under the tool's own decision.
+fn decision_cells(a: &Artifact, attribute: &str, group: &str) -> Option<[u64; 4]> {
+    a.sufficient_statistics
+        .iter()
+        .find(|s| s.attribute == attribute)?
+        .groups
+        .iter()
+        .find(|g| g.group == group)
+        .map(|g| g.counts.cells())
 }
