@@ -368,8 +368,24 @@ pub fn markdown_with(a: &Artifact, beside: &super::Beside) -> String {
 /// record, the groups, the comparisons, the score section, the methods and the sign-off.
 pub(super) fn details(a: &Artifact, beside: &super::Beside) -> String {
     let mut o = String::new();
-    let min = a.suppression.min_cell_size;
     let sup = Suppression::from_artifact(a);
+    about(&mut o, a);
+    summary(&mut o, a);
+    findings_in_detail(&mut o, a, &sup);
+    super::trend::section(&mut o, a, &sup);
+    super::record::section(&mut o, a);
+    groups_by_attribute(&mut o, a, &sup);
+    comparisons(&mut o, a, &sup);
+    adjusted_comparisons(&mut o, a, &sup);
+    if let Some(sc) = &a.scores {
+        score_section(&mut o, a, sc, &sup);
+    }
+    record_of_run(&mut o, a, beside);
+    o
+}
+
+/// About this test: the tool, the protocol, the data and the settings, with their hashes.
+fn about(o: &mut String, a: &Artifact) {
     let _ = writeln!(
         o,
         "## About this test\n\nSection 1557 (45 CFR 92.210) oversight report, produced by {} {}.\n",
@@ -422,7 +438,10 @@ pub(super) fn details(a: &Artifact, beside: &super::Beside) -> String {
         a.run.power_target,
         a.run.min_cell_size
     );
+}
 
+/// The findings by status, with what each status means.
+fn summary(o: &mut String, a: &Artifact) {
     let _ = writeln!(o, "## Summary\n");
     let _ = writeln!(o, "**Overall: {}**\n", status_label(a.summary.overall));
     o.push_str("| status | findings | meaning |\n|---|---|---|\n");
@@ -456,7 +475,10 @@ pub(super) fn details(a: &Artifact, beside: &super::Beside) -> String {
         let _ = writeln!(o, "| {} | {n} | {meaning} |", status_label(s));
     }
     o.push('\n');
+}
 
+/// Every finding, by status, with its numbers and the rule that decided it.
+fn findings_in_detail(o: &mut String, a: &Artifact, sup: &Suppression) {
     o.push_str("## Findings in detail\n\n");
     let by = |s: Status| -> Vec<&Finding> {
         a.comparisons
@@ -478,30 +500,30 @@ pub(super) fn details(a: &Artifact, beside: &super::Beside) -> String {
 
     if !remediate.is_empty() {
         o.push_str("### Remediate\n\n");
-        findings_table(&mut o, &remediate, a, &sup, true);
+        findings_table(o, &remediate, a, sup, true);
     }
     if !monitor.is_empty() {
         o.push_str("### Monitor\n\n");
-        findings_table(&mut o, &monitor, a, &sup, true);
+        findings_table(o, &monitor, a, sup, true);
     }
     if !score_act.is_empty() {
         o.push_str("### Risk score\n\n");
-        score_findings_table(&mut o, &score_act, a, &sup, true);
+        score_findings_table(o, &score_act, a, sup, true);
     }
     let insufficient = by(Status::InsufficientData);
     if !insufficient.is_empty() {
         o.push_str("## Insufficient data\n\nThe data could not have shown a disparity of the threshold's size here, so these are not passes.\n\n");
-        findings_table(&mut o, &insufficient, a, &sup, false);
+        findings_table(o, &insufficient, a, sup, false);
     }
     let pass = by(Status::Pass);
     if !pass.is_empty() {
         o.push_str("## Passed\n\nThe interval lies inside the tolerance band.\n\n");
-        findings_table(&mut o, &pass, a, &sup, false);
+        findings_table(o, &pass, a, sup, false);
     }
+}
 
-    super::trend::section(&mut o, a, &sup);
-    super::record::section(&mut o, a);
-
+/// Each attribute's groups: counts, rates, survey-weighted rates, omnibus tests and gaps.
+fn groups_by_attribute(o: &mut String, a: &Artifact, sup: &Suppression) {
     o.push_str("## Groups by attribute\n\n");
     let compared: Vec<Metric> = {
         let mut v: Vec<Metric> = Vec::new();
@@ -718,7 +740,10 @@ pub(super) fn details(a: &Artifact, beside: &super::Beside) -> String {
             o.push_str("\n\n");
         }
     }
+}
 
+/// Every comparison with its test, raw and adjusted p and detectable difference.
+fn comparisons(o: &mut String, a: &Artifact, sup: &Suppression) {
     o.push_str("## Comparisons\n\nEvery group against its reference, with the status from the protocol's triggers.\n\n");
     o.push_str("| attribute | group | metric | ratio (CI) | difference (CI) | test | p | adjusted p | smallest detectable difference | status |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for s in STATUS_ORDER {
@@ -737,7 +762,7 @@ pub(super) fn details(a: &Artifact, beside: &super::Beside) -> String {
                     esc(&c.attribute),
                     esc(&c.group),
                     c.metric,
-                    esc(&withheld_text(a, &sup, c)),
+                    esc(&withheld_text(a, sup, c)),
                     s.name()
                 );
             } else {
@@ -758,8 +783,11 @@ pub(super) fn details(a: &Artifact, beside: &super::Beside) -> String {
         }
     }
     o.push('\n');
-    pooled_comparisons(&mut o, a, &sup);
+    pooled_comparisons(o, a, sup);
+}
 
+/// The comparisons adjusted for a second attribute (Cochran–Mantel–Haenszel).
+fn adjusted_comparisons(o: &mut String, a: &Artifact, sup: &Suppression) {
     if !a.stratified.is_empty() {
         o.push_str("## Adjusted comparisons\n\nEach group against its reference within the strata of a second attribute (Cochran–Mantel–Haenszel; Mantel–Haenszel odds ratio). Supporting evidence: raw p-values, no trigger applies.\n\n");
         o.push_str("| attribute | group (vs reference) | adjusted for | metric | strata | odds ratio (CI) | p |\n|---|---|---|---|---|---|---|\n");
@@ -789,11 +817,11 @@ pub(super) fn details(a: &Artifact, beside: &super::Beside) -> String {
         }
         o.push('\n');
     }
+}
 
-    if let Some(sc) = &a.scores {
-        score_section(&mut o, a, sc, &sup);
-    }
-
+/// The triggers, the methods, the suppression, the actions and the sign-off.
+fn record_of_run(o: &mut String, a: &Artifact, beside: &super::Beside) {
+    let min = a.suppression.min_cell_size;
     o.push_str("## Triggers\n\n| id | metric | attributes | ratio band | difference band | side that harms | severity | action |\n|---|---|---|---|---|---|---|---|\n");
     let band = |b: &Option<crate::artifact::BandInfo>| match b {
         None => "—".to_string(),
@@ -850,7 +878,7 @@ pub(super) fn details(a: &Artifact, beside: &super::Beside) -> String {
     );
 
     if let Some(log) = &beside.actions {
-        actions_section(&mut o, log);
+        actions_section(o, log);
     }
     o.push_str("## Attestation\n\n");
     let _ = writeln!(o, "{}\n", a.attestation.statement);
@@ -869,7 +897,6 @@ pub(super) fn details(a: &Artifact, beside: &super::Beside) -> String {
         }
         None => o.push_str("Reviewer: ____________________  Role: ____________________  Date: __________\n\nDecision: ______________________________________________\n"),
     }
-    o
 }
 
 /// A snake-case value written in words.
