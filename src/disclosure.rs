@@ -261,11 +261,16 @@ fn clusters(attrs: &[Attr]) -> Vec<Cluster> {
 
 /// The selection a group label of attribute `a` stands for (a pool: its members).
 fn selection(cl: &Cluster, a: &Attr, label: &str, members: Option<&[String]>) -> Option<Selection> {
+    // A cluster with an attribute of no groups has no atoms: nothing in it can be checked.
+    if cl.atoms() == 0 {
+        return None;
+    }
     let mut sel: Selection = vec![None; cl.plain.len()];
     let labels: Vec<String> = match members {
         Some(m) => m.to_vec(),
         None => vec![label.to_string()],
     };
+    let mut tuples = BTreeSet::new();
     for l in labels {
         let parts: Vec<&str> = if a.plain.len() == 1 {
             vec![l.as_str()]
@@ -275,15 +280,20 @@ fn selection(cl: &Cluster, a: &Attr, label: &str, members: Option<&[String]>) ->
         if parts.len() != a.plain.len() {
             return None;
         }
+        let mut tuple = Vec::new();
         for (p, part) in a.plain.iter().zip(parts) {
             let k = cl.plain.iter().position(|x| x == p)?;
             let i = cl.levels[k].iter().position(|g| g == part)?;
             sel[k].get_or_insert_with(BTreeSet::new).insert(i);
+            tuple.push(i);
         }
+        tuples.insert(tuple);
     }
-    // A pool of crossed groups is a union of tuples, not a product: only pools along one
-    // attribute (the others fixed) are products, and those are the pools `pooling` makes.
-    Some(sel)
+    // A pool of crossed groups is a union of tuples, not always a product: only a pool whose
+    // members fill the product of their values (as pools along one attribute, the others fixed,
+    // do) is the selection; any other cannot be represented here and is not shown.
+    let product: usize = sel.iter().flatten().map(BTreeSet::len).product();
+    (product == tuples.len()).then_some(sel)
 }
 
 const CELL_SETS: usize = 15;
@@ -496,4 +506,63 @@ pub fn decide(a: &Artifact) -> Disclosure {
         }
     }
     Disclosure { shown }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crossed<'a>(groups: &[&'a str]) -> Attr<'a> {
+        Attr {
+            name: "race × sex",
+            plain: vec!["race", "sex"],
+            groups: groups.iter().map(|g| (*g, [1, 1, 1, 1])).collect(),
+        }
+    }
+
+    fn plain<'a>(name: &'a str, groups: &[&'a str]) -> Attr<'a> {
+        Attr {
+            name,
+            plain: vec![name],
+            groups: groups.iter().map(|g| (*g, [1, 1, 1, 1])).collect(),
+        }
+    }
+
+    #[test]
+    fn a_pool_of_crossed_groups_that_is_not_a_product_is_not_a_selection() {
+        let attrs = [plain("race", &["A", "B"]), plain("sex", &["F", "M"])];
+        let cl = &clusters(&[
+            attrs[0].clone_ref(),
+            attrs[1].clone_ref(),
+            crossed(&["A × F", "A × M", "B × F", "B × M"]),
+        ])[0];
+        let x = crossed(&["A × F", "A × M", "B × F", "B × M"]);
+        // Along one attribute, the other fixed: a product of {A, B} × {F}.
+        let along = ["A × F".to_string(), "B × F".to_string()];
+        let sel = selection(cl, &x, "Pooled", Some(&along)).expect("a product");
+        let k_sex = cl.plain.iter().position(|p| p == "sex").unwrap();
+        assert_eq!(sel[k_sex].as_ref().map(BTreeSet::len), Some(1));
+        // Two members differing on both attributes: their product would hold A × M and B × F too.
+        let diagonal = ["A × F".to_string(), "B × M".to_string()];
+        assert!(selection(cl, &x, "Pooled", Some(&diagonal)).is_none());
+    }
+
+    #[test]
+    fn a_cluster_with_an_attribute_of_no_groups_selects_nothing() {
+        let x = crossed(&["A × F"]);
+        // `sex` has no plain attribute in the artifact: its level list is empty.
+        let cl = &clusters(&[plain("race", &["A"]), x.clone_ref()])[0];
+        assert_eq!(cl.atoms(), 0);
+        assert!(selection(cl, &x, "A × F", None).is_none());
+    }
+
+    impl Attr<'_> {
+        fn clone_ref(&self) -> Self {
+            Attr {
+                name: self.name,
+                plain: self.plain.clone(),
+                groups: self.groups.clone(),
+            }
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! What the report's plots show, decided from the artifact and its suppression: per attribute a
 //! forest plot (each group against the reference, on the measure and band of the trigger that
 //! judges it), per crossed attribute a grid of the differences, and per attribute the reliability
-//! of the risk score. `plots` draws them; nothing withheld from the tables reaches a plot.
+//! of the risk score, its ROC curves through the operating points and the need at equal score. `plots` draws them; nothing withheld from the tables reaches a plot.
 
 use crate::artifact::{Artifact, TriggerInfo};
 use crate::metrics::{Comparison, Estimate};
@@ -376,6 +376,92 @@ pub fn reliability(a: &Artifact, sup: &Suppression) -> Vec<Reliability> {
                     (!pts.is_empty()).then(|| (g.group.clone(), pts))
                 })
                 .collect(),
+        })
+        .collect()
+}
+
+/// One attribute's ROC curves as far as the protocol's operating points trace them: per shown
+/// group, its (false-positive rate, true-positive rate) at each cut-off whose row is shown, joined
+/// from (0, 0) to (1, 1), with its AUROC when shown. An empirical curve through every score
+/// would give away its first steps (counts of one or two patients), so the curve goes only
+/// through the rows the operating-point tables show.
+#[derive(Clone, Debug)]
+pub struct Roc {
+    pub attribute: String,
+    /// The operating points, in words (`score ≥ 0.3`, `top 10%`).
+    pub cutoffs: Vec<String>,
+    pub curves: Vec<RocCurve>,
+}
+
+/// A group, its AUROC (when shown) and its points from (0, 0) to (1, 1).
+pub type RocCurve = (String, Option<f64>, Vec<(f64, f64)>);
+
+/// The ROC curves through the operating points of every plain attribute of the score section.
+pub fn roc(a: &Artifact, sup: &Suppression) -> Vec<Roc> {
+    let Some(sc) = &a.scores else { return vec![] };
+    if sc.operating_points.is_empty() {
+        return vec![];
+    }
+    let cutoffs = sc
+        .operating_points
+        .iter()
+        .map(|op| match op.rule.as_str() {
+            "threshold" => format!("score ≥ {}", op.value),
+            _ => format!("top {}%", op.value),
+        })
+        .collect();
+    sc.attributes
+        .iter()
+        .filter(|x| {
+            a.attributes
+                .iter()
+                .any(|y| y.attribute == x.attribute && y.crossed.is_empty())
+        })
+        .filter_map(|x| {
+            let curves: Vec<RocCurve> = x
+                .groups
+                .iter()
+                .filter_map(|g| {
+                    let mut pts = roc_points(a, sup, &x.attribute, &g.group);
+                    if pts.is_empty() {
+                        return None;
+                    }
+                    pts.push((0.0, 0.0));
+                    pts.push((1.0, 1.0));
+                    pts.sort_by(|p, q| p.0.total_cmp(&q.0).then(p.1.total_cmp(&q.1)));
+                    let auc = (!sup.score_group(&x.attribute, &g.group))
+                        .then(|| g.auroc.as_ref().and_then(Estimate::value))
+                        .flatten();
+                    Some((g.group.clone(), auc, pts))
+                })
+                .collect();
+            (!curves.is_empty()).then(|| Roc {
+                attribute: x.attribute.clone(),
+                cutoffs: Vec::clone(&cutoffs),
+                curves,
+            })
+        })
+        .collect()
+}
+
+/// A group's (FPR, TPR) at each operating point whose row is shown.
+fn roc_points(a: &Artifact, sup: &Suppression, attribute: &str, group: &str) -> Vec<(f64, f64)> {
+    let Some(sc) = &a.scores else { return vec![] };
+    sc.operating_points
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !sup.operating_group(*i, attribute, group))
+        .filter_map(|(_, op)| {
+            let g = op
+                .attributes
+                .iter()
+                .find(|x| x.attribute == attribute)?
+                .groups
+                .iter()
+                .find(|g| g.group == group)?;
+            let [tp, fp, fn_, tn] = g.counts.cells();
+            (tp + fn_ > 0 && fp + tn > 0)
+                .then(|| (fp as f64 / (fp + tn) as f64, tp as f64 / (tp + fn_) as f64))
         })
         .collect()
 }

@@ -258,6 +258,14 @@ fn figures_section(o: &mut String, a: &Artifact, sup: &Suppression) {
         }
         o.push_str("</div>\n");
     }
+    let roc = figures::roc(a, sup);
+    if !roc.is_empty() {
+        o.push_str("<h2>Does the score rank each group's patients as well?</h2>\n<p>True-positive rate (share of patients with the outcome flagged) against false-positive rate (share without it flagged), by group, at the protocol's operating points, joined from no one flagged to everyone flagged; the higher and further left, the better the score separates. The AUROC in the legend is the area under each group's full curve. The curve goes only through the cut-offs the tables show: an empirical curve through every score would give away counts of a patient or two.</p>\n<div class=\"row\">");
+        for r in roc {
+            let _ = write!(o, "<figure>{}</figure>", inline_svg(&plots::roc_svg(&r)));
+        }
+        o.push_str("</div>\n");
+    }
     let need = figures::need(a, sup);
     if !need.is_empty() {
         o.push_str("<h2>Need at equal score</h2>\n<p>Mean need (the protocol's measure, with its 95% interval) in each equal-score bin, by group. At the same score, a group with more need is one the score under-serves: its risk is under-stated.</p>\n<div class=\"row\">");

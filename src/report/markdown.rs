@@ -105,6 +105,9 @@ pub(super) fn harm_text(h: &crate::harm::Harm) -> String {
     }
 }
 
+/// What a withheld finding shows for the rule that decided it.
+pub(super) const WHY_WITHHELD: &str = "the reason is withheld with the numbers";
+
 /// What a withheld comparison shows instead of its numbers: the pool its group is in, or why it
 /// is withheld.
 pub(super) fn withheld_text(
@@ -152,7 +155,8 @@ fn findings_table(
     out.push('\n');
     for f in findings {
         let c = &f.comparison;
-        // A suppressed finding's explanation would reveal its numbers: give the rule only.
+        // A suppressed finding's explanation, or even the rule that decided it (a cell under the
+        // minimum, say), would narrow its withheld numbers down: give the trigger only.
         let why = f
             .assessment
             .verdicts
@@ -160,7 +164,7 @@ fn findings_table(
             .filter(|v| v.status == f.assessment.status)
             .map(|v| {
                 if sup.comparison(&f.comparison) {
-                    format!("{}: {}", v.trigger, v.rule.name().replace('_', " "))
+                    format!("{}: {WHY_WITHHELD}", v.trigger)
                 } else {
                     format!("{}: {}", v.trigger, v.explanation)
                 }
@@ -886,13 +890,19 @@ fn record_of_run(o: &mut String, a: &Artifact, beside: &super::Beside) {
         Some(s) => {
             let _ = writeln!(
                 o,
-                "Signed off by **{}** ({}) on {}: **{}**. {}\n\nThe sign-off is `attestation.json`, bound to this artifact's SHA-256 ({}…).",
+                "Signed off by **{}** ({}) on {}: **{}**. {}\n\nThe sign-off is `attestation.json`, bound to this artifact's SHA-256{}.",
                 s.reviewer,
                 s.role,
                 s.date,
                 label(&s.decision),
                 s.rationale,
-                &s.artifact.sha256[..s.artifact.sha256.len().min(12)]
+                // The artifact holds every count: in a shared report its hash would confirm a
+                // guess of a withheld one.
+                if a.suppression.applied {
+                    String::new()
+                } else {
+                    format!(" ({}…)", &s.artifact.sha256[..s.artifact.sha256.len().min(12)])
+                }
             );
         }
         None => o.push_str("Reviewer: ____________________  Role: ____________________  Date: __________\n\nDecision: ______________________________________________\n"),
@@ -1004,7 +1014,7 @@ fn score_findings_table(
             .filter(|v| v.status == f.assessment.status)
             .map(|v| {
                 if hidden {
-                    format!("{}: {}", v.trigger, v.rule.name().replace('_', " "))
+                    format!("{}: {WHY_WITHHELD}", v.trigger)
                 } else {
                     format!("{}: {}", v.trigger, v.explanation)
                 }

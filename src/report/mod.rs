@@ -57,6 +57,12 @@ pub fn human_files(a: &crate::artifact::Artifact, beside: &Beside) -> Vec<(Strin
             plots::reliability_png(&r),
         ));
     }
+    for r in figures::roc(a, &sup) {
+        out.push((
+            format!("figures/roc-{}.png", slug(&r.attribute)),
+            plots::roc_png(&r),
+        ));
+    }
     for n in figures::need(a, &sup) {
         out.push((
             format!("figures/need-{}.png", slug(&n.attribute)),

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::figures::{Forest, Heat, NeedPlot, Panel, Reliability, Row, Scale};
+use super::figures::{Forest, Heat, NeedPlot, Panel, Reliability, Roc, Row, Scale};
 use crate::triggers::Status;
 
 type Res = Result<(), Box<dyn std::error::Error>>;
@@ -485,6 +485,66 @@ where
         .background_style(WHITE.mix(0.85))
         .border_style(GREY)
         .draw()?;
+    Ok(())
+}
+
+pub fn roc_svg(r: &Roc) -> String {
+    svg((460, 420), |root| draw_roc(root, r))
+}
+
+pub fn roc_png(r: &Roc) -> Vec<u8> {
+    png((460, 420), |root| draw_roc(root, r))
+}
+
+fn draw_roc<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Roc) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let (top, bottom) = root.split_vertically(400);
+    let mut chart = ChartBuilder::on(&top)
+        .caption(
+            format!("{}: ROC through the operating points", r.attribute),
+            ("sans-serif", 13),
+        )
+        .margin(10)
+        .x_label_area_size(30)
+        .y_label_area_size(40)
+        .build_cartesian_2d(0f64..1f64, 0f64..1f64)?;
+    chart
+        .configure_mesh()
+        .x_desc("false-positive rate")
+        .y_desc("true-positive rate")
+        .label_style(("sans-serif", 10))
+        .light_line_style(WHITE)
+        .draw()?;
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(0.0, 0.0), (1.0, 1.0)],
+        GREY.stroke_width(1),
+    )))?;
+    for (k, (group, auc, pts)) in r.curves.iter().enumerate() {
+        let c = OKABE_ITO[k % OKABE_ITO.len()];
+        let label = match auc {
+            Some(v) => format!("{} (AUROC {v:.3})", shorten(group, 26)),
+            None => shorten(group, 30),
+        };
+        chart
+            .draw_series(LineSeries::new(pts.iter().copied(), c.stroke_width(2)).point_size(3))?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .label_font(("sans-serif", 10))
+        .background_style(WHITE.mix(0.85))
+        .border_style(GREY)
+        .draw()?;
+    bottom.draw(&Text::new(
+        format!("points: {}", r.cutoffs.join(", ")),
+        (10, 10),
+        text_style(10.0, BLACK, HPos::Left),
+    ))?;
     Ok(())
 }
 

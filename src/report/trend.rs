@@ -30,11 +30,17 @@ pub(super) fn section(o: &mut String, a: &Artifact, sup: &Suppression) {
     let p = &t.previous;
     let _ = writeln!(
         o,
-        "## Since the last test ({})\n\nEach finding against the same finding of the artifact of {} (`{}`, sha256 {}…). The change is the difference from the reference now minus then, with a Wald interval for two independent periods; p-values are not corrected. `worse`: significantly toward the side that harms the group and now on it; `better`: significantly away from a harmful side.\n",
+        "## Since the last test ({})\n\nEach finding against the same finding of the artifact of {} (`{}`{}). The change is the difference from the reference now minus then, with a Wald interval for two independent periods; p-values are not corrected. `worse`: significantly toward the side that harms the group and now on it; `better`: significantly away from a harmful side.\n",
         p.as_of,
         p.as_of,
         p.file,
-        &p.sha256[..p.sha256.len().min(12)]
+        // The earlier artifact holds every count: its hash would confirm a guess of a withheld
+        // one, so shared reports leave it to artifact.json.
+        if a.suppression.applied {
+            String::new()
+        } else {
+            format!(", sha256 {}…", &p.sha256[..p.sha256.len().min(12)])
+        }
     );
     if p.protocol_changed {
         let _ = writeln!(

@@ -563,23 +563,35 @@ fn too_few(a: &Artifact, sup: &Suppression) -> Vec<TooFew> {
             } else {
                 0.0
             };
-            let below = c.difference.value().is_some_and(|d| d < 0.0);
-            let needs = super::figures::trigger_for(a, c.metric.name(), &c.attribute)
-                .and_then(|t| edge_rate(t, p0, below))
-                .and_then(|p1| {
-                    crate::stats::power::required_group_size(
-                        p1,
-                        p0,
-                        c.reference_denominator,
-                        c.detectable.alpha,
-                        a.run.power_target,
-                    )
-                });
+            let hidden = sup.comparison(c);
+            let needs_at = |below: bool| {
+                super::figures::trigger_for(a, c.metric.name(), &c.attribute)
+                    .and_then(|t| edge_rate(t, p0, below))
+                    .and_then(|p1| {
+                        crate::stats::power::required_group_size(
+                            p1,
+                            p0,
+                            c.reference_denominator,
+                            c.detectable.alpha,
+                            a.run.power_target,
+                        )
+                    })
+            };
+            // A withheld comparison must not tell which side of the reference its group lies
+            // on, nor anything of a withheld reference: the larger of the two sides' needs, and
+            // none when the reference's own numbers are withheld.
+            let needs = if !hidden {
+                needs_at(c.difference.value().is_some_and(|d| d < 0.0))
+            } else if sup.metric(&c.attribute, &c.reference_group, c.metric) {
+                needs_at(true).max(needs_at(false))
+            } else {
+                None
+            };
             TooFew {
                 attribute: c.attribute.clone(),
                 group: c.group.clone(),
                 metric: metric_label(&c.metric).to_string(),
-                has: (!sup.comparison(c)).then_some(c.denominator),
+                has: (!hidden).then_some(c.denominator),
                 needs,
             }
         })
