@@ -195,6 +195,27 @@ enum Command {
         #[arg(long)]
         shareable: bool,
     },
+    /// The board roll-up: every tool of the clinic's inventory for one quarter, from the tools'
+    /// artifacts (each verified, its sign-off and actions checked), as board.html, board.md and
+    /// board.csv.
+    Board {
+        /// The inventory of decision-support tools (TOML, docs/board.md).
+        #[arg(long)]
+        inventory: PathBuf,
+        /// Artifacts, or folders searched for artifact.json.
+        #[arg(required = true)]
+        artifacts: Vec<PathBuf>,
+        /// The quarter reported (`2026-Q4`); default the latest quarter of the artifacts.
+        #[arg(long)]
+        quarter: Option<String>,
+        /// The date the board reads it (YYYY-MM-DD), against which tests and actions are
+        /// overdue; default today.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Folder for the board outputs.
+        #[arg(long, default_value = "board")]
+        out: PathBuf,
+    },
     /// Print the JSON Schema of artifact.json.
     Schema,
     /// Write the synthetic example data set (deterministic for a seed).
@@ -339,6 +360,19 @@ pub fn main() -> ExitCode {
             print!("{}", artifact::schema_json());
             Ok(EXIT_OK)
         }
+        Command::Board {
+            inventory,
+            artifacts,
+            quarter,
+            as_of,
+            out,
+        } => board(
+            &inventory,
+            &artifacts,
+            quarter.as_deref(),
+            as_of.as_deref(),
+            &out,
+        ),
         Command::Generate {
             rows,
             seed,
@@ -912,4 +946,64 @@ fn relative_path(target: &Path, base: &Path) -> String {
         rel.push(c);
     }
     rel.display().to_string()
+}
+
+fn board(
+    inventory: &Path,
+    artifacts: &[PathBuf],
+    quarter: Option<&str>,
+    as_of: Option<&str>,
+    out: &Path,
+) -> Result<u8, Failure> {
+    let as_of = match as_of {
+        Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            Failure::input(format!(
+                "--as-of `{}`: expected a date YYYY-MM-DD",
+                d.escape_debug()
+            ))
+        })?,
+        None => chrono::Utc::now().date_naive(),
+    };
+    let quarter = quarter
+        .map(|q| {
+            crate::board::Quarter::parse(q).ok_or_else(|| {
+                Failure::input(format!(
+                    "--quarter `{}`: expected YYYY-QN, e.g. 2026-Q4",
+                    q.escape_debug()
+                ))
+            })
+        })
+        .transpose()?;
+    let b = crate::board::collect(inventory, artifacts, as_of, quarter).map_err(Failure::input)?;
+    let (md, html, csv) = (
+        crate::board::markdown(&b),
+        crate::board::html(&b),
+        crate::board::csv(&b),
+    );
+    write::write_bundle(
+        out,
+        &[
+            ("board.md", md.as_bytes()),
+            ("board.html", html.as_bytes()),
+            ("board.csv", csv.as_bytes()),
+        ],
+    )
+    .map_err(|e| Failure::output(out, e))?;
+    let unverified = crate::board::view::sources(&b)
+        .iter()
+        .filter(|r| r.differences > 0)
+        .count();
+    println!(
+        "{}: {} tools, {} artifacts ({} not verified); wrote {}/board.md, board.html, board.csv",
+        b.quarter,
+        b.tools.len(),
+        crate::board::view::sources(&b).len(),
+        unverified,
+        out.display()
+    );
+    Ok(if unverified > 0 {
+        EXIT_UNVERIFIED
+    } else {
+        EXIT_OK
+    })
 }

@@ -14,6 +14,7 @@
 
 pub mod artifact;
 pub mod assemble;
+pub mod board;
 pub mod cli;
 pub mod data;
 pub mod disclosure;

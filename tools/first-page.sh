@@ -1,12 +1,16 @@
 #!/bin/sh
-# Render reports/example/report.html as it prints (headless Chromium) and keep the first page
-# as reports/example/report-first-page.png. Needs Debian's `chromium` and `poppler-utils`.
+# Render an HTML report as it prints (headless Chromium) and keep its first page as a PNG:
+# by default reports/example/report.html as reports/example/report-first-page.png;
+# `tools/first-page.sh reports/board/board.html reports/board/board-first-page.png` for the board.
+# Needs Debian's `chromium` and `poppler-utils`.
 set -eu
 cd "$(dirname "$0")/.."
+html=${1:-reports/example/report.html}
+png=${2:-reports/example/report-first-page.png}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 chromium --headless --no-sandbox --disable-gpu --no-pdf-header-footer \
-  --print-to-pdf="$tmp/report.pdf" "file://$PWD/reports/example/report.html" 2>/dev/null
+  --print-to-pdf="$tmp/report.pdf" "file://$PWD/$html" 2>/dev/null
 pdftoppm -png -r 100 -f 1 -l 1 -singlefile "$tmp/report.pdf" "$tmp/page"
-cp "$tmp/page.png" reports/example/report-first-page.png
-echo "wrote reports/example/report-first-page.png ($(pdfinfo "$tmp/report.pdf" | awk '/^Pages/ {print $2}') pages in all)"
+cp "$tmp/page.png" "$png"
+echo "wrote $png ($(pdfinfo "$tmp/report.pdf" | awk '/^Pages/ {print $2}') pages in all)"

@@ -51,7 +51,7 @@ pub struct Forest {
 }
 
 /// The trigger that judges a metric for an attribute, if any.
-pub(super) fn trigger_for<'a>(
+pub(crate) fn trigger_for<'a>(
     a: &'a Artifact,
     metric: &str,
     attribute: &str,
@@ -63,7 +63,7 @@ pub(super) fn trigger_for<'a>(
 }
 
 /// A panel's scale and band from its trigger: the ratio where the trigger bands the ratio.
-fn scale_of(t: &TriggerInfo) -> (Scale, (Option<f64>, Option<f64>)) {
+pub(crate) fn scale_of(t: &TriggerInfo) -> (Scale, (Option<f64>, Option<f64>)) {
     match (&t.ratio, &t.difference) {
         (Some(r), _) => (Scale::Ratio, (r.min, r.max)),
         (None, Some(d)) => (Scale::Difference, (d.min, d.max)),
@@ -71,7 +71,7 @@ fn scale_of(t: &TriggerInfo) -> (Scale, (Option<f64>, Option<f64>)) {
     }
 }
 
-fn triple(e: &Estimate, scale: Scale, points: bool) -> Option<(f64, f64, f64)> {
+pub(crate) fn triple(e: &Estimate, scale: Scale, points: bool) -> Option<(f64, f64, f64)> {
     let Estimate::Value { value, ci } = e else {
         return None;
     };

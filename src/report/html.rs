@@ -28,7 +28,7 @@ pub fn esc(s: &str) -> String {
     o
 }
 
-const CSS: &str = include_str!("report.css");
+pub(crate) const CSS: &str = include_str!("report.css");
 
 fn class(s: Status) -> &'static str {
     match s {

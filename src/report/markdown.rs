@@ -76,7 +76,7 @@ pub(super) fn metric_label(m: &Metric) -> &'static str {
 
 /// A protocol or data string fit for a Markdown table cell: no line breaks, and the characters
 /// that would make a link, an image or raw HTML escaped.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {

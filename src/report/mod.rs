@@ -5,8 +5,8 @@
 mod csv_out;
 pub mod figures;
 mod help;
-mod html;
-mod markdown;
+pub(crate) mod html;
+pub(crate) mod markdown;
 pub mod plots;
 mod record;
 mod trend;

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::figures::{Forest, Heat, NeedPlot, Panel, Reliability, Roc, Row, Scale};
 use crate::triggers::Status;
 
-type Res = Result<(), Box<dyn std::error::Error>>;
+pub(crate) type Res = Result<(), Box<dyn std::error::Error>>;
 
 static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans-subset.ttf");
 
@@ -23,12 +23,12 @@ fn fonts() {
     });
 }
 
-const INK: RGBColor = RGBColor(30, 30, 30);
-const GREY: RGBColor = RGBColor(120, 120, 120);
-const BAND: RGBColor = RGBColor(200, 225, 200);
+pub(crate) const INK: RGBColor = RGBColor(30, 30, 30);
+pub(crate) const GREY: RGBColor = RGBColor(120, 120, 120);
+pub(crate) const BAND: RGBColor = RGBColor(200, 225, 200);
 
 /// A status's colour (Okabe–Ito-like, distinct in greyscale by marker).
-fn colour(s: Option<Status>) -> RGBColor {
+pub(crate) fn colour(s: Option<Status>) -> RGBColor {
     match s {
         Some(Status::Remediate) => RGBColor(178, 24, 43),
         Some(Status::Monitor) => RGBColor(213, 94, 0),
@@ -50,7 +50,10 @@ pub fn letter(s: Option<Status>) -> &'static str {
 }
 
 /// An SVG drawing of `size` by `draw`.
-fn svg(size: (u32, u32), draw: impl Fn(&DrawingArea<SVGBackend, Shift>) -> Res) -> String {
+pub(crate) fn svg(
+    size: (u32, u32),
+    draw: impl Fn(&DrawingArea<SVGBackend, Shift>) -> Res,
+) -> String {
     fonts();
     let mut s = String::new();
     {
@@ -62,7 +65,10 @@ fn svg(size: (u32, u32), draw: impl Fn(&DrawingArea<SVGBackend, Shift>) -> Res) 
 }
 
 /// A PNG of `size` by `draw`.
-fn png(size: (u32, u32), draw: impl Fn(&DrawingArea<BitMapBackend, Shift>) -> Res) -> Vec<u8> {
+pub(crate) fn png(
+    size: (u32, u32),
+    draw: impl Fn(&DrawingArea<BitMapBackend, Shift>) -> Res,
+) -> Vec<u8> {
     fonts();
     let (w, h) = size;
     let mut px = vec![0u8; (w * h * 3) as usize];
@@ -105,7 +111,7 @@ pub fn forest_png(f: &Forest) -> Vec<u8> {
     png(forest_size(f), |root| draw_forest(root, f))
 }
 
-fn text_style(size: f64, c: RGBColor, h: HPos) -> TextStyle<'static> {
+pub(crate) fn text_style(size: f64, c: RGBColor, h: HPos) -> TextStyle<'static> {
     ("sans-serif", size)
         .into_font()
         .color(&c)
@@ -152,7 +158,7 @@ where
 
 /// `s` in at most `n` characters: cut in the middle, keeping a crossed label's last part
 /// (`Pooled (Ameri… × Female`), so two labels that differ at the end stay apart.
-fn shorten(s: &str, n: usize) -> String {
+pub(crate) fn shorten(s: &str, n: usize) -> String {
     let chars: Vec<char> = s.chars().collect();
     if chars.len() <= n {
         return s.to_string();
