@@ -15,6 +15,7 @@ pub fn assemble(protocol: &Protocol, evidence: &Evidence, ctx: &RunContext) -> A
         &evidence.stats,
         &protocol.analysis,
         protocol.scores.as_ref(),
+        &protocol.triggers,
     );
     build(protocol, evidence, results, ctx)
 }
@@ -27,7 +28,12 @@ pub fn assemble_with_scores(
     scores: Option<ScoreResults>,
     ctx: &RunContext,
 ) -> Artifact {
-    let results = metrics::compute_with_scores(&evidence.stats, &protocol.analysis, scores);
+    let results = metrics::compute_with_scores(
+        &evidence.stats,
+        &protocol.analysis,
+        scores,
+        &protocol.triggers,
+    );
     build(protocol, evidence, results, ctx)
 }
 
@@ -99,6 +105,7 @@ pub fn build(
             power_target: a.power,
             min_cell_size: a.min_cell_size,
             family_size: results.family_size,
+            families: results.families,
         },
         summary: summary(judged.iter().map(|(x, _)| x.status)),
         triggers_fired: fired(protocol, &judged),
@@ -325,7 +332,11 @@ fn methods(a: &crate::protocol::Analysis) -> Methods {
         .into(),
         test: "Fisher's exact (two-sided, as scipy) when an expected cell is under 5, else the pooled two-proportion z-test".into(),
         omnibus: "Pearson chi-square on the k×2 table of groups (no continuity correction); for ordered attributes also the Cochran–Armitage trend test".into(),
-        correction: format!("{} across all comparisons of the run", a.correction.name()),
+        correction: if a.legacy_rules {
+            format!("{} across all comparisons of the run", a.correction.name())
+        } else {
+            format!("{} within each attribute × metric a remediate trigger judges (every group a member; a missing p counts as 1); comparisons only monitor triggers judge are not adjusted; a pass needs no correction (each is an intersection–union test)", a.correction.name())
+        },
         power: "normal approximation, pooled null and unpooled alternative variance (Fleiss, Levin & Paik 2003), at alpha divided by the number of comparisons".into(),
     }
 }

@@ -989,12 +989,17 @@ fn board(
         ],
     )
     .map_err(|e| Failure::output(out, e))?;
+    // An artifact that does not verify, or cannot be read, is on the board; the exit code says so.
     let unverified = crate::board::view::sources(&b)
         .iter()
         .filter(|r| r.differences > 0)
-        .count();
+        .count()
+        + b.problems
+            .iter()
+            .filter(|(_, why)| why.starts_with("cannot be read"))
+            .count();
     println!(
-        "{}: {} tools, {} artifacts ({} not verified); wrote {}/board.md, board.html, board.csv",
+        "{}: {} tools, {} artifacts ({} not verified or unreadable); wrote {}/board.md, board.html, board.csv",
         b.quarter,
         b.tools.len(),
         crate::board::view::sources(&b).len(),

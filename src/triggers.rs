@@ -1,20 +1,29 @@
 //! Trigger rules: from a comparison and the protocol's triggers to a status per finding.
 //!
 //! For each trigger that applies to a comparison (same metric, and the attribute if the trigger
-//! names any), the rules below run in order and the first that holds decides:
+//! names any), in the trigger's direction of harm (its band is open on the side that does not
+//! harm), the rules below run in order and the first that holds decides:
 //!
 //! 1. `min_cell_size`: the group's or the reference's denominator is under the protocol's
 //!    minimum → `insufficient_data`.
 //! 2. `beyond_threshold_significant`: the point estimate (ratio or difference) lies outside the
-//!    trigger's band and the adjusted p-value is under alpha → the trigger's severity
-//!    (`remediate` or `monitor`); the trigger fires and its action is recorded.
+//!    trigger's band and significant → the trigger's severity (`remediate` or `monitor`); the
+//!    trigger fires and its action is recorded. A remediate trigger judges significance by the
+//!    p-value corrected within its family (the attribute × metric, `metrics::Family`), a monitor
+//!    trigger by the raw p.
 //! 3. `beyond_threshold_not_significant`: outside the band but not significant → `monitor`.
-//! 4. `underpowered`: the power to detect a disparity at the band's edge (given both group sizes
-//!    and the reference rate, at alpha divided by the size of the correction family) is under
-//!    the protocol's target → `insufficient_data`. Edges outside [0, 1] are unreachable and
-//!    skipped.
-//! 5. `equivalence`: the whole confidence interval lies inside the band → `pass`.
-//! 6. `inconclusive`: otherwise (the interval straddles an edge) → `monitor`.
+//! 4. `equivalence`: the whole confidence interval lies inside the band → `pass`, whatever the
+//!    power: with a 95% interval, two one-sided tests at 2.5% each show the disparity is inside
+//!    the band. A pass needs no multiplicity correction: each is an intersection–union test.
+//! 5. `inconclusive`: the interval leaves out no disparity (a ratio of 1, a difference of 0) and
+//!    crosses an edge of the band → `monitor`.
+//! 6. `too_wide`: otherwise, the interval holds both no disparity and a disparity beyond the
+//!    edge → `insufficient_data`: too wide to judge.
+//!
+//! Power is for planning (the detectable disparities, the cases needed): after the data, the
+//! interval says all power could. Artifacts of schemas before 1.4.0 were judged with a power
+//! rule before rule 4 (`underpowered`), rule 5 for any interval crossing an edge and one
+//! correction family for the run; `verify` recomputes them so (`Analysis::legacy_rules`).
 //!
 //! A comparison's status is the most serious of its triggers' (remediate > monitor >
 //! insufficient_data > pass), and `not_assessed` when no trigger applies. So `pass` always means
@@ -63,12 +72,16 @@ pub enum Rule {
     BeyondThresholdSignificant,
     /// Beyond the band, not significant.
     BeyondThresholdNotSignificant,
-    /// Too little power at the band's edge to judge.
+    /// Too little power at the band's edge to judge (schemas before 1.4.0 only).
     Underpowered,
     /// The whole interval inside the band.
     Equivalence,
-    /// The interval crosses an edge of the band.
+    /// The interval excludes no disparity and crosses an edge of the band (before schema
+    /// 1.4.0: any interval crossing an edge).
     Inconclusive,
+    /// The interval holds both no disparity and a disparity beyond the band's edge: too wide to
+    /// judge.
+    TooWide,
     /// No trigger covers the comparison.
     NoTrigger,
     /// A score comparison without an estimate (see its test's reason).
@@ -85,6 +98,7 @@ impl Rule {
             Rule::Underpowered => "underpowered",
             Rule::Equivalence => "equivalence",
             Rule::Inconclusive => "inconclusive",
+            Rule::TooWide => "too_wide",
             Rule::NoTrigger => "no_trigger",
             Rule::Undefined => "undefined",
         }
@@ -230,9 +244,9 @@ fn decide(t: &Trigger, analysis: &Analysis, j: Judged) -> TriggerVerdict {
             )
         };
     }
-    // No reachable edge (outside [0, 1], or a zero reference rate on a ratio band): the power
-    // rule does not apply, and only an interval inside the band can pass.
-    if let Some(pw) = power_at_threshold {
+    // Before schema 1.4.0 the power at the band's edge vetoed what the interval shows. No
+    // reachable edge (outside [0, 1], or a zero reference rate on a ratio band): no power rule.
+    if let Some(pw) = power_at_threshold.filter(|_| analysis.legacy_rules) {
         if pw < analysis.power {
             let text = format!(
                 "power to detect a {} at the band's edge is {pw:.3} (at alpha {:.2e}, the corrected level), under the target {}",
@@ -258,9 +272,18 @@ fn decide(t: &Trigger, analysis: &Analysis, j: Judged) -> TriggerVerdict {
             Status::Pass,
             Rule::Equivalence,
             format!(
-                "the {:.0}% interval lies inside the band ({}){}",
+                "the {:.0}% interval lies inside the band ({}){}{}",
                 analysis.confidence_level * 100.0,
                 describe(),
+                if analysis.legacy_rules {
+                    String::new()
+                } else {
+                    format!(
+                        ": equivalent within the band (two one-sided tests at {}% each)",
+                        // Rounded to what a level is written with: 0.95 gives 2.5, not 2.500…2.
+                        ((1.0 - analysis.confidence_level) / 2.0 * 1e6).round() / 1e4
+                    )
+                },
                 match t.direction {
                     crate::protocol::Direction::Both => String::new(),
                     d => format!(
@@ -272,15 +295,45 @@ fn decide(t: &Trigger, analysis: &Analysis, j: Judged) -> TriggerVerdict {
             power_at_threshold,
             false,
         )
-    } else {
+    } else if analysis.legacy_rules || excludes_null(t, &j) {
         verdict(
             Status::Monitor,
             Rule::Inconclusive,
-            format!("the interval crosses an edge of the band ({})", describe()),
+            if analysis.legacy_rules {
+                format!("the interval crosses an edge of the band ({})", describe())
+            } else {
+                format!(
+                    "the interval excludes no disparity and crosses an edge of the band ({})",
+                    describe()
+                )
+            },
+            power_at_threshold,
+            false,
+        )
+    } else {
+        verdict(
+            Status::InsufficientData,
+            Rule::TooWide,
+            format!(
+                "the interval is too wide to judge: it holds both no disparity and a disparity beyond the band's edge ({})",
+                describe()
+            ),
             power_at_threshold,
             false,
         )
     }
+}
+
+/// Whether every measure the trigger bands has an interval that leaves out no disparity (a
+/// ratio of 1, a difference of 0).
+fn excludes_null(t: &Trigger, j: &Judged) -> bool {
+    let leaves_out =
+        |e: &Estimate, null: f64| e.ci().is_some_and(|ci| ci.low > null || ci.high < null);
+    let measures = [
+        t.judged_ratio().map(|_| leaves_out(j.ratio, 1.0)),
+        t.judged_difference().map(|_| leaves_out(j.difference, 0.0)),
+    ];
+    measures.iter().flatten().count() > 0 && measures.into_iter().flatten().all(|x| x)
 }
 
 /// Evaluate one trigger on one comparison.
@@ -330,12 +383,27 @@ pub fn evaluate(t: &Trigger, c: &Comparison, analysis: &Analysis) -> TriggerVerd
             ratio: &c.ratio,
             difference: &c.difference,
             beyond: beyond_ratio || beyond_diff,
-            p_adjusted: c.p_adjusted,
+            p_adjusted: judging_p(t, analysis, c.p_adjusted, c.test.p_value()),
             power_at_threshold,
             power_alpha: c.detectable.alpha,
             noun: "disparity",
         },
     )
+}
+
+/// The p-value a trigger judges significance by: a remediate trigger's is corrected within its
+/// family; a monitor trigger's is the raw p (before schema 1.4.0, the run's corrected p for both).
+fn judging_p(
+    t: &Trigger,
+    analysis: &Analysis,
+    adjusted: Option<f64>,
+    raw: Option<f64>,
+) -> Option<f64> {
+    if analysis.legacy_rules || t.severity == Severity::Remediate {
+        adjusted
+    } else {
+        raw
+    }
 }
 
 /// Assess a comparison against every trigger that applies to it.
@@ -427,7 +495,7 @@ pub fn evaluate_score(t: &Trigger, c: &ScoreComparison, analysis: &Analysis) -> 
             ratio: &c.ratio,
             difference: &c.difference,
             beyond: beyond_ratio || beyond_diff,
-            p_adjusted: c.p_adjusted,
+            p_adjusted: judging_p(t, analysis, c.p_adjusted, c.test.p_value()),
             power_at_threshold,
             power_alpha: alpha_power,
             noun: "difference",
@@ -486,6 +554,15 @@ mod tests {
             min_cell_size: 11,
             seed: 1,
             bootstrap_replicates: 200,
+            legacy_rules: false,
+        }
+    }
+
+    /// The rules of schemas before 1.4.0.
+    pub(super) fn legacy() -> Analysis {
+        Analysis {
+            legacy_rules: true,
+            ..analysis()
         }
     }
 
@@ -589,13 +666,47 @@ mod tests {
     }
 
     #[test]
-    fn too_little_power_is_never_a_pass() {
-        // Equal rates in small groups: nothing beyond the band, but a 10-point gap could not be seen.
+    fn an_interval_too_wide_to_judge_is_insufficient_data_never_a_pass() {
+        // Equal rates in small groups: nothing beyond the band, but the interval (about ±0.17)
+        // holds both no gap and a gap past the ±0.10 band.
         let c = tpr(32, 40, 32, 40);
+        let v = evaluate(&trigger(Severity::Remediate), &c, &analysis());
         assert_eq!(
-            status(&c, Severity::Remediate),
+            (v.status, v.rule),
+            (Status::InsufficientData, Rule::TooWide)
+        );
+        assert!(
+            v.explanation.contains("too wide to judge"),
+            "{}",
+            v.explanation
+        );
+        // Before schema 1.4.0 the power rule decided first.
+        let v = evaluate(&trigger(Severity::Remediate), &c, &legacy());
+        assert_eq!(
+            (v.status, v.rule),
             (Status::InsufficientData, Rule::Underpowered)
         );
+    }
+
+    #[test]
+    fn a_monitor_trigger_judges_by_the_raw_p_and_a_remediate_trigger_by_its_family() {
+        // 50% against 80% is beyond a ±0.10 band with a tiny raw p; say its family's correction
+        // took it to 0.2.
+        let mut c = tpr(500, 1000, 800, 1000);
+        c.p_adjusted = Some(0.2);
+        let remediate = evaluate(&trigger(Severity::Remediate), &c, &analysis());
+        assert_eq!(
+            (remediate.status, remediate.rule),
+            (Status::Monitor, Rule::BeyondThresholdNotSignificant)
+        );
+        let monitor = evaluate(&trigger(Severity::Monitor), &c, &analysis());
+        assert_eq!(
+            (monitor.status, monitor.rule, monitor.fired),
+            (Status::Monitor, Rule::BeyondThresholdSignificant, true)
+        );
+        // Before 1.4.0 both judged by the run's corrected p.
+        let old = evaluate(&trigger(Severity::Monitor), &c, &legacy());
+        assert_eq!(old.rule, Rule::BeyondThresholdNotSignificant);
     }
 
     #[test]
@@ -694,9 +805,10 @@ mod regressions {
     }
 
     #[test]
-    fn power_rule_uses_the_corrected_alpha() {
+    fn an_interval_inside_the_band_passes_whatever_the_power() {
         // Reference rate 0.2, 300 per group, band ±0.10: power 0.81 at alpha 0.05 but 0.34 at
-        // 0.05/40, so in a family of 40 comparisons this is insufficient data, not a pass.
+        // 0.05/40. Before schema 1.4.0, in a family of 40 comparisons, that made it insufficient
+        // data; the interval (about ±0.064) lies inside the band, so it passes now.
         let mut c = tpr(60, 300, 60, 300);
         c.detectable = crate::metrics::detectable(60, 300, 300, 0.05 / 40.0, 0.8);
         let t = Trigger {
@@ -712,10 +824,36 @@ mod regressions {
             action: "act".into(),
             direction: crate::protocol::Direction::Both,
         };
-        let v = evaluate(&t, &c, &analysis());
+        let v = evaluate(&t, &c, &super::tests::legacy());
         assert_eq!(
             (v.status, v.rule),
             (Status::InsufficientData, Rule::Underpowered)
         );
+        let v = evaluate(&t, &c, &analysis());
+        assert_eq!((v.status, v.rule), (Status::Pass, Rule::Equivalence));
+        assert!(
+            v.explanation.contains("two one-sided tests at 2.5% each"),
+            "{}",
+            v.explanation
+        );
+    }
+
+    #[test]
+    fn an_interval_that_leaves_out_no_disparity_and_crosses_the_edge_is_monitor() {
+        // The O/E of the 90+ band in the example: 1.10 to 1.41 against a band of ratio ≤ 1.25
+        // is a disparity whose size the data cannot yet place: monitor, not too few to judge.
+        let t = Trigger {
+            ratio: Some(Band {
+                min: None,
+                max: Some(1.25),
+            }),
+            ..ratio_trigger()
+        };
+        // 120 of 500 against 1000 of 5000: ratio 1.2, interval about 1.02 to 1.42.
+        let c = tpr(120, 500, 1000, 5000);
+        let ci = c.ratio.ci().unwrap();
+        assert!(ci.low > 1.0 && ci.high > 1.25, "{ci:?}");
+        let v = evaluate(&t, &c, &analysis());
+        assert_eq!((v.status, v.rule), (Status::Monitor, Rule::Inconclusive));
     }
 }

@@ -162,12 +162,23 @@ pub fn verify(
         out.notes
             .push("verified under schema 1.1.0's rule: every band judged on both sides".into());
     }
+    // Schemas before 1.4.0 corrected the run as one family and let power veto the interval.
+    let old_rules = ["1.1.0", "1.2.0", "1.3.0"].contains(&stated.schema_version.as_str());
+    if old_rules {
+        out.notes.push(format!(
+            "verified under schema {}'s status rules: one correction family for the run, and power at the band's edge judged before the interval (1.4.0 lets the interval decide)",
+            stated.schema_version
+        ));
+    }
     let owned;
-    let protocol = if legacy {
+    let protocol = if legacy || old_rules {
         let mut p = protocol.clone();
-        for t in &mut p.triggers {
-            t.direction = crate::protocol::Direction::Both;
+        if legacy {
+            for t in &mut p.triggers {
+                t.direction = crate::protocol::Direction::Both;
+            }
         }
+        p.analysis.legacy_rules = old_rules;
         owned = p;
         &owned
     } else {
@@ -232,7 +243,9 @@ pub fn verify(
         recomputed.schema_version = stated.schema_version.clone();
         recomputed.protocol.text = stated.protocol.text.clone();
         // Pools came with schema 1.3.0.
-        recomputed.pools.clear();
+        if ["1.1.0", "1.2.0"].contains(&stated.schema_version.as_str()) {
+            recomputed.pools.clear();
+        }
     }
     let fresh = serde_json::to_value(&recomputed).unwrap_or(Value::Null);
     let mut found = Vec::new();

@@ -178,7 +178,7 @@ fn overdue_unverified_unsigned_worse_and_untested_each_show() {
     let sepsis = row(&md, "Sepsis alert");
     assert!(sepsis.contains("| never | now **overdue** |"), "{sepsis}");
     assert!(md.contains(
-        "| Sepsis alert | test overdue | no artifact of this tool was given to the board |"
+        "| Sepsis alert | test overdue | no artifact of this tool up to 2026-Q4 was given to the board |"
     ));
     let csv = std::fs::read_to_string(p.join("out/board.csv")).unwrap();
     assert!(csv.contains("2026-Q4,Sepsis alert,,Nursing,race,no_test,"));
@@ -267,4 +267,60 @@ fn a_bad_inventory_is_refused_with_its_file_and_reason() {
         .clone();
     let err = String::from_utf8(out).unwrap();
     assert!(err.contains("tools.toml:7:20"), "{err}");
+}
+
+#[test]
+fn bad_inputs_are_shown_on_the_board_not_fatal_and_folders_are_read_once() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    std::fs::write(p.join("tools.toml"), INVENTORY).unwrap();
+    let runs = p.join("runs");
+    copy(
+        &format!("{RUNS}/homecare-referral/2026-q3"),
+        &runs.join("h3"),
+        true,
+    );
+    // The same bytes again, under another name.
+    copy(
+        &format!("{RUNS}/homecare-referral/2026-q3"),
+        &runs.join("h3-copy"),
+        false,
+    );
+    copy(
+        &format!("{RUNS}/homecare-referral/2026-q4"),
+        &runs.join("h4"),
+        false,
+    );
+    // The Q3 actions log beside the Q4 artifact: it does not bind.
+    std::fs::copy(runs.join("h3/actions.json"), runs.join("h4/actions.json")).unwrap();
+    std::fs::create_dir_all(runs.join("bad")).unwrap();
+    std::fs::write(runs.join("bad/artifact.json"), "{").unwrap();
+    // A link back up the tree: followed once.
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("..", runs.join("h3/up")).unwrap();
+    s1557()
+        .current_dir(p)
+        .args(["board", "--inventory", "tools.toml", "runs", "runs"])
+        .args(["--as-of", "2027-01-20", "--out", "out"])
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .code(4);
+    let md = std::fs::read_to_string(p.join("out/board.md")).unwrap();
+    assert!(
+        md.contains("| runs/bad/artifact.json | input set aside | cannot be read:"),
+        "{md}"
+    );
+    assert!(md.contains("| runs/h3-copy/artifact.json | input set aside | the same bytes as runs/h3/artifact.json: read once |"), "{md}");
+    assert!(md.contains("| HomeAssist referral score | actions log of 2026-Q4 not taken | actions.json beside runs/h4/artifact.json does not bind to the artifact |"), "{md}");
+    // Two artifacts in the sources, each once; the Q3 action is still open.
+    assert_eq!(
+        md.matches("| HomeAssist referral score | 2026-Q").count(),
+        2,
+        "{md}"
+    );
+    assert_eq!(
+        md.matches("race/Black or African American/tpr | Asked HomeAssist")
+            .count(),
+        1
+    );
 }

@@ -97,7 +97,7 @@ fn example_run_finds_the_injected_disparities() {
         .code(EXIT_REMEDIATE)
         .stdout(predicate::str::contains("remediate"));
     let a = read_json(&out.path().join("artifact.json"));
-    assert_eq!(a["schema_version"], "1.3.0");
+    assert_eq!(a["schema_version"], "1.4.0");
     assert_eq!(a["data"]["cases"], 30000);
     assert_eq!(a["summary"]["overall"], "remediate");
     // Injected: Black patients' readmissions are missed more often.
@@ -754,11 +754,13 @@ fn pitfalls_of_peer_toolkits_are_avoided() {
         ),
         (Some(15), Some(150))
     );
-    // p-values are adjusted across the family (none of the peers does), never below the raw p.
-    assert_eq!(
-        a["run"]["family_size"], 4,
-        "two groups × three metrics, less the two undefined PPV tests"
-    );
+    // No trigger judges these comparisons: none is in a correction family, and each adjusted p
+    // is its raw p.
+    assert_eq!(a["run"]["family_size"], 0);
+    assert!(a["run"].get("families").is_none());
+    for c in a["comparisons"].as_array().unwrap() {
+        assert_eq!(c["p_adjusted"], c["test"]["p_value"]);
+    }
     for c in a["comparisons"].as_array().unwrap() {
         if let (Some(p), Some(adj)) = (c["test"]["p_value"].as_f64(), c["p_adjusted"].as_f64()) {
             assert!(adj >= p);
@@ -1825,5 +1827,63 @@ fn a_category_that_would_read_as_a_crossed_or_pooled_group_is_refused() {
             .stderr(predicate::str::contains(
                 "which name crossed and pooled groups",
             ));
+    }
+}
+
+#[test]
+fn correction_families_are_the_protocols_attribute_by_metric_under_remediate_triggers() {
+    // The shipped example: the remediate triggers judge TPR and O/E, so each attribute has a
+    // family on each; the selection rate, FPR and PPV (monitor triggers only) keep their raw p.
+    let a = read_json(&root().join("reports/example/artifact.json"));
+    let families = a["run"]["families"].as_array().unwrap();
+    let fam = |attr: &str, m: &str| {
+        families
+            .iter()
+            .find(|f| f["attribute"] == attr && f["metric"] == m)
+            .map(|f| f["size"].as_u64().unwrap())
+    };
+    assert_eq!(
+        fam("race", "tpr"),
+        Some(6),
+        "every race but the reference, Unknown included"
+    );
+    assert_eq!(fam("race", "oe_ratio"), Some(6));
+    assert_eq!(fam("race", "selection_rate"), None);
+    assert_eq!(families.len(), 12);
+    let sizes: u64 = families.iter().map(|f| f["size"].as_u64().unwrap()).sum();
+    assert_eq!(a["run"]["family_size"].as_u64(), Some(sizes));
+    // Holm within race × TPR, recomputed here: sorted p, running maximum of (m − i)·p.
+    let tpr: Vec<&Value> = a["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["attribute"] == "race" && c["metric"] == "tpr")
+        .collect();
+    let mut p: Vec<(f64, f64)> = tpr
+        .iter()
+        .map(|c| {
+            (
+                c["test"]["p_value"].as_f64().unwrap_or(1.0),
+                c["p_adjusted"].as_f64().unwrap_or(f64::NAN),
+            )
+        })
+        .collect();
+    p.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let m = p.len() as f64;
+    let mut running: f64 = 0.0;
+    for (i, (raw, adjusted)) in p.iter().enumerate() {
+        running = running.max(((m - i as f64) * raw).min(1.0));
+        if adjusted.is_finite() {
+            assert!(
+                (running - adjusted).abs() < 1e-12,
+                "{raw}: {running} vs {adjusted}"
+            );
+        }
+    }
+    for c in a["comparisons"].as_array().unwrap() {
+        if c["metric"] == "selection_rate" {
+            assert_eq!(c["p_adjusted"], c["test"]["p_value"]);
+            assert_eq!(c["detectable"]["alpha"], 0.05);
+        }
     }
 }

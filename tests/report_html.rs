@@ -156,16 +156,17 @@ fn report_renders_the_same_bytes_again() {
 #[test]
 fn too_few_to_judge_says_how_many_cases_judging_would_take() {
     // The group size at which the two-proportion test reaches power 0.8 at the band's edge, at
-    // alpha 0.05/168 (the corrected level), against the reference as measured: found by a plain
-    // linear search over n with the same normal approximation in Python (2268 for the selection
-    // rate at 0.8 × 19.19% against 17,383 White patients; 273 for a TPR 10 points under 87.84%
-    // against 2,418).
+    // the comparison's level, against the reference as measured: found by a plain linear search
+    // over n with the same normal approximation in Python. The selection rate is judged by a
+    // monitor trigger only, so at alpha 0.05 (816 at 0.8 × 20.01% against 8,184 White male
+    // patients); the TPR by a remediate trigger in the family race × TPR of 6, so at 0.05/6 (161
+    // for a TPR 10 points under 87.84% against 2,418). Quarters to pool: 816 / 201, rounded up.
     let md = std::fs::read_to_string(root().join("reports/example/report.md")).unwrap();
     assert!(md.contains(
-        "| American Indian or Alaska Native (race) | Selection rate (flagged) | 422 | about 2268 |"
-    ));
+        "| American Indian or Alaska Native × Male (race_x_sex) | Selection rate (flagged) | 201 | about 816 | 5 |"
+    ), "{md}");
     assert!(md.contains(
-        "| More than one race (race) | True positive rate (sensitivity) | 183 | about 273 |"
+        "| American Indian or Alaska Native (race) | True positive rate (sensitivity) | withheld | about 161 | — |"
     ));
     let html = std::fs::read_to_string(root().join("reports/example/report.html")).unwrap();
     assert!(html.contains("<section id=\"too-few\">"));

@@ -3,7 +3,7 @@
 //! artifact of an unsupported schema version cannot be read.
 
 mod common;
-use common::{root, s1557};
+use common::{read_json, root, s1557};
 
 use predicates::prelude::*;
 use serde_json::Value;
@@ -145,12 +145,12 @@ fn an_unsupported_schema_version_cannot_be_read() {
     let mut a = shipped();
     a["schema_version"] = Value::from("9.0.0");
     verify(&a, &[]).code(2).stderr(predicate::str::contains(
-        "has schema version `9.0.0`; this build reads 1.1.0, 1.2.0, 1.3.0",
+        "has schema version `9.0.0`; this build reads 1.1.0, 1.2.0, 1.3.0, 1.4.0",
     ));
     let mut b = shipped();
     b.as_object_mut().unwrap().remove("summary");
     verify(&b, &[]).code(2).stderr(
-        predicate::str::contains("does not follow the artifact schema 1.3.0")
+        predicate::str::contains("does not follow the artifact schema 1.4.0")
             .and(predicate::str::contains("missing field `summary`")),
     );
 }
@@ -385,38 +385,26 @@ fn a_sign_off_binds_to_its_artifact() {
 #[test]
 fn an_artifact_of_schema_1_1_0_verifies_under_its_own_rules() {
     // Schema 1.1.0 had no record, no direction of harm (every band judged on both sides), no
-    // harm statements and no protocol text. An artifact made under triggers judged on both
-    // sides, written as 1.1.0 wrote it, verifies against its protocol.
+    // harm statements and no protocol text, and judged statuses by the rules before 1.4.0. The
+    // 1.3.0 fixture (made under those status rules, by a protocol whose bands are one-sided on
+    // the side that harms, so they judge the same on both sides), written as 1.1.0 wrote it,
+    // verifies against its protocol without the record and the `direction` lines.
     let dir = tempfile::tempdir().unwrap();
-    // The example without what 1.1.0 could not read: its record and the `direction` lines (its
-    // bands are one-sided on the side that harms, so they judge the same on both sides).
-    let full = std::fs::read_to_string(root().join("protocols/example.toml")).unwrap();
+    let full = std::fs::read_to_string(root().join("protocols/care-enrolment.toml")).unwrap();
     let text: String = full[..full.find("# The oversight record").unwrap()]
         .lines()
         .filter(|l| !l.starts_with("direction = "))
         .map(|l| format!("{l}\n"))
-        .collect::<String>()
-        .replace(
-            "../datasets/example.csv",
-            root().join("datasets/example.csv").to_str().unwrap(),
-        );
+        .collect();
     let protocol = dir.path().join("both.toml");
-    std::fs::write(&protocol, text).unwrap();
-    let out = dir.path().join("out");
-    s1557()
-        .arg("run")
-        .arg(&protocol)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(1);
-    let mut a: Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("artifact.json")).unwrap()).unwrap();
+    std::fs::write(&protocol, &text).unwrap();
+    let mut a = read_json(&root().join("tests/fixtures/artifact-1.3.0.json"));
     let o = a.as_object_mut().unwrap();
     o.remove("record");
     o.remove("pools");
     o["schema_version"] = Value::from("1.1.0");
     o["protocol"].as_object_mut().unwrap().remove("text");
+    o["protocol"]["sha256"] = Value::from(s1557::protocol::sha256_hex(text.as_bytes()));
     for t in o["triggers"].as_array_mut().unwrap() {
         t.as_object_mut().unwrap().remove("direction");
     }
@@ -433,7 +421,6 @@ fn an_artifact_of_schema_1_1_0_verifies_under_its_own_rules() {
         }
     };
     strip(&mut o["comparisons"]);
-    strip(&mut o["scores"]["comparisons"]);
     verify(&a, &["--protocol", protocol.to_str().unwrap()])
         .success()
         .stdout(predicate::str::contains("verified:"));
@@ -585,4 +572,52 @@ fn report_renders_an_artifact_with_its_sign_off_and_actions() {
     assert!(md.contains(
         "Signed off by **Dana Ortiz** (Compliance officer) on 2026-10-16: **accept with actions**."
     ));
+}
+
+#[test]
+fn an_artifact_of_schema_1_3_0_verifies_under_its_own_status_rules() {
+    // Written by the build before 1.4.0 (the care-management flag of the board example, 2026-Q3):
+    // one correction family for the run, and power judged before the interval.
+    let fixture = root().join("tests/fixtures/artifact-1.3.0.json");
+    let old: Value = serde_json::from_str(&std::fs::read_to_string(&fixture).unwrap()).unwrap();
+    assert_eq!(old["schema_version"], "1.3.0");
+    verify(&old, &[]).success().stderr(predicate::str::contains(
+        "verified under schema 1.3.0's status rules",
+    ));
+    // A status it states is checked under those rules.
+    let mut tampered = old.clone();
+    tampered["summary"]["pass"] = Value::from(7);
+    verify(&tampered, &[])
+        .code(4)
+        .stdout(predicate::str::contains(
+            "summary.pass: stated 7, recomputed 6",
+        ));
+    // The same data under the current rules (the shipped board example's run): the findings
+    // power vetoed are judged by their intervals; no finding to remediate is lost.
+    let now = read_json(&root().join("reports/board/runs/care-enrolment/2026-q3/artifact.json"));
+    assert_eq!(now["schema_version"], "1.4.0");
+    assert_eq!(now["data"]["sha256"], old["data"]["sha256"]);
+    let n = |a: &Value, k: &str| a["summary"][k].as_u64().unwrap();
+    assert_eq!(
+        (
+            n(&old, "remediate"),
+            n(&old, "pass"),
+            n(&old, "insufficient_data")
+        ),
+        (1, 6, 45)
+    );
+    assert!(n(&now, "pass") > 6 && n(&now, "insufficient_data") < 45);
+    let remediate = |a: &Value| -> Vec<String> {
+        a["comparisons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["assessment"]["status"] == "remediate")
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let kept = remediate(&now);
+    for id in remediate(&old) {
+        assert!(kept.contains(&id), "{id} no longer remediate");
+    }
 }

@@ -21,11 +21,12 @@ use crate::suffstats::{AttributeCounts, StratifiedCounts};
 use crate::triggers::{Assessment, Status};
 
 /// Version of the artifact's layout; bumped on any change to the schema.
-pub const SCHEMA_VERSION: &str = "1.3.0";
+pub const SCHEMA_VERSION: &str = "1.4.0";
 
 /// The schema versions `read` accepts: 1.1.0 lacks the embedded protocol text and the score
-/// source, 1.1.0 and 1.2.0 lack the pools; everything else reads the same.
-pub const SUPPORTED_VERSIONS: [&str; 3] = ["1.1.0", "1.2.0", "1.3.0"];
+/// source, 1.1.0 and 1.2.0 lack the pools, and before 1.4.0 the statuses followed the power rule
+/// and one correction family for the run (no `run.families`); everything else reads the same.
+pub const SUPPORTED_VERSIONS: [&str; 4] = ["1.1.0", "1.2.0", "1.3.0", "1.4.0"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Artifact {
@@ -145,8 +146,13 @@ pub struct RunInfo {
     pub correction: String,
     pub power_target: f64,
     pub min_cell_size: u64,
-    /// Comparisons with a p-value, all corrected together.
+    /// Comparisons in a correction family (schemas before 1.4.0: with a p-value, all corrected
+    /// together).
     pub family_size: usize,
+    /// The correction families: per attribute × metric a remediate trigger judges (absent before
+    /// schema 1.4.0, which corrected the run as one family).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub families: Vec<crate::metrics::Family>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

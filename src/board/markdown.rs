@@ -25,7 +25,7 @@ pub fn cell_text(c: &Cell) -> String {
             }
             s
         }
-        Cell::NotTested { status, .. } => status.replace('_', " "),
+        Cell::NotTested { status, .. } => esc(&status.replace('_', " ")),
         Cell::NoArtifact => "no test".into(),
         Cell::NotTestable => "not testable".into(),
     }
@@ -48,7 +48,7 @@ pub fn markdown(b: &Board) -> String {
     for (v, what) in view::tiles(b) {
         let _ = writeln!(o, "- **{v}** {what}");
     }
-    let _ = writeln!(o, "\n{}\n", view::summary(b).join(" "));
+    let _ = writeln!(o, "\n{}\n", esc(&view::summary(b).join(" ")));
     grid(&mut o, b);
     changes(&mut o, b);
     actions(&mut o, b);
@@ -130,19 +130,21 @@ fn actions(o: &mut String, b: &Board) {
         o.push_str("None.\n\n");
     } else {
         o.push_str(
-            "| tool | finding | action | owner | due | status |\n|---|---|---|---|---|---|\n",
+            "| tool | finding | action | owner | due | status | source |\n|---|---|---|---|---|---|---|\n",
         );
+        let srcs = view::sources(b);
         for a in &open {
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {}{} | {} |",
+                "| {} | {} | {} | {} | {}{} | {} | {} |",
                 esc(a.tool),
                 esc(&a.action.finding),
                 esc(&a.action.taken),
                 esc(&a.action.owner),
-                a.action.due,
+                esc(&a.action.due),
                 if a.overdue { " **overdue**" } else { "" },
-                status_words(a.action.status)
+                status_words(a.action.status),
+                view::source_ref(&srcs, a.run)
             );
         }
         o.push('\n');
@@ -179,14 +181,15 @@ fn series(o: &mut String, b: &Board) {
     if all.is_empty() {
         return;
     }
-    o.push_str("## Key findings over the quarters\n\nEach tool's findings to remediate (in any quarter), or else to monitor: the estimate against the reference with its 95% interval, quarter by quarter.\n\n| tool | finding | band | ");
+    o.push_str("## Key findings over the quarters\n\nEach tool's findings to remediate (in any quarter), or else to monitor: the estimate against the reference with its 95% interval, quarter by quarter, from the artifacts named under Sources.\n\n| tool | finding | band | ");
     let quarters = quarters(&all);
     for q in &quarters {
         let _ = write!(o, "{q} | ");
     }
-    o.push_str("\n|---|---|---|");
-    o.push_str(&"---|".repeat(quarters.len()));
+    o.push_str("sources |\n|---|---|---|");
+    o.push_str(&"---|".repeat(quarters.len() + 1));
     o.push('\n');
+    let srcs = view::sources(b);
     for s in &all {
         let _ = write!(
             o,
@@ -208,7 +211,14 @@ fn series(o: &mut String, b: &Board) {
                 }
             );
         }
-        o.push('\n');
+        let refs: Vec<String> = b
+            .tools
+            .iter()
+            .filter(|t| t.tool.name == s.tool)
+            .flat_map(|t| t.runs.iter().filter(|r| r.quarter <= b.quarter))
+            .map(|r| view::source_ref(&srcs, r))
+            .collect();
+        let _ = writeln!(o, "{} |", refs.join(", "));
     }
     o.push('\n');
 }
@@ -349,19 +359,6 @@ fn csv_rows(b: &Board, t: &super::ToolRuns) -> Vec<[String; 15]> {
     ];
     let mut out = Vec::new();
     for c in ProtectedClass::ALL {
-        if runs.is_empty() {
-            let status = if t.tool.testable {
-                "no_test"
-            } else {
-                "not_testable"
-            };
-            let mut row: [String; 15] = Default::default();
-            row[0] = b.quarter.to_string();
-            row[1..4].clone_from_slice(&who);
-            row[4] = c.name().to_string();
-            row[5] = status.to_string();
-            out.push(row);
-        }
         for (i, r) in runs.iter().enumerate() {
             let (status, trend, withheld) =
                 csv_cell(view::cell(r, i.checked_sub(1).map(|j| runs[j]), c));
@@ -384,6 +381,20 @@ fn csv_rows(b: &Board, t: &super::ToolRuns) -> Vec<[String; 15]> {
                 matches!(r.signoff, SignState::Signed(_)).to_string(),
             ]);
         }
+        // A tool without an artifact this quarter keeps its row: it cannot disappear.
+        if t.at(b.quarter).is_none() {
+            let status = if t.tool.testable {
+                "no_test"
+            } else {
+                "not_testable"
+            };
+            let mut row: [String; 15] = Default::default();
+            row[0] = b.quarter.to_string();
+            row[1..4].clone_from_slice(&who);
+            row[4] = c.name().to_string();
+            row[5] = status.to_string();
+            out.push(row);
+        }
     }
     out
 }
@@ -401,6 +412,7 @@ fn csv_cell(c: Cell) -> (String, &'static str, &'static str) {
                 view::Trend::Worse => "worse",
                 view::Trend::Better => "better",
                 view::Trend::Same => "same",
+                view::Trend::Changed => "changed",
             }),
             if withheld { "true" } else { "false" },
         ),

@@ -60,6 +60,8 @@ pub enum SignState {
     Signed(SignOff),
     /// A sign-off is there but does not bind to this artifact (it was made for other bytes).
     Unbound(SignOff),
+    /// What lies beside the artifact cannot be read.
+    Unreadable(String),
     Missing,
 }
 
@@ -77,8 +79,8 @@ pub struct Run {
     pub signoff: SignState,
     /// The actions recorded against this artifact (only a log that binds to it).
     pub actions: Vec<Action>,
-    /// An actions log is beside it but does not bind.
-    pub actions_unbound: bool,
+    /// Why the actions log beside it was not taken (it does not bind, or cannot be read).
+    pub actions_unbound: Option<String>,
 }
 
 /// One tool of the inventory and its artifacts, oldest quarter first.
@@ -96,6 +98,9 @@ pub struct Board {
     pub tools: Vec<ToolRuns>,
     /// Artifacts of tools the inventory does not list.
     pub strays: Vec<Run>,
+    /// Problems with the inputs the board shows rather than stops on: an artifact that cannot be
+    /// read, a second artifact for one tool and quarter, the same bytes given twice.
+    pub problems: Vec<(String, String)>,
 }
 
 /// Days after a period ends by which its test is due.
@@ -110,14 +115,28 @@ pub fn collect(
 ) -> Result<Board, String> {
     let inv = inventory::read(inventory_path)?;
     let mut files = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for s in sources {
-        find_artifacts(s, &mut files)?;
+        let before = files.len();
+        let again = fs_err::canonicalize(s).is_ok_and(|r| seen.contains(&r));
+        find_artifacts(s, &mut files, &mut seen)?;
+        if files.len() == before && !again {
+            return Err(format!("{}: no artifact.json found", s.display()));
+        }
     }
-    files.sort();
-    files.dedup();
-    let mut runs = Vec::new();
+    let mut problems = Vec::new();
+    let mut runs: Vec<Run> = Vec::new();
     for f in &files {
-        runs.push(read_run(f)?);
+        match read_run(f) {
+            Ok(r) => match runs.iter().find(|x| x.sha256 == r.sha256) {
+                Some(x) => problems.push((
+                    f.display().to_string(),
+                    format!("the same bytes as {}: read once", x.path.display()),
+                )),
+                None => runs.push(r),
+            },
+            Err(e) => problems.push((f.display().to_string(), format!("cannot be read: {e}"))),
+        }
     }
     let quarter = quarter
         .or_else(|| runs.iter().map(|r| r.quarter).max())
@@ -141,9 +160,7 @@ pub fn collect(
         }
     }
     for t in &mut tools {
-        t.runs.sort_by(|a, b| {
-            (a.quarter, &a.artifact.run.as_of).cmp(&(b.quarter, &b.artifact.run.as_of))
-        });
+        problems.extend(one_per_quarter(t));
     }
     Ok(Board {
         inventory_file: crate::assemble::file_name(inventory_path),
@@ -152,16 +169,57 @@ pub fn collect(
         quarter,
         tools,
         strays,
+        problems,
     })
 }
 
-fn find_artifacts(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    if p.is_file() {
-        out.push(p.to_path_buf());
+/// Keep one artifact per quarter, the latest run (by its date, then its path); say which were
+/// set aside.
+fn one_per_quarter(t: &mut ToolRuns) -> Vec<(String, String)> {
+    t.runs.sort_by(|a, b| {
+        (a.quarter, &a.artifact.run.as_of, &a.path).cmp(&(
+            b.quarter,
+            &b.artifact.run.as_of,
+            &b.path,
+        ))
+    });
+    let mut kept: Vec<Run> = Vec::new();
+    let mut out = Vec::new();
+    for r in t.runs.drain(..) {
+        if let Some(last) = kept.last_mut().filter(|k| k.quarter == r.quarter) {
+            out.push((
+                last.path.display().to_string(),
+                format!(
+                    "a second artifact of {} for {}: {} (a later run) is used",
+                    t.tool.name,
+                    r.quarter,
+                    r.path.display()
+                ),
+            ));
+            *last = r;
+        } else {
+            kept.push(r);
+        }
+    }
+    t.runs = kept;
+    out
+}
+
+/// The artifacts under `p`, each folder visited once (a symbolic link back up the tree is not
+/// followed twice).
+fn find_artifacts(
+    p: &Path,
+    out: &mut Vec<PathBuf>,
+    seen: &mut std::collections::BTreeSet<PathBuf>,
+) -> Result<(), String> {
+    let real = fs_err::canonicalize(p)
+        .map_err(|_| format!("{}: no such artifact or folder", p.display()))?;
+    if !seen.insert(real.clone()) {
         return Ok(());
     }
-    if !p.is_dir() {
-        return Err(format!("{}: no such artifact or folder", p.display()));
+    if real.is_file() {
+        out.push(p.to_path_buf());
+        return Ok(());
     }
     let mut entries: Vec<PathBuf> = fs_err::read_dir(p)
         .map_err(|e| e.to_string())?
@@ -169,10 +227,8 @@ fn find_artifacts(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
         .collect();
     entries.sort();
     for e in entries {
-        if e.is_dir() {
-            find_artifacts(&e, out)?;
-        } else if e.file_name().is_some_and(|n| n == "artifact.json") {
-            out.push(e);
+        if e.is_dir() || e.file_name().is_some_and(|n| n == "artifact.json") {
+            find_artifacts(&e, out, seen)?;
         }
     }
     Ok(())
@@ -196,17 +252,7 @@ fn read_run(path: &Path) -> Result<Run, String> {
         }
         None => 1,
     };
-    let beside = crate::artifact::beside::read(path, &a, None)?;
-    let signoff = match beside.signoff {
-        Some(f) if f.binds() => SignState::Signed(f.value),
-        Some(f) => SignState::Unbound(f.value),
-        None => SignState::Missing,
-    };
-    let (actions, actions_unbound) = match beside.actions {
-        Some(f) if f.binds() => (f.value.actions, false),
-        Some(_) => (Vec::new(), true),
-        None => (Vec::new(), false),
-    };
+    let (signoff, actions, actions_unbound) = beside(path, &a);
     let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
     let period_end = a
         .data
@@ -214,12 +260,7 @@ fn read_run(path: &Path) -> Result<Run, String> {
         .as_deref()
         .and_then(date)
         .or_else(|| date(a.run.as_of.get(..10).unwrap_or("")))
-        .ok_or_else(|| {
-            format!(
-                "{}: neither data.period_end nor run.as_of is a date",
-                path.display()
-            )
-        })?;
+        .ok_or_else(|| "neither data.period_end nor run.as_of is a date".to_string())?;
     Ok(Run {
         path: path.to_path_buf(),
         sha256,
@@ -232,6 +273,32 @@ fn read_run(path: &Path) -> Result<Run, String> {
         actions,
         actions_unbound,
     })
+}
+
+/// The sign-off and the actions of an artifact; a file beside it that cannot be read or does
+/// not bind is shown as such, never taken.
+fn beside(path: &Path, a: &Artifact) -> (SignState, Vec<Action>, Option<String>) {
+    let found = match crate::artifact::beside::read(path, a, None) {
+        Ok(f) => f,
+        Err(e) => {
+            let e = format!("cannot be read: {e}");
+            return (SignState::Unreadable(e.clone()), Vec::new(), Some(e));
+        }
+    };
+    let signoff = match found.signoff {
+        Some(f) if f.binds() => SignState::Signed(f.value),
+        Some(f) => SignState::Unbound(f.value),
+        None => SignState::Missing,
+    };
+    let (actions, unbound) = match found.actions {
+        Some(f) if f.binds() => (f.value.actions, None),
+        Some(_) => (
+            Vec::new(),
+            Some("does not bind to the artifact".to_string()),
+        ),
+        None => (Vec::new(), None),
+    };
+    (signoff, actions, unbound)
 }
 
 impl ToolRuns {

@@ -161,11 +161,12 @@ fn actions(o: &mut String, b: &Board) {
     if open.is_empty() {
         o.push_str("<p>None.</p>\n");
     } else {
-        o.push_str("<table>\n<tr><th>tool</th><th>finding</th><th>action</th><th>owner</th><th>due</th><th>status</th></tr>\n");
+        o.push_str("<table>\n<tr><th>tool</th><th>finding</th><th>action</th><th>owner</th><th>due</th><th>status</th><th>source</th></tr>\n");
+        let srcs = view::sources(b);
         for a in &open {
             let _ = writeln!(
                 o,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td{}>{}{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td{}>{}{}</td><td>{}</td><td>{}</td></tr>",
                 esc(a.tool),
                 esc(&a.action.finding),
                 esc(&a.action.taken),
@@ -173,7 +174,8 @@ fn actions(o: &mut String, b: &Board) {
                 if a.overdue { " class=\"overdue\"" } else { "" },
                 esc(&a.action.due),
                 if a.overdue { " overdue" } else { "" },
-                status_words(a.action.status)
+                status_words(a.action.status),
+                view::source_ref(&srcs, a.run)
             );
         }
         o.push_str("</table>\n");
@@ -213,7 +215,19 @@ fn series(o: &mut String, b: &Board) {
             .iter()
             .map(|s| format!("{}: {}", s.label, band_text(s)))
             .collect();
-        let _ = writeln!(o, "{}</p>", esc(&bands.join("; ")));
+        let srcs = view::sources(b);
+        let refs: Vec<String> = t
+            .runs
+            .iter()
+            .filter(|r| r.quarter <= b.quarter)
+            .map(|r| format!("{} {}", r.quarter, view::source_ref(&srcs, r)))
+            .collect();
+        let _ = writeln!(
+            o,
+            "{}. From {}.</p>",
+            esc(&bands.join("; ")),
+            refs.join(", ")
+        );
         let svg = super::plots::tool_svg(&mine, &qs);
         let svg = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
         let _ = writeln!(o, "<figure>{svg}</figure>");

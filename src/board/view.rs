@@ -2,6 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use chrono::NaiveDate;
+
 use crate::artifact::actions::ActionStatus;
 use crate::artifact::shared::SharedFinding;
 use crate::protocol::record::ProtectedClass;
@@ -33,6 +35,8 @@ pub enum Trend {
     Worse,
     Better,
     Same,
+    /// To or from too few to judge (or not assessed): neither better nor worse.
+    Changed,
 }
 
 impl Trend {
@@ -41,6 +45,7 @@ impl Trend {
             Trend::Worse => "↑ worse",
             Trend::Better => "↓ better",
             Trend::Same => "→ same",
+            Trend::Changed => "≠ changed",
         }
     }
 }
@@ -70,17 +75,28 @@ pub fn cell(run: &Run, previous: Option<&Run>, class: ProtectedClass) -> Cell {
     }
     let (status, withheld) = worst(run, &cov.attributes);
     let trend = previous.and_then(|p| match cell(p, None, class) {
-        Cell::Tested { status: then, .. } => Some(match status.cmp(&then) {
-            std::cmp::Ordering::Greater => Trend::Worse,
-            std::cmp::Ordering::Less => Trend::Better,
-            std::cmp::Ordering::Equal => Trend::Same,
-        }),
+        Cell::Tested { status: then, .. } => Some(trend(then, status)),
         _ => None,
     });
     Cell::Tested {
         status,
         trend,
         withheld,
+    }
+}
+
+/// A status's change: worse or better only between judged statuses (pass, monitor, remediate);
+/// to or from too few to judge it is a change, not an improvement.
+pub fn trend(then: Status, now: Status) -> Trend {
+    let judged = |s: Status| matches!(s, Status::Pass | Status::Monitor | Status::Remediate);
+    if then == now {
+        Trend::Same
+    } else if !judged(then) || !judged(now) {
+        Trend::Changed
+    } else if now > then {
+        Trend::Worse
+    } else {
+        Trend::Better
     }
 }
 
@@ -126,12 +142,13 @@ fn row<'a>(b: &Board, t: &'a ToolRuns, sources: &[&Run]) -> Row<'a> {
     let cells = ProtectedClass::ALL
         .into_iter()
         .map(|c| match (t.tool.testable, run) {
-            (false, _) => Cell::NotTestable,
+            (_, Some(r)) => cell(r, t.before(b.quarter), c),
+            (false, None) => Cell::NotTestable,
             (true, None) => Cell::NoArtifact,
-            (true, Some(r)) => cell(r, t.before(b.quarter), c),
         })
         .collect();
-    let checkpoint = run
+    let checkpoint = t
+        .last(b.quarter)
         .and_then(|r| r.artifact.record.oversight.checkpoint.clone())
         .or_else(|| t.tool.checkpoint.clone())
         .unwrap_or_else(|| "not recorded".into());
@@ -156,6 +173,7 @@ pub fn sign_text(s: &SignState) -> String {
     match s {
         SignState::Signed(s) => format!("signed {} ({})", s.date, decision(s.decision)),
         SignState::Unbound(_) => "sign-off does not bind to the artifact".into(),
+        SignState::Unreadable(e) => format!("sign-off or actions log {e}"),
         SignState::Missing => "not signed off".into(),
     }
 }
@@ -183,6 +201,7 @@ pub fn sources(b: &Board) -> Vec<&Run> {
         .iter()
         .flat_map(|t| t.runs.iter())
         .chain(b.strays.iter())
+        .filter(|r| r.quarter <= b.quarter)
         .collect()
 }
 
@@ -232,6 +251,8 @@ pub struct Changes<'a> {
     pub to_remediate: Vec<Change<'a>>,
     pub to_monitor: Vec<Change<'a>>,
     pub left: Vec<Change<'a>>,
+    /// From monitor or remediate to too few to judge: no longer flagged, not shown better.
+    pub unjudged: Vec<Change<'a>>,
 }
 
 pub fn changes(b: &Board) -> Changes<'_> {
@@ -253,8 +274,11 @@ pub fn changes(b: &Board) -> Changes<'_> {
                 out.to_remediate.push(c);
             } else if f.status > p.status && f.status == Status::Monitor {
                 out.to_monitor.push(c);
-            } else if f.status < p.status && p.status >= Status::Monitor {
-                out.left.push(c);
+            } else if p.status >= Status::Monitor && f.status != p.status {
+                match trend(p.status, f.status) {
+                    Trend::Better => out.left.push(c),
+                    _ => out.unjudged.push(c),
+                }
             }
         }
     }
@@ -262,11 +286,15 @@ pub fn changes(b: &Board) -> Changes<'_> {
 }
 
 /// The kinds of change with their titles, in the order the board lists them.
-pub fn change_groups<'a, 'b>(ch: &'b Changes<'a>) -> [(&'static str, &'b Vec<Change<'a>>); 3] {
+pub fn change_groups<'a, 'b>(ch: &'b Changes<'a>) -> [(&'static str, &'b Vec<Change<'a>>); 4] {
     [
         ("Moved to remediate", &ch.to_remediate),
         ("Moved to monitor", &ch.to_monitor),
         ("Less serious than before", &ch.left),
+        (
+            "From monitor or remediate to too few to judge",
+            &ch.unjudged,
+        ),
     ]
 }
 
@@ -286,6 +314,8 @@ pub fn change_text(c: &Change) -> String {
 pub struct OpenAction<'a> {
     pub tool: &'a str,
     pub quarter: Quarter,
+    /// The artifact whose actions log records it.
+    pub run: &'a Run,
     pub action: &'a crate::artifact::actions::Action,
     pub overdue: bool,
 }
@@ -298,8 +328,10 @@ pub fn open_actions(b: &Board) -> Vec<OpenAction<'_>> {
                 out.push(OpenAction {
                     tool: &t.tool.name,
                     quarter: r.quarter,
+                    run: r,
                     action: a,
-                    overdue: a.due.as_str() < b.as_of.to_string().as_str(),
+                    overdue: NaiveDate::parse_from_str(&a.due, "%Y-%m-%d")
+                        .map_or(true, |d| d < b.as_of),
                 });
             }
         }
@@ -316,6 +348,7 @@ pub fn unacted(b: &Board) -> Vec<(&str, &SharedFinding)> {
         let acted: BTreeSet<&str> = t
             .runs
             .iter()
+            .filter(|r| r.quarter <= b.quarter)
             .flat_map(|r| r.actions.iter())
             .filter(|a| matches!(a.status, ActionStatus::Open | ActionStatus::InProgress))
             .map(|a| a.finding.as_str())
@@ -442,6 +475,13 @@ pub struct Gap {
 
 pub fn gaps(b: &Board) -> Vec<Gap> {
     let mut out: Vec<Gap> = b.tools.iter().flat_map(|t| tool_gaps(b, t)).collect();
+    for (file, why) in &b.problems {
+        out.push(Gap {
+            tool: file.clone(),
+            what: "input set aside".into(),
+            why: why.clone(),
+        });
+    }
     for r in &b.strays {
         out.push(Gap {
             tool: r.artifact.tool.name.clone(),
@@ -462,15 +502,36 @@ fn tool_gaps(b: &Board, t: &ToolRuns) -> Vec<Gap> {
         what,
         why,
     };
+    let mut out = Vec::new();
+    for r in t.runs.iter().filter(|r| r.quarter <= b.quarter) {
+        if let Some(why) = &r.actions_unbound {
+            out.push(gap(
+                format!("actions log of {} not taken", r.quarter),
+                format!("actions.json beside {} {why}", r.path.display()),
+            ));
+        }
+    }
     if !t.tool.testable {
         let why = t.tool.why_not_testable.clone().unwrap_or_default();
-        return vec![gap("cannot be tested against outcomes".into(), why)];
+        out.push(match t.at(b.quarter) {
+            None => gap("cannot be tested against outcomes".into(), why),
+            Some(r) => gap(
+                "inventory and artifact disagree".into(),
+                format!(
+                    "the inventory says it cannot be tested ({why}), but {} tests it",
+                    r.path.display()
+                ),
+            ),
+        });
+        return out;
     }
-    let mut out = Vec::new();
     if t.overdue(b.quarter, b.as_of) {
         let why = match (t.next_due(b.quarter), t.last(b.quarter)) {
             (Some(d), Some(r)) => format!("next test was due {d}; last tested {}", r.quarter),
-            _ => "no artifact of this tool was given to the board".into(),
+            _ => format!(
+                "no artifact of this tool up to {} was given to the board",
+                b.quarter
+            ),
         };
         out.push(gap("test overdue".into(), why));
     }
@@ -499,7 +560,11 @@ fn tool_gaps(b: &Board, t: &ToolRuns) -> Vec<Gap> {
 
 /// The board's headline figures: value and what it counts.
 pub fn tiles(b: &Board) -> Vec<(String, String)> {
-    let testable = b.tools.iter().filter(|t| t.tool.testable).count();
+    let testable = b
+        .tools
+        .iter()
+        .filter(|t| t.tool.testable || t.at(b.quarter).is_some())
+        .count();
     let tested = b.tools.iter().filter(|t| t.at(b.quarter).is_some()).count();
     let remediate = b
         .tools
@@ -566,7 +631,7 @@ fn names(b: &Board, f: impl Fn(&ToolRuns) -> bool) -> Vec<String> {
 fn coverage_sentence(b: &Board) -> String {
     let q = b.quarter;
     let untested = names(b, |t| t.tool.testable && t.at(q).is_none());
-    let untestable = names(b, |t| !t.tool.testable);
+    let untestable = names(b, |t| !t.tool.testable && t.at(q).is_none());
     let testable = b.tools.len() - untestable.len();
     let mut s = format!(
         "In {q}, {} of the {testable} tools that can be tested against outcomes were tested",

@@ -406,8 +406,10 @@ pub struct Results {
     pub attributes: Vec<AttributeResult>,
     pub comparisons: Vec<Comparison>,
     pub stratified: Vec<StratifiedComparison>,
-    /// How many comparisons had a p-value and entered the correction.
+    /// How many comparisons entered a correction family.
     pub family_size: usize,
+    /// The correction families (none under the rules before schema 1.4.0: one for the run).
+    pub families: Vec<Family>,
     /// Score metrics and comparisons, when the protocol asks for them.
     pub scores: Option<scores::ScoreResults>,
 }
@@ -863,12 +865,13 @@ pub fn compute(
     stats: &SufficientStats,
     analysis: &Analysis,
     score_analysis: Option<&ScoreAnalysis>,
+    triggers: &[crate::protocol::Trigger],
 ) -> Results {
     let scores = match (score_analysis, &stats.scores) {
         (Some(sa), Some(sample)) => Some(scores::compute(sample, &stats.attributes, sa, analysis)),
         _ => None,
     };
-    compute_with_scores(stats, analysis, scores)
+    compute_with_scores(stats, analysis, scores, triggers)
 }
 
 /// Compute everything the counts give, and correct it together with `scores`: the score
@@ -879,6 +882,7 @@ pub fn compute_with_scores(
     stats: &SufficientStats,
     analysis: &Analysis,
     mut score_results: Option<scores::ScoreResults>,
+    triggers: &[crate::protocol::Trigger],
 ) -> Results {
     let mut attributes = Vec::new();
     let mut comparisons = Vec::new();
@@ -937,7 +941,152 @@ pub fn compute_with_scores(
             composite,
         });
     }
-    // One correction family: the rate comparisons, then the score comparisons.
+    let (family_size, families) = if analysis.legacy_rules {
+        (
+            correct_run(&mut comparisons, score_results.as_mut(), analysis),
+            Vec::new(),
+        )
+    } else {
+        correct_families(&mut comparisons, score_results.as_mut(), analysis, triggers)
+    };
+    Results {
+        attributes,
+        comparisons,
+        stratified: stats
+            .stratified
+            .iter()
+            .flat_map(|x| stratified(x, analysis))
+            .collect(),
+        family_size,
+        families,
+        scores: score_results,
+    }
+}
+
+/// A correction family: the comparisons of one attribute on one metric that a remediate trigger
+/// judges, every group of the attribute a member.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Family {
+    pub attribute: String,
+    pub metric: String,
+    /// `holm`, `bonferroni` or `benjamini_hochberg`.
+    pub correction: String,
+    pub size: usize,
+}
+
+/// A comparison of the run: a rate comparison or a score comparison, by index.
+#[derive(Clone, Copy)]
+enum Slot {
+    Rate(usize),
+    Score(usize),
+}
+
+/// Correct each family a remediate trigger defines: per attribute × metric, every comparison of
+/// it a member, a missing p counting as 1, so the family is the protocol's and not the data's.
+/// The comparisons no remediate trigger judges keep their raw p (`p_adjusted` is the raw p) and
+/// their detectable differences are at alpha. A member's are at alpha / size, the level of the
+/// correction's strictest step. Returns the members in all and the families.
+fn correct_families(
+    comparisons: &mut [Comparison],
+    mut scores: Option<&mut scores::ScoreResults>,
+    analysis: &Analysis,
+    triggers: &[crate::protocol::Trigger],
+) -> (usize, Vec<Family>) {
+    let judged = |attr: &str, metric: &str| {
+        triggers.iter().any(|t| {
+            t.severity == crate::protocol::Severity::Remediate && t.applies_to(attr, metric)
+        })
+    };
+    let mut families: Vec<(Family, Vec<Slot>)> = Vec::new();
+    let mut join = |attr: &str, metric: &str, slot: Slot| match families
+        .iter_mut()
+        .find(|(f, _)| f.attribute == attr && f.metric == metric)
+    {
+        Some((_, v)) => v.push(slot),
+        None => families.push((
+            Family {
+                attribute: attr.to_string(),
+                metric: metric.to_string(),
+                correction: analysis.correction.name().to_string(),
+                size: 0,
+            },
+            vec![slot],
+        )),
+    };
+    for (i, c) in comparisons.iter_mut().enumerate() {
+        if judged(&c.attribute, c.metric.name()) {
+            join(&c.attribute, c.metric.name(), Slot::Rate(i));
+        } else {
+            c.p_adjusted = c.test.p_value();
+            c.detectable = detectable(
+                c.reference_numerator,
+                c.reference_denominator,
+                c.denominator,
+                analysis.alpha,
+                analysis.power,
+            );
+        }
+    }
+    if let Some(s) = scores.as_deref_mut() {
+        for (i, c) in s.comparisons.iter_mut().enumerate() {
+            if judged(&c.attribute, c.metric.name()) {
+                join(&c.attribute, c.metric.name(), Slot::Score(i));
+            } else {
+                c.p_adjusted = c.test.p_value();
+                c.detectable = scores::detectable(c, analysis.alpha, analysis.power);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (mut f, slots) in families {
+        f.size = slots.len();
+        let found: Vec<Option<f64>> = slots
+            .iter()
+            .map(|&s| match s {
+                Slot::Rate(i) => comparisons[i].test.p_value(),
+                Slot::Score(i) => scores
+                    .as_deref()
+                    .and_then(|x| x.comparisons[i].test.p_value()),
+            })
+            .collect();
+        let raw: Vec<f64> = found.iter().map(|p| p.unwrap_or(1.0)).collect();
+        let adjusted = adjust(&raw, analysis.correction);
+        let alpha = analysis.alpha / f.size as f64;
+        for ((&slot, adj), had) in slots.iter().zip(adjusted).zip(&found) {
+            let p = had.map(|_| adj);
+            match slot {
+                Slot::Rate(i) => {
+                    let c = &mut comparisons[i];
+                    c.p_adjusted = p;
+                    c.detectable = detectable(
+                        c.reference_numerator,
+                        c.reference_denominator,
+                        c.denominator,
+                        alpha,
+                        analysis.power,
+                    );
+                }
+                Slot::Score(i) => {
+                    if let Some(s) = scores.as_deref_mut() {
+                        let c = &mut s.comparisons[i];
+                        c.p_adjusted = p;
+                        c.detectable = scores::detectable(c, alpha, analysis.power);
+                    }
+                }
+            }
+        }
+        out.push(f);
+    }
+    (out.iter().map(|f| f.size).sum(), out)
+}
+
+/// The correction of schemas before 1.4.0: every comparison with a p-value in one family, the
+/// rate comparisons then the score comparisons; power judged at alpha over the family's size.
+fn correct_run(
+    comparisons: &mut [Comparison],
+    score_results: Option<&mut scores::ScoreResults>,
+    analysis: &Analysis,
+) -> usize {
     let score_p: Vec<Option<f64>> = score_results
         .as_ref()
         .map(|s| s.comparisons.iter().map(|c| c.test.p_value()).collect())
@@ -952,10 +1101,8 @@ pub fn compute_with_scores(
     raw.extend(score_p.iter().flatten());
     let family = raw.len();
     let adjusted = adjust(&raw, analysis.correction);
-    // Power is judged at the level the correction demands of the strictest comparison,
-    // alpha / m: a disparity counts as detectable only if it would survive the correction.
     let alpha_power = analysis.alpha / family.max(1) as f64;
-    for c in &mut comparisons {
+    for c in comparisons.iter_mut() {
         c.detectable = detectable(
             c.reference_numerator,
             c.reference_denominator,
@@ -968,7 +1115,7 @@ pub fn compute_with_scores(
     for &i in &with_p {
         comparisons[i].p_adjusted = adjusted.next();
     }
-    if let Some(s) = score_results.as_mut() {
+    if let Some(s) = score_results {
         for c in &mut s.comparisons {
             if c.test.p_value().is_some() {
                 c.p_adjusted = adjusted.next();
@@ -976,17 +1123,7 @@ pub fn compute_with_scores(
             c.detectable = scores::detectable(c, alpha_power, analysis.power);
         }
     }
-    Results {
-        attributes,
-        comparisons,
-        stratified: stats
-            .stratified
-            .iter()
-            .flat_map(|x| stratified(x, analysis))
-            .collect(),
-        family_size: family,
-        scores: score_results,
-    }
+    family
 }
 
 #[cfg(test)]

@@ -366,12 +366,15 @@ pub struct Analysis {
     pub rate_interval: RateInterval,
     pub ratio_interval: RatioInterval,
     pub difference_interval: DifferenceInterval,
-    /// Target power: below it a comparison is `insufficient_data`.
+    /// Target power, for planning: the detectable disparities and the cases needed to judge.
     pub power: f64,
     pub min_cell_size: u64,
     pub seed: u64,
     /// Resamples for the bootstrap intervals of the composite gaps.
     pub bootstrap_replicates: usize,
+    /// Judge as schemas before 1.4.0 did (set only to verify such an artifact): one correction
+    /// family across the run, and the power rule before the interval.
+    pub legacy_rules: bool,
 }
 
 /// A band on a ratio or a difference; a missing side is unbounded.
@@ -1235,6 +1238,7 @@ impl Validator<'_> {
             min_cell_size: 11,
             seed: 1557,
             bootstrap_replicates: 2000,
+            legacy_rules: false,
         };
         let Some(raw) = raw else { return a };
         if let Some(b) = &raw.bootstrap_replicates {

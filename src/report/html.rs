@@ -210,17 +210,18 @@ fn too_few(o: &mut String, v: &View) {
     if v.too_few.is_empty() {
         return;
     }
-    o.push_str("<section id=\"too-few\">\n<h2>Too few to judge: what it would take</h2>\n<p>The cases a rate is over (all patients for the selection rate, patients with the outcome for the TPR…) that would give the protocol's power to detect a gap at the band's edge, at the corrected level. Pooling quarters under the same protocol adds cases.</p>\n<table><tr><th>group</th><th>metric</th><th>cases now</th><th>cases needed</th></tr>\n");
+    o.push_str("<section id=\"too-few\">\n<h2>Too few to judge: what it would take</h2>\n<p>The cases a rate is over (all patients for the selection rate, patients with the outcome for the TPR…) that would give the protocol's power to detect a gap at the band's edge, at the corrected level. Pooling quarters under the same protocol adds cases: the last column is how many quarters like this one would (at most; the reference grows too).</p>\n<table><tr><th>group</th><th>metric</th><th>cases now</th><th>cases needed</th><th>quarters to pool</th></tr>\n");
     for t in &v.too_few {
         let _ = writeln!(
             o,
-            "<tr><td>{} <span class=\"attr\">({})</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{} <span class=\"attr\">({})</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&t.group),
             esc(&t.attribute),
             esc(&t.metric),
             t.has.map_or("withheld".to_string(), |n| n.to_string()),
             t.needs
-                .map_or("not reachable with this reference".to_string(), |n| format!("about {n}"))
+                .map_or("not reachable with this reference".to_string(), |n| format!("about {n}")),
+            t.quarters().map_or("—".to_string(), |q| q.to_string())
         );
     }
     o.push_str("</table>\n</section>\n");

@@ -256,11 +256,11 @@ fn too_few_md(o: &mut String, v: &super::view::View) {
     if v.too_few.is_empty() {
         return;
     }
-    o.push_str("## Too few to judge: what it would take\n\nThe cases a rate is over (all patients for the selection rate, patients with the outcome for the TPR…) that would give the protocol's power to detect a gap at the band's edge, at the corrected level. Pooling quarters under the same protocol adds cases.\n\n| group | metric | cases now | cases needed |\n|---|---|---|---|\n");
+    o.push_str("## Too few to judge: what it would take\n\nThe cases a rate is over (all patients for the selection rate, patients with the outcome for the TPR…) that would give the protocol's power to detect a gap at the band's edge, at the corrected level. Pooling quarters under the same protocol adds cases: the last column is how many quarters like this one would (at most; the reference grows too).\n\n| group | metric | cases now | cases needed | quarters to pool |\n|---|---|---|---|---|\n");
     for t in &v.too_few {
         let _ = writeln!(
             o,
-            "| {} ({}) | {} | {} | {} |",
+            "| {} ({}) | {} | {} | {} | {} |",
             esc(&t.group),
             esc(&t.attribute),
             t.metric,
@@ -268,7 +268,8 @@ fn too_few_md(o: &mut String, v: &super::view::View) {
             t.needs.map_or(
                 "not reachable with this reference".to_string(),
                 |n| format!("about {n}")
-            )
+            ),
+            t.quarters().map_or("—".to_string(), |q| q.to_string())
         );
     }
     o.push('\n');
@@ -434,11 +435,19 @@ fn about(o: &mut String, a: &Artifact) {
     let _ = writeln!(o, "| As of | {} |", a.run.as_of);
     let _ = writeln!(
         o,
-        "| Settings | {:.0}% intervals, alpha {}, {} correction over {} comparisons, power target {}, minimum cell {} |\n",
+        "| Settings | {:.0}% intervals, alpha {}, {}, power target {} (for planning), minimum cell {} |\n",
         a.run.confidence_level * 100.0,
         a.run.alpha,
-        a.run.correction,
-        a.run.family_size,
+        if a.run.families.is_empty() {
+            format!("{} correction over {} comparisons", a.run.correction, a.run.family_size)
+        } else {
+            format!(
+                "{} correction within {} families of {} comparisons (each attribute × metric a remediate trigger judges; the others unadjusted)",
+                a.run.correction,
+                a.run.families.len(),
+                a.run.family_size
+            )
+        },
         a.run.power_target,
         a.run.min_cell_size
     );
@@ -516,7 +525,7 @@ fn findings_in_detail(o: &mut String, a: &Artifact, sup: &Suppression) {
     }
     let insufficient = by(Status::InsufficientData);
     if !insufficient.is_empty() {
-        o.push_str("## Insufficient data\n\nThe data could not have shown a disparity of the threshold's size here, so these are not passes.\n\n");
+        o.push_str("## Insufficient data\n\nA group or reference with fewer cases than the minimum, or an interval too wide to judge (it holds both no disparity and a disparity beyond the band's edge; the \"why\" column says which): these are not passes. \"Too few to judge\" above gives the cases that would settle each.\n\n");
         findings_table(o, &insufficient, a, sup, false);
     }
     let pass = by(Status::Pass);

@@ -46,6 +46,17 @@ pub struct TooFew {
     pub needs: Option<u64>,
 }
 
+impl TooFew {
+    /// Quarters like this one to pool for the cases needed (the reference kept at this quarter's
+    /// size, so an upper bound); none where the cases now are withheld.
+    pub fn quarters(&self) -> Option<u64> {
+        match (self.has, self.needs) {
+            (Some(h), Some(n)) if h > 0 => Some(n.div_ceil(h).max(1)),
+            _ => None,
+        }
+    }
+}
+
 /// One affected group and its findings to act on.
 pub struct Affected {
     pub attribute: String,
