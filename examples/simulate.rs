@@ -2,6 +2,7 @@
 //!
 //! ```sh
 //! cargo run --release --example simulate
+//! cargo run --release --example simulate -- status   # the status rules' section alone
 //! ```
 //!
 //! - Wilson 95% interval coverage over a grid of n and p;
@@ -11,7 +12,10 @@
 //! - DeLong's AUROC variance against the variance of a case bootstrap;
 //! - the size of DeLong's test for two independent groups with equal AUROCs;
 //! - coverage of the observed/expected interval for a calibrated score;
-//! - coverage and size of the need-at-equal-score comparison (standardized over score deciles).
+//! - coverage and size of the need-at-equal-score comparison (standardized over score deciles);
+//! - the status rules' operating characteristics: how often a group's TPR finding passes, is
+//!   monitored, remediated or too few to judge, with no disparity, at the band's edge and at twice
+//!   it, for 2,000 to 30,000 patients.
 //!
 //! Seeded (ChaCha8), so the figures are the same on every run.
 
@@ -32,6 +36,11 @@ fn draw(rng: &mut ChaCha8Rng, n: u64, p: f64) -> u64 {
 
 fn main() {
     let mut rng = ChaCha8Rng::seed_from_u64(1557);
+    // `-- status`: the status rules' section alone.
+    if std::env::args().any(|a| a == "status") {
+        operating_characteristics(&mut rng);
+        return;
+    }
 
     println!("## Wilson 95% coverage (20,000 draws a cell)\n");
     let ps = [0.02, 0.05, 0.1, 0.3, 0.5];
@@ -291,5 +300,93 @@ fn main() {
             covered as f64 / sims as f64 * 100.0,
             rejected as f64 / sims as f64 * 100.0
         );
+    }
+    operating_characteristics(&mut rng);
+}
+
+/// How the status rules behave: the share of pass, monitor, remediate and too few to judge for
+/// one group's TPR against the reference's (0.85), under the example's remediate trigger (a TPR
+/// more than 10 points lower harms), in a race × TPR family of six (the five other groups at no
+/// disparity, the focal group's size), at three clinic sizes, with no disparity, a disparity at
+/// the band's edge and twice it. Sizes: 15% with the outcome; the reference group 58% of
+/// patients, the focal group 13%.
+fn operating_characteristics(rng: &mut ChaCha8Rng) {
+    use s1557::metrics::compare;
+    use s1557::protocol::{
+        Analysis, Band, Correction, DifferenceInterval, Direction, Metric, RateInterval,
+        RatioInterval, Severity, Trigger, TriggerMetric,
+    };
+    use s1557::suffstats::Confusion;
+    use s1557::triggers::{evaluate, Status};
+    let analysis = Analysis {
+        metrics: vec![Metric::Tpr],
+        confidence_level: 0.95,
+        alpha: 0.05,
+        correction: Correction::Holm,
+        rate_interval: RateInterval::Wilson,
+        ratio_interval: RatioInterval::Katz,
+        difference_interval: DifferenceInterval::Newcombe,
+        power: 0.8,
+        min_cell_size: 11,
+        seed: 1,
+        bootstrap_replicates: 200,
+        legacy_rules: false,
+    };
+    let trigger = Trigger {
+        id: "missed".into(),
+        metric: TriggerMetric::Rate(Metric::Tpr),
+        attributes: vec![],
+        ratio: None,
+        difference: Some(Band {
+            min: Some(-0.10),
+            max: None,
+        }),
+        severity: Severity::Remediate,
+        action: "act".into(),
+        direction: Direction::Lower,
+    };
+    let tpr = |tp: u64, pos: u64| Confusion {
+        tp,
+        fp: 0,
+        fn_: pos - tp,
+        tn: 0,
+    };
+    println!("\n## Status rules: operating characteristics (TPR 0.85 in the reference; band: 10 points lower; Holm in a family of 6; 2,000 data sets a cell)\n");
+    println!("| patients | group / reference positives | true gap | pass | monitor | remediate | too few to judge |\n|---|---|---|---|---|---|---|");
+    for patients in [2_000f64, 10_000.0, 30_000.0] {
+        let n0 = (patients * 0.15 * 0.58).round() as u64;
+        let n1 = (patients * 0.15 * 0.13).round() as u64;
+        for gap in [0.0, -0.10, -0.20] {
+            let mut counts = [0usize; 4];
+            let reps = 2_000;
+            for _ in 0..reps {
+                let r = tpr(draw(rng, n0, 0.85), n0);
+                let g = tpr(draw(rng, n1, 0.85 + gap), n1);
+                let mut c = compare("race", "G", "R", Metric::Tpr, &g, &r, &analysis);
+                let mut family = vec![c.test.p_value().unwrap_or(1.0)];
+                for _ in 0..5 {
+                    let other = tpr(draw(rng, n1, 0.85), n1);
+                    let o = compare("race", "O", "R", Metric::Tpr, &other, &r, &analysis);
+                    family.push(o.test.p_value().unwrap_or(1.0));
+                }
+                c.p_adjusted = Some(multiplicity::holm(&family)[0]);
+                let k = match evaluate(&trigger, &c, &analysis).status {
+                    Status::Pass => 0,
+                    Status::Monitor => 1,
+                    Status::Remediate => 2,
+                    _ => 3,
+                };
+                counts[k] += 1;
+            }
+            let pct = |k: usize| counts[k] as f64 / reps as f64 * 100.0;
+            println!(
+                "| {patients} | {n1} / {n0} | {:+.0} points | {:.1}% | {:.1}% | {:.1}% | {:.1}% |",
+                gap * 100.0,
+                pct(0),
+                pct(1),
+                pct(2),
+                pct(3)
+            );
+        }
     }
 }
