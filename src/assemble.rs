@@ -15,7 +15,7 @@ pub fn assemble(protocol: &Protocol, evidence: &Evidence, ctx: &RunContext) -> A
         &evidence.stats,
         &protocol.analysis,
         protocol.scores.as_ref(),
-        &protocol.triggers,
+        &metrics::Plan::of(protocol),
     );
     build(protocol, evidence, results, ctx)
 }
@@ -32,7 +32,7 @@ pub fn assemble_with_scores(
         &evidence.stats,
         &protocol.analysis,
         scores,
-        &protocol.triggers,
+        &metrics::Plan::of(protocol),
     );
     build(protocol, evidence, results, ctx)
 }
@@ -335,8 +335,12 @@ fn methods(a: &crate::protocol::Analysis) -> Methods {
         correction: if a.legacy_rules {
             format!("{} across all comparisons of the run", a.correction.name())
         } else {
-            format!("{} within each attribute × metric a remediate trigger judges (every group a member; a missing p counts as 1); comparisons only monitor triggers judge are not adjusted; a pass needs no correction (each is an intersection–union test)", a.correction.name())
+            format!("{} within each attribute × metric a remediate trigger judges (every group the protocol defines a member; a missing p counts as 1); comparisons only monitor triggers judge are not adjusted; a pass is per comparison, its two one-sided tests an intersection–union test, not corrected across groups", a.correction.name())
         },
-        power: "normal approximation, pooled null and unpooled alternative variance (Fleiss, Levin & Paik 2003), at alpha divided by the number of comparisons".into(),
+        power: if a.legacy_rules {
+            "normal approximation, pooled null and unpooled alternative variance (Fleiss, Levin & Paik 2003), at alpha divided by the number of comparisons".into()
+        } else {
+            "normal approximation, pooled null and unpooled alternative variance (Fleiss, Levin & Paik 2003), at alpha divided by the size of the comparison's correction family (alpha outside a family); for planning only".into()
+        },
     }
 }

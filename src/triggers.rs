@@ -84,7 +84,7 @@ pub enum Rule {
     TooWide,
     /// No trigger covers the comparison.
     NoTrigger,
-    /// A score comparison without an estimate (see its test's reason).
+    /// No estimate (a score comparison: see its test's reason), or no interval to judge by.
     Undefined,
 }
 
@@ -208,11 +208,17 @@ fn decide(t: &Trigger, analysis: &Analysis, j: Judged) -> TriggerVerdict {
     let power_at_threshold = j.power_at_threshold;
     if j.beyond {
         let significant = j.p_adjusted.is_some_and(|p| p < analysis.alpha);
+        // A monitor trigger judges by the raw p (since schema 1.4.0): say which p it is.
+        let which = if analysis.legacy_rules || t.severity == Severity::Remediate {
+            "adjusted p"
+        } else {
+            "p"
+        };
         let p_text = j.p_adjusted.map_or("no p-value".to_string(), |p| {
             if p < 1e-4 {
-                "adjusted p < 0.0001".to_string()
+                format!("{which} < 0.0001")
             } else {
-                format!("adjusted p = {p:.4}")
+                format!("{which} = {p:.4}")
             }
         });
         return if significant {
@@ -295,45 +301,78 @@ fn decide(t: &Trigger, analysis: &Analysis, j: Judged) -> TriggerVerdict {
             power_at_threshold,
             false,
         )
-    } else if analysis.legacy_rules || excludes_null(t, &j) {
+    } else if analysis.legacy_rules {
         verdict(
             Status::Monitor,
             Rule::Inconclusive,
-            if analysis.legacy_rules {
-                format!("the interval crosses an edge of the band ({})", describe())
-            } else {
-                format!(
-                    "the interval excludes no disparity and crosses an edge of the band ({})",
-                    describe()
-                )
-            },
+            format!("the interval crosses an edge of the band ({})", describe()),
             power_at_threshold,
             false,
         )
     } else {
-        verdict(
-            Status::InsufficientData,
-            Rule::TooWide,
-            format!(
-                "the interval is too wide to judge: it holds both no disparity and a disparity beyond the band's edge ({})",
-                describe()
+        let (rule, status, text) = match reading(t, &j) {
+            Reading::TooWide => (
+                Rule::TooWide,
+                Status::InsufficientData,
+                "the interval is too wide to judge: it holds both no disparity and a disparity beyond the band's edge",
             ),
+            Reading::Crosses => (
+                Rule::Inconclusive,
+                Status::Monitor,
+                "the interval excludes no disparity and crosses an edge of the band",
+            ),
+            Reading::NoInterval => (
+                Rule::Undefined,
+                Status::InsufficientData,
+                "there is no interval to judge by (a rate of 0 in the reference makes the ratio undefined)",
+            ),
+        };
+        verdict(
+            status,
+            rule,
+            format!("{text} ({})", describe()),
             power_at_threshold,
             false,
         )
     }
 }
 
-/// Whether every measure the trigger bands has an interval that leaves out no disparity (a
-/// ratio of 1, a difference of 0).
-fn excludes_null(t: &Trigger, j: &Judged) -> bool {
-    let leaves_out =
-        |e: &Estimate, null: f64| e.ci().is_some_and(|ci| ci.low > null || ci.high < null);
+/// What the intervals of a comparison neither beyond its band nor inside it show.
+enum Reading {
+    /// Some measure's interval holds both no disparity and a value beyond its band's edge.
+    TooWide,
+    /// Every measure's interval that leaves the band leaves out no disparity: a disparity is
+    /// there, its size not yet placed.
+    Crosses,
+    /// A banded measure has no interval, and no other shows either of the above.
+    NoInterval,
+}
+
+/// Read each measure the trigger bands by its own interval and band (a ratio's null is 1, a
+/// difference's 0).
+fn reading(t: &Trigger, j: &Judged) -> Reading {
     let measures = [
-        t.judged_ratio().map(|_| leaves_out(j.ratio, 1.0)),
-        t.judged_difference().map(|_| leaves_out(j.difference, 0.0)),
+        t.judged_ratio().map(|b| (b, j.ratio, 1.0)),
+        t.judged_difference().map(|b| (b, j.difference, 0.0)),
     ];
-    measures.iter().flatten().count() > 0 && measures.into_iter().flatten().all(|x| x)
+    let (mut crosses, mut missing) = (false, false);
+    for (band, e, null) in measures.into_iter().flatten() {
+        let Some(ci) = e.ci() else {
+            missing = true;
+            continue;
+        };
+        let inside = band.contains(ci.low) && band.contains(ci.high);
+        let holds_null = ci.low <= null && null <= ci.high;
+        if !inside && holds_null {
+            return Reading::TooWide;
+        }
+        crosses |= !inside;
+    }
+    if crosses || !missing {
+        Reading::Crosses
+    } else {
+        Reading::NoInterval
+    }
 }
 
 /// Evaluate one trigger on one comparison.
@@ -833,6 +872,49 @@ mod regressions {
         assert_eq!((v.status, v.rule), (Status::Pass, Rule::Equivalence));
         assert!(
             v.explanation.contains("two one-sided tests at 2.5% each"),
+            "{}",
+            v.explanation
+        );
+    }
+
+    #[test]
+    fn each_measure_is_read_against_its_own_band() {
+        // Ratio ≥ 0.8 and difference ≥ −0.10 (lower harms): 237/1464 against 100/500. The ratio's
+        // interval leaves out 1 and crosses 0.8; the difference's lies inside its band. No
+        // interval holds both no disparity and a value past its edge: monitor, not too wide.
+        let t = Trigger {
+            difference: Some(Band {
+                min: Some(-0.10),
+                max: None,
+            }),
+            ratio: Some(Band {
+                min: Some(0.8),
+                max: None,
+            }),
+            direction: crate::protocol::Direction::Lower,
+            ..ratio_trigger()
+        };
+        let c = tpr(237, 1464, 100, 500);
+        let v = evaluate(&t, &c, &analysis());
+        assert_eq!(
+            (v.status, v.rule),
+            (Status::Monitor, Rule::Inconclusive),
+            "{}",
+            v.explanation
+        );
+    }
+
+    #[test]
+    fn a_ratio_without_an_interval_is_undefined_not_too_wide() {
+        // 0 of 5,000 against 0 of 5,000 on a ratio band: no ratio, no interval.
+        let c = tpr(0, 5000, 0, 5000);
+        let v = evaluate(&ratio_trigger(), &c, &analysis());
+        assert_eq!(
+            (v.status, v.rule),
+            (Status::InsufficientData, Rule::Undefined)
+        );
+        assert!(
+            v.explanation.contains("no interval to judge by"),
             "{}",
             v.explanation
         );

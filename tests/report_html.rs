@@ -155,18 +155,18 @@ fn report_renders_the_same_bytes_again() {
 
 #[test]
 fn too_few_to_judge_says_how_many_cases_judging_would_take() {
-    // The group size at which the two-proportion test reaches power 0.8 at the band's edge, at
-    // the comparison's level, against the reference as measured: found by a plain linear search
-    // over n with the same normal approximation in Python. The selection rate is judged by a
-    // monitor trigger only, so at alpha 0.05 (816 at 0.8 × 20.01% against 8,184 White male
-    // patients); the TPR by a remediate trigger in the family race × TPR of 6, so at 0.05/6 (161
-    // for a TPR 10 points under 87.84% against 2,418). Quarters to pool: 816 / 201, rounded up.
+    // The group size at which the test at the interval's level (0.05 two-sided: 2.5% a side)
+    // reaches power 0.8 at the band's edge, against the reference as measured: what a group
+    // with no gap needs to be shown inside the band. Found by a plain linear search over n with
+    // the same normal approximation in Python: 816 for the selection rate at 0.8 × 20.01%
+    // against 8,184 White male patients; 104 for a TPR 10 points under 87.84% against 2,418.
+    // Quarters to pool: 816 / 201, rounded up.
     let md = std::fs::read_to_string(root().join("reports/example/report.md")).unwrap();
     assert!(md.contains(
         "| American Indian or Alaska Native × Male (race_x_sex) | Selection rate (flagged) | 201 | about 816 | 5 |"
     ), "{md}");
     assert!(md.contains(
-        "| American Indian or Alaska Native (race) | True positive rate (sensitivity) | withheld | about 161 | — |"
+        "| American Indian or Alaska Native (race) | True positive rate (sensitivity) | withheld | about 104 | — |"
     ));
     let html = std::fs::read_to_string(root().join("reports/example/report.html")).unwrap();
     assert!(html.contains("<section id=\"too-few\">"));

@@ -337,8 +337,9 @@ impl TestResult {
 /// What size of disparity the group sizes could detect at the run's alpha and target power.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Detectable {
-    /// The level power is judged at: the protocol's alpha divided by the number of comparisons
-    /// in the correction family (the strictest step of Holm, Bonferroni and Benjamini–Hochberg).
+    /// The level power is judged at: the protocol's alpha divided by the size of the
+    /// comparison's correction family (the strictest step of Holm, Bonferroni and
+    /// Benjamini–Hochberg); alpha outside a family.
     pub alpha: f64,
     pub power: f64,
     /// Smallest detectable rise of the group's rate above the reference rate (absolute), if any.
@@ -865,13 +866,13 @@ pub fn compute(
     stats: &SufficientStats,
     analysis: &Analysis,
     score_analysis: Option<&ScoreAnalysis>,
-    triggers: &[crate::protocol::Trigger],
+    plan: &Plan,
 ) -> Results {
     let scores = match (score_analysis, &stats.scores) {
         (Some(sa), Some(sample)) => Some(scores::compute(sample, &stats.attributes, sa, analysis)),
         _ => None,
     };
-    compute_with_scores(stats, analysis, scores, triggers)
+    compute_with_scores(stats, analysis, scores, plan)
 }
 
 /// Compute everything the counts give, and correct it together with `scores`: the score
@@ -882,7 +883,7 @@ pub fn compute_with_scores(
     stats: &SufficientStats,
     analysis: &Analysis,
     mut score_results: Option<scores::ScoreResults>,
-    triggers: &[crate::protocol::Trigger],
+    plan: &Plan,
 ) -> Results {
     let mut attributes = Vec::new();
     let mut comparisons = Vec::new();
@@ -947,7 +948,7 @@ pub fn compute_with_scores(
             Vec::new(),
         )
     } else {
-        correct_families(&mut comparisons, score_results.as_mut(), analysis, triggers)
+        correct_families(&mut comparisons, score_results.as_mut(), analysis, plan)
     };
     Results {
         attributes,
@@ -963,8 +964,38 @@ pub fn compute_with_scores(
     }
 }
 
+/// What fixes the correction families: the protocol's triggers, and how many groups it defines
+/// for each attribute (a plain one: its categories or bands and Unknown; a crossed one: the
+/// product of its attributes'), whether or not the data has them.
+pub struct Plan<'a> {
+    pub triggers: &'a [crate::protocol::Trigger],
+    pub groups: std::collections::BTreeMap<String, usize>,
+}
+
+impl<'a> Plan<'a> {
+    pub fn of(p: &'a crate::protocol::Protocol) -> Plan<'a> {
+        let mut groups: std::collections::BTreeMap<String, usize> = p
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), a.groups.len()))
+            .collect();
+        for x in &p.crossed {
+            let n = x
+                .attributes
+                .iter()
+                .map(|&i| p.attributes[i].groups.len())
+                .product();
+            groups.insert(x.name.clone(), n);
+        }
+        Plan {
+            triggers: &p.triggers,
+            groups,
+        }
+    }
+}
+
 /// A correction family: the comparisons of one attribute on one metric that a remediate trigger
-/// judges, every group of the attribute a member.
+/// judges, every group the protocol defines for the attribute a member.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Family {
     pub attribute: String,
@@ -990,10 +1021,10 @@ fn correct_families(
     comparisons: &mut [Comparison],
     mut scores: Option<&mut scores::ScoreResults>,
     analysis: &Analysis,
-    triggers: &[crate::protocol::Trigger],
+    plan: &Plan,
 ) -> (usize, Vec<Family>) {
     let judged = |attr: &str, metric: &str| {
-        triggers.iter().any(|t| {
+        plan.triggers.iter().any(|t| {
             t.severity == crate::protocol::Severity::Remediate && t.applies_to(attr, metric)
         })
     };
@@ -1039,7 +1070,12 @@ fn correct_families(
     }
     let mut out = Vec::new();
     for (mut f, slots) in families {
-        f.size = slots.len();
+        // The groups the protocol defines but the data lacks are members too, with p = 1.
+        let defined = plan
+            .groups
+            .get(&f.attribute)
+            .map_or(0, |n| n.saturating_sub(1));
+        f.size = slots.len().max(defined);
         let found: Vec<Option<f64>> = slots
             .iter()
             .map(|&s| match s {
@@ -1049,7 +1085,8 @@ fn correct_families(
                     .and_then(|x| x.comparisons[i].test.p_value()),
             })
             .collect();
-        let raw: Vec<f64> = found.iter().map(|p| p.unwrap_or(1.0)).collect();
+        let mut raw: Vec<f64> = found.iter().map(|p| p.unwrap_or(1.0)).collect();
+        raw.resize(f.size, 1.0);
         let adjusted = adjust(&raw, analysis.correction);
         let alpha = analysis.alpha / f.size as f64;
         for ((&slot, adj), had) in slots.iter().zip(adjusted).zip(&found) {

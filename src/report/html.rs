@@ -210,7 +210,7 @@ fn too_few(o: &mut String, v: &View) {
     if v.too_few.is_empty() {
         return;
     }
-    o.push_str("<section id=\"too-few\">\n<h2>Too few to judge: what it would take</h2>\n<p>The cases a rate is over (all patients for the selection rate, patients with the outcome for the TPR…) that would give the protocol's power to detect a gap at the band's edge, at the corrected level. Pooling quarters under the same protocol adds cases: the last column is how many quarters like this one would (at most; the reference grows too).</p>\n<table><tr><th>group</th><th>metric</th><th>cases now</th><th>cases needed</th><th>quarters to pool</th></tr>\n");
+    o.push_str("<section id=\"too-few\">\n<h2>Too few to judge: what it would take</h2>\n<p>The cases a rate is over (all patients for the selection rate, patients with the outcome for the TPR…) at which a group with no gap would be shown inside the band (a pass) with the protocol's power: the power of the one-sided test at the interval's level (2.5% a side for a 95% interval) at the band's edge. Pooling quarters under the same protocol adds cases: the last column is how many quarters like this one would (at most; the reference grows too).</p>\n<table><tr><th>group</th><th>metric</th><th>cases now</th><th>cases needed</th><th>quarters to pool</th></tr>\n");
     for t in &v.too_few {
         let _ = writeln!(
             o,

@@ -143,7 +143,7 @@ fn findings_table(
             )
         })
         .collect();
-    out.push_str("| attribute | group (vs reference) | metric | group rate | reference rate | ratio (CI) | difference (CI) | adjusted p | why |");
+    out.push_str("| attribute | group (vs reference) | metric | group rate | reference rate | ratio (CI) | difference (CI) | family p | why |");
     if with_action {
         out.push_str(" action |");
     }
@@ -256,7 +256,7 @@ fn too_few_md(o: &mut String, v: &super::view::View) {
     if v.too_few.is_empty() {
         return;
     }
-    o.push_str("## Too few to judge: what it would take\n\nThe cases a rate is over (all patients for the selection rate, patients with the outcome for the TPR…) that would give the protocol's power to detect a gap at the band's edge, at the corrected level. Pooling quarters under the same protocol adds cases: the last column is how many quarters like this one would (at most; the reference grows too).\n\n| group | metric | cases now | cases needed | quarters to pool |\n|---|---|---|---|---|\n");
+    o.push_str("## Too few to judge: what it would take\n\nThe cases a rate is over (all patients for the selection rate, patients with the outcome for the TPR…) at which a group with no gap would be shown inside the band (a pass) with the protocol's power: the power of the one-sided test at the interval's level (2.5% a side for a 95% interval) at the band's edge. Pooling quarters under the same protocol adds cases: the last column is how many quarters like this one would (at most; the reference grows too).\n\n| group | metric | cases now | cases needed | quarters to pool |\n|---|---|---|---|---|\n");
     for t in &v.too_few {
         let _ = writeln!(
             o,
@@ -442,7 +442,7 @@ fn about(o: &mut String, a: &Artifact) {
             format!("{} correction over {} comparisons", a.run.correction, a.run.family_size)
         } else {
             format!(
-                "{} correction within {} families of {} comparisons (each attribute × metric a remediate trigger judges; the others unadjusted)",
+                "{} correction within {} families of {} comparisons (each attribute × metric a remediate trigger judges); \"family p\" is a comparison's p corrected within its family, and its raw p outside every family",
                 a.run.correction,
                 a.run.families.len(),
                 a.run.family_size
@@ -758,7 +758,7 @@ fn groups_by_attribute(o: &mut String, a: &Artifact, sup: &Suppression) {
 /// Every comparison with its test, raw and adjusted p and detectable difference.
 fn comparisons(o: &mut String, a: &Artifact, sup: &Suppression) {
     o.push_str("## Comparisons\n\nEvery group against its reference, with the status from the protocol's triggers.\n\n");
-    o.push_str("| attribute | group | metric | ratio (CI) | difference (CI) | test | p | adjusted p | smallest detectable difference | status |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    o.push_str("| attribute | group | metric | ratio (CI) | difference (CI) | test | p | family p | smallest detectable difference | status |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for s in STATUS_ORDER {
         for f in a.comparisons.iter().filter(|f| f.assessment.status == s) {
             let c = &f.comparison;
@@ -1003,7 +1003,7 @@ fn score_findings_table(
     sup: &Suppression,
     with_action: bool,
 ) {
-    out.push_str("| attribute | group (vs reference) | metric | group | reference | ratio (CI) | difference (CI) | adjusted p | why |");
+    out.push_str("| attribute | group (vs reference) | metric | group | reference | ratio (CI) | difference (CI) | family p | why |");
     if with_action {
         out.push_str(" action |");
     }

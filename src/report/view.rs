@@ -563,6 +563,10 @@ fn edge_rate(t: &crate::artifact::TriggerInfo, p0: f64, below: bool) -> Option<f
     edge.map(|e| scale(p0, e)).filter(|p| *p > 0.0 && *p < 1.0)
 }
 
+/// The findings too few to judge, with the cases that would judge them: the group size at which
+/// a group with no gap would be shown inside the band (its interval inside, a pass) with the
+/// protocol's power, that is the power of the one-sided test at the interval's level (2.5% a side
+/// for 95%) at the band's edge on the harmful side, by the trigger that decided the finding.
 fn too_few(a: &Artifact, sup: &Suppression) -> Vec<TooFew> {
     a.comparisons
         .iter()
@@ -575,15 +579,21 @@ fn too_few(a: &Artifact, sup: &Suppression) -> Vec<TooFew> {
                 0.0
             };
             let hidden = sup.comparison(c);
+            let trigger = f
+                .assessment
+                .verdicts
+                .iter()
+                .find(|v| v.status == f.assessment.status)
+                .and_then(|v| a.triggers.iter().find(|t| t.id == v.trigger));
             let needs_at = |below: bool| {
-                super::figures::trigger_for(a, c.metric.name(), &c.attribute)
+                trigger
                     .and_then(|t| edge_rate(t, p0, below))
                     .and_then(|p1| {
                         crate::stats::power::required_group_size(
                             p1,
                             p0,
                             c.reference_denominator,
-                            c.detectable.alpha,
+                            1.0 - a.run.confidence_level,
                             a.run.power_target,
                         )
                     })
