@@ -62,7 +62,7 @@ pub fn markdown(b: &Board) -> String {
 fn grid(o: &mut String, b: &Board) {
     let srcs = view::sources(b);
     let rows = view::rows(b, &srcs);
-    o.push_str("## Status by tool and protected class\n\nEach cell: the most serious status of the class's findings this quarter, and the change since the tool's previous test.\n\n| tool | ");
+    o.push_str("## Status by tool and protected class\n\nEach cell: the most serious status of the class's findings this quarter, and the change since the tool's previous test (↑ worse, ↓ better, → same; ≠ changed to or from too few to judge, neither better nor worse).\n\n| tool | ");
     for c in ProtectedClass::ALL {
         let _ = write!(o, "{} | ", class_name(c));
     }

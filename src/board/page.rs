@@ -93,7 +93,7 @@ fn cell_td(c: &Cell) -> String {
 fn grid(o: &mut String, b: &Board) {
     let srcs = view::sources(b);
     let rows = view::rows(b, &srcs);
-    o.push_str("<section id=\"grid\">\n<h2>Status by tool and protected class</h2>\n<p>Each cell: the most serious status of the class's findings this quarter (✖ remediate, ▲ monitor, ? too few to judge, ✔ pass), and the change since the tool's previous test (↑ worse, ↓ better, → same).</p>\n<table class=\"grid board\">\n<tr><th>tool</th>");
+    o.push_str("<section id=\"grid\">\n<h2>Status by tool and protected class</h2>\n<p>Each cell: the most serious status of the class's findings this quarter (✖ remediate, ▲ monitor, ? too few to judge, ✔ pass), and the change since the tool's previous test (↑ worse, ↓ better, → same; ≠ changed to or from too few to judge, neither better nor worse).</p>\n<table class=\"grid board\">\n<tr><th>tool</th>");
     for c in ProtectedClass::ALL {
         let _ = write!(o, "<th>{}</th>", esc(&class_name(c)));
     }
