@@ -331,6 +331,7 @@ fn operating_characteristics(rng: &mut ChaCha8Rng) {
         seed: 1,
         bootstrap_replicates: 200,
         legacy_rules: false,
+        governing_criterion: None,
     };
     let trigger = Trigger {
         id: "missed".into(),

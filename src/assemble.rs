@@ -116,6 +116,11 @@ pub fn build(
         sufficient_statistics: evidence.stats.attributes.clone(),
         stratified_statistics: evidence.stats.stratified.clone(),
         pools: crate::pooling::pools(&evidence.stats.attributes, a),
+        base_rates: Some(crate::metrics::base_rates::compute(
+            &evidence.stats.attributes,
+            a.confidence_level,
+            a.governing_criterion,
+        )),
         scores,
         suppression: suppression(a.min_cell_size, ctx.suppress),
         methods: methods(a),

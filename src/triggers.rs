@@ -594,6 +594,7 @@ mod tests {
             seed: 1,
             bootstrap_replicates: 200,
             legacy_rules: false,
+            governing_criterion: None,
         }
     }
 
@@ -601,6 +602,7 @@ mod tests {
     pub(super) fn legacy() -> Analysis {
         Analysis {
             legacy_rules: true,
+            governing_criterion: None,
             ..analysis()
         }
     }

@@ -246,6 +246,20 @@ pub fn verify(
         if ["1.1.0", "1.2.0"].contains(&stated.schema_version.as_str()) {
             recomputed.pools.clear();
         }
+        // Base rates and the need among the selected came with schema 1.5.0.
+        recomputed.base_rates = None;
+        if let Some(sc) = recomputed.scores.as_mut() {
+            for g in sc
+                .operating_points
+                .iter_mut()
+                .flat_map(|op| op.attributes.iter_mut())
+                .flat_map(|x| x.groups.iter_mut())
+            {
+                g.need_among_selected = None;
+                g.need_among_selected_difference = None;
+                g.need_among_selected_p = None;
+            }
+        }
     }
     let fresh = serde_json::to_value(&recomputed).unwrap_or(Value::Null);
     let mut found = Vec::new();

@@ -369,3 +369,70 @@ fn calibration_matches_statsmodels_and_sklearn() {
         );
     }
 }
+
+/// Fits a plain Newton iteration from intercept 0 and slope 1 fails on (177 of the 200 slopes and
+/// 145 of the calibration-in-the-large fits; `tests/reference/make_fit_reference.py`): squeezed
+/// scores with recalibration slopes up to 23 and scores far off the event rate. The damped fit
+/// converges on each and agrees with statsmodels (slope) and scipy's root (calibration-in-the-large).
+#[test]
+fn hard_calibration_fits_converge_and_match_statsmodels() {
+    use s1557::stats::calibration;
+    let cases = common::cases(include_str!("reference/fits.json"), "hard_calibration", 200);
+    let mut steep = 0;
+    for c in &cases {
+        let scores: Vec<f64> = c["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let outcomes: Vec<bool> = c["outcomes"]
+            .as_str()
+            .unwrap()
+            .bytes()
+            .map(|b| b == b'1')
+            .collect();
+        let r = calibration::logistic_recalibration(&scores, &outcomes).expect("converges");
+        close(r.intercept, f(c, "intercept"), "intercept");
+        close(r.slope, f(c, "slope"), "slope");
+        close(r.se_intercept, f(c, "se_intercept"), "se intercept");
+        close(r.se_slope, f(c, "se_slope"), "se slope");
+        let (a, se) = calibration::calibration_in_the_large(&scores, &outcomes).expect("converges");
+        close(a, f(c, "citl"), "citl");
+        close(se, f(c, "se_citl"), "se citl");
+        steep += usize::from(r.slope > 7.0);
+    }
+    assert!(steep >= 20, "the cases include steep slopes: {steep}");
+}
+
+/// The split of a selection-rate gap into the part that follows the base rate and the part due to
+/// the tool, with delta-method standard errors, and excess missed cases with Newcombe's interval
+/// scaled (`tests/reference/make_base_rate_reference.py`: complex-step gradients, statsmodels).
+#[test]
+fn base_rate_split_matches_the_complex_step_delta_method() {
+    use s1557::stats::base_rate;
+    let cases = common::cases(include_str!("reference/base_rate.json"), "split", 200);
+    let cells = |v: &Value| -> [u64; 4] {
+        let a = v.as_array().unwrap();
+        std::array::from_fn(|i| a[i].as_u64().unwrap())
+    };
+    for c in &cases {
+        let (g, r) = (cells(&c["g"]), cells(&c["r"]));
+        let s = base_rate::split(&g, &r).expect("defined");
+        close(s.gap, f(c, "gap"), "gap");
+        close(s.base_rate, f(c, "base_rate"), "base-rate part");
+        close(s.tool, f(c, "tool"), "tool part");
+        close(s.se_gap, f(c, "se_gap"), "se gap");
+        close(s.se_base_rate, f(c, "se_base_rate"), "se base-rate part");
+        close(s.se_tool, f(c, "se_tool"), "se tool part");
+        match base_rate::excess_missed(&g, &r, f(c, "level")) {
+            Ok((v, ci)) => {
+                close(v, f(c, "excess_missed"), "excess missed");
+                close(ci.low, f(c, "excess_low"), "excess low");
+                close(ci.high, f(c, "excess_high"), "excess high");
+            }
+            Err(_) => assert!(c.get("excess_missed").is_none(), "{c}"),
+        }
+    }
+    assert!(base_rate::split(&[1, 1, 1, 1], &[0, 5, 0, 5]).is_err());
+}

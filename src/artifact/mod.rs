@@ -21,12 +21,13 @@ use crate::suffstats::{AttributeCounts, StratifiedCounts};
 use crate::triggers::{Assessment, Status};
 
 /// Version of the artifact's layout; bumped on any change to the schema.
-pub const SCHEMA_VERSION: &str = "1.4.0";
+pub const SCHEMA_VERSION: &str = "1.5.0";
 
 /// The schema versions `read` accepts: 1.1.0 lacks the embedded protocol text and the score
 /// source, 1.1.0 and 1.2.0 lack the pools, and before 1.4.0 the statuses followed the power rule
-/// and one correction family for the run (no `run.families`); everything else reads the same.
-pub const SUPPORTED_VERSIONS: [&str; 4] = ["1.1.0", "1.2.0", "1.3.0", "1.4.0"];
+/// and one correction family for the run (no `run.families`), and before 1.5.0 artifacts lack the
+/// base rates and the need among the selected at operating points; everything else reads the same.
+pub const SUPPORTED_VERSIONS: [&str; 5] = ["1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Artifact {
@@ -54,6 +55,10 @@ pub struct Artifact {
     /// (`pooling`); absent when no group has a small cell (and from schemas before 1.3.0).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub pools: Vec<crate::pooling::Pool>,
+    /// Each selection-rate gap split into the part that follows the base rate and the part due to
+    /// the tool, and the excess missed cases, by group (descriptive; absent before schema 1.5.0).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub base_rates: Option<crate::metrics::base_rates::BaseRates>,
     /// Score metrics and their comparisons (protocol `[scores]`); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub scores: Option<ScoreSection>,

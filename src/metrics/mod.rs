@@ -3,6 +3,7 @@
 //! omnibus test per attribute and metric, and the multiplicity correction across the run.
 //! Uses `stats` for every number; knows nothing of files or triggers.
 
+pub mod base_rates;
 pub mod scores;
 
 use schemars::JsonSchema;

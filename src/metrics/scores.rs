@@ -157,6 +157,17 @@ pub struct OperatingGroup {
     pub need_selected: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub share_of_need_selected: Option<Estimate>,
+    /// With a measure of need: the mean need of the group's selected cases (Student's t
+    /// interval). Beside the reference group's, it shows whether the rule asks one group to be
+    /// sicker to be selected (Obermeyer et al. 2019 at the 97th percentile).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub need_among_selected: Option<Estimate>,
+    /// The difference from the reference group's mean need among its selected (Welch's interval)
+    /// with Welch's p-value (descriptive: outside the correction family).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub need_among_selected_difference: Option<Estimate>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub need_among_selected_p: Option<f64>,
 }
 
 /// The test behind a score comparison.
@@ -774,12 +785,16 @@ fn operating_groups(
     let first = rows.scores.partition_point(|&s| s < cutoff);
     let mut conf = vec![crate::suffstats::Confusion::default(); k];
     let mut by_need = vec![0u64; k];
+    let mut need_selected = vec![Running::default(); k];
     for (i, (&y, &g)) in rows.outcomes.iter().zip(group).enumerate() {
         let g = g as usize;
         if g >= k {
             continue;
         }
         conf[g].add(i >= first, y, 1);
+        if i >= first && !rows.needs.is_empty() && rows.needs[i].is_finite() {
+            need_selected[g].push(rows.needs[i]);
+        }
         if let Some((nc, _)) = need_rule {
             let v = rows.needs[i];
             if v.is_finite() && v >= nc {
@@ -788,7 +803,7 @@ fn operating_groups(
         }
     }
     let w = crate::protocol::RateInterval::Wilson;
-    (0..k)
+    let mut out: Vec<OperatingGroup> = (0..k)
         .map(|g| {
             let c = conf[g];
             let selected = c.tp + c.fp;
@@ -805,9 +820,48 @@ fn operating_groups(
                 need_selected: need_rule.map(|_| by_need[g]),
                 share_of_need_selected: need_rule
                     .map(|(_, total)| rate(by_need[g], total, level, w)),
+                need_among_selected: None,
+                need_among_selected_difference: None,
+                need_among_selected_p: None,
             }
         })
-        .collect()
+        .collect();
+    if !rows.needs.is_empty() {
+        need_at_selection(&mut out, &need_selected, a, level);
+    }
+    out
+}
+
+/// The mean need among each group's selected cases, and its difference from the reference
+/// group's (Welch), at one operating point.
+fn need_at_selection(
+    out: &mut [OperatingGroup],
+    need_selected: &[Running],
+    a: &AttributeCounts,
+    level: f64,
+) {
+    let summaries: Vec<means::Summary> = need_selected.iter().map(Running::summary).collect();
+    let ri = a.groups.iter().position(|g| g.group == a.reference_group);
+    for (g, s) in out.iter_mut().zip(&summaries) {
+        g.need_among_selected = Some(Estimate::from_result(
+            means::mean_ci(s, level).map(|ci| (s.mean, ci)),
+            level,
+            Method::StudentT,
+        ));
+    }
+    let Some(ri) = ri else { return };
+    for (gi, g) in out.iter_mut().enumerate().filter(|(gi, _)| *gi != ri) {
+        match means::welch(&summaries[gi], &summaries[ri], level) {
+            Ok(w) => {
+                g.need_among_selected_difference = Some(Estimate::Value {
+                    value: w.difference,
+                    ci: interval(w.ci, level, Method::Welch),
+                });
+                g.need_among_selected_p = Some(w.p_value);
+            }
+            Err(u) => g.need_among_selected_difference = Some(undefined(u.0)),
+        }
+    }
 }
 
 /// Compute every score metric and comparison (p-values not yet adjusted).

@@ -375,6 +375,52 @@ pub struct Analysis {
     /// Judge as schemas before 1.4.0 did (set only to verify such an artifact): one correction
     /// family across the run, and the power rule before the interval.
     pub legacy_rules: bool,
+    /// Which fairness criterion governs this tool's use, when the protocol says (equal error
+    /// rates, calibration or equal selection cannot all hold when base rates differ).
+    pub governing_criterion: Option<Criterion>,
+}
+
+/// A fairness criterion: what equality the tool's use needs. When the groups' base rates differ,
+/// no imperfect tool can meet all three (Chouldechova 2017; Kleinberg et al. 2016).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Criterion {
+    /// Equal true- and false-positive rates (and their complements): who gets the intervention
+    /// among those who need it and those who do not (outreach, screening).
+    ErrorRates,
+    /// Equal predictive values and calibration: whether the number or the flag means the same
+    /// risk in every group (a risk score read by a clinician).
+    Calibration,
+    /// Equal selection rates: equal access whatever the outcome (rarely right when need differs).
+    Selection,
+}
+
+impl Criterion {
+    pub const ALL: [(&'static str, Criterion); 3] = [
+        ("error_rates", Criterion::ErrorRates),
+        ("calibration", Criterion::Calibration),
+        ("selection", Criterion::Selection),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Criterion::ALL
+            .iter()
+            .find(|(_, c)| *c == self)
+            .map_or("", |(n, _)| n)
+    }
+
+    /// Whether a count metric belongs to this criterion.
+    pub fn covers(self, m: Metric) -> bool {
+        match self {
+            Criterion::ErrorRates => {
+                matches!(m, Metric::Tpr | Metric::Fpr | Metric::Fnr | Metric::Tnr)
+            }
+            Criterion::Calibration => matches!(m, Metric::Ppv | Metric::Npv),
+            Criterion::Selection => m == Metric::SelectionRate,
+        }
+    }
 }
 
 /// A band on a ratio or a difference; a missing side is unbounded.
@@ -1239,8 +1285,14 @@ impl Validator<'_> {
             seed: 1557,
             bootstrap_replicates: 2000,
             legacy_rules: false,
+            governing_criterion: None,
         };
         let Some(raw) = raw else { return a };
+        a.governing_criterion = self.choose(
+            &raw.governing_criterion,
+            "governing criterion",
+            &Criterion::ALL,
+        );
         if let Some(b) = &raw.bootstrap_replicates {
             let v = *b.get_ref();
             if !(200..=1_000_000).contains(&v) {

@@ -112,6 +112,7 @@ pub struct RawAnalysis {
     pub min_cell_size: Option<Spanned<i64>>,
     pub seed: Option<Spanned<i64>>,
     pub bootstrap_replicates: Option<Spanned<i64>>,
+    pub governing_criterion: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -381,6 +381,7 @@ pub(super) fn details(a: &Artifact, beside: &super::Beside) -> String {
     super::record::section(&mut o, a);
     groups_by_attribute(&mut o, a, &sup);
     comparisons(&mut o, a, &sup);
+    super::base_rates::section(&mut o, a, &sup);
     adjusted_comparisons(&mut o, a, &sup);
     if let Some(sc) = &a.scores {
         score_section(&mut o, a, sc, &sup);
@@ -1313,7 +1314,7 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
         }
     }
     if !sc.operating_points.is_empty() {
-        o.push_str("### Operating points: what another cut-off would change\n\nAnalysis for the quality committee, not a recommendation: the selection each rule would make, overall and by group (Wilson intervals), beside the tool's own decision. Group-specific cut-offs would treat patients differently by a protected characteristic and are not what this table proposes. For a top-k% rule with a measure of need, the last column is each group's share of those selected by need instead (the top k% of need, ties included).\n\n");
+        o.push_str("### Operating points: what another cut-off would change\n\nAnalysis for the quality committee, not a recommendation: the selection each rule would make, overall and by group (Wilson intervals), beside the tool's own decision. Group-specific cut-offs would treat patients differently by a protected characteristic and are not what this table proposes. For a top-k% rule with a measure of need, 'share selected by need' is each group's share of those selected by need instead (the top k% of need, ties included). With a measure of need, the last two columns give the mean need of each group's selected patients (Student's t interval) and its difference from the reference group's selected (Welch's interval and p, descriptive): a group that must be sicker than the reference to be selected at the same cut-off is under-served by the score.\n\n");
         let current = a
             .sufficient_statistics
             .first()
@@ -1349,7 +1350,17 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
                 count(op.selected as i64 - current as i64),
                 count(current as i64).trim_start_matches('+')
             );
-            o.push_str("| attribute | group | selected | selection rate (CI) | TPR (CI) | FPR (CI) | PPV (CI) | share of selected (CI) | share selected by need (CI) |\n|---|---|---|---|---|---|---|---|---|\n");
+            let with_need = op
+                .attributes
+                .iter()
+                .flat_map(|x| &x.groups)
+                .any(|g| g.need_among_selected.is_some());
+            o.push_str("| attribute | group | selected | selection rate (CI) | TPR (CI) | FPR (CI) | PPV (CI) | share of selected (CI) | share selected by need (CI) |");
+            o.push_str(if with_need {
+                " mean need of the selected (CI) | vs reference (CI) |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
+            } else {
+                "\n|---|---|---|---|---|---|---|---|---|\n"
+            });
             for x in &op.attributes {
                 for g in &x.groups {
                     if sup.operating_group(oi, &x.attribute, &g.group) {
@@ -1376,9 +1387,36 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
                             .as_ref()
                             .map_or("—".into(), rate_ci)
                     );
+                    if with_need {
+                        o.pop();
+                        let _ = writeln!(o, " {} |", need_at_selection_cells(g));
+                    }
                 }
             }
             o.push('\n');
         }
     }
+}
+
+/// The mean need of a group's selected patients at an operating point, and its difference from
+/// the reference group's, as two table cells.
+fn need_at_selection_cells(g: &crate::metrics::scores::OperatingGroup) -> String {
+    let mean = match &g.need_among_selected {
+        Some(Estimate::Value { value, ci }) => {
+            format!("{value:.2} ({:.2} to {:.2})", ci.low, ci.high)
+        }
+        Some(Estimate::Undefined { reason }) => format!("— ({})", esc(reason)),
+        None => "—".into(),
+    };
+    let diff = match (&g.need_among_selected_difference, g.need_among_selected_p) {
+        (Some(Estimate::Value { value, ci }), p) => format!(
+            "{value:+.2} ({:+.2} to {:+.2}), p {}",
+            ci.low,
+            ci.high,
+            p_text(p)
+        ),
+        (Some(Estimate::Undefined { reason }), _) => format!("— ({})", esc(reason)),
+        (None, _) => "reference".into(),
+    };
+    format!("{mean} | {diff}")
 }

@@ -2,6 +2,7 @@
 //! from the artifact alone, so a vendor's submitted artifact renders the same way as a local
 //! run. Small cells are suppressed here (the artifact keeps every count).
 
+mod base_rates;
 mod csv_out;
 pub mod figures;
 mod help;

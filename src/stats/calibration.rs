@@ -31,11 +31,12 @@ pub struct Recalibration {
     pub se_slope: f64,
 }
 
-/// Logistic recalibration by iteratively reweighted least squares (Newton–Raphson), to a step
-/// under 1e-13. A perfectly calibrated score gives intercept 0 and slope 1; a slope under 1 means
-/// predictions too extreme.
+/// Logistic recalibration by damped Newton (step-halving on the log-likelihood), to a step under
+/// 1e-8 (then exact to about its square). A perfectly calibrated score gives intercept 0 and
+/// slope 1; a slope under 1 means predictions too extreme. One group's case of
+/// [`super::grouped::logistic_recalibration`].
 ///
-/// Reference: `statsmodels.api.GLM(y, add_constant(logit(p)), family=Binomial()).fit()`.
+/// Reference: `statsmodels.api.Logit(y, add_constant(logit(p))).fit(method="newton")`.
 /// Undefined without both outcomes, with constant scores, or when the fit does not converge
 /// (perfect separation).
 pub fn logistic_recalibration(
@@ -43,106 +44,27 @@ pub fn logistic_recalibration(
     outcomes: &[bool],
 ) -> Result<Recalibration, Undefined> {
     let x: Vec<f64> = scores.iter().map(|&p| logit(p)).collect();
-    let events = outcomes.iter().filter(|&&y| y).count();
-    if events == 0 || events == outcomes.len() {
-        return Err(Undefined("needs both outcomes"));
-    }
-    if x.iter().all(|&v| v == x[0]) {
-        return Err(Undefined("scores do not vary"));
-    }
-    let (mut a, mut b) = (0.0, 1.0);
-    for _ in 0..200 {
-        let (mut g0, mut g1, mut h00, mut h01, mut h11) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        for (&xi, &yi) in x.iter().zip(outcomes) {
-            let mu = sigmoid(a + b * xi);
-            let w = mu * (1.0 - mu);
-            let r = f64::from(u8::from(yi)) - mu;
-            g0 += r;
-            g1 += r * xi;
-            h00 += w;
-            h01 += w * xi;
-            h11 += w * xi * xi;
-        }
-        let det = h00 * h11 - h01 * h01;
-        if det.is_nan() || det <= 0.0 {
-            return Err(Undefined("the recalibration fit is singular"));
-        }
-        let da = (h11 * g0 - h01 * g1) / det;
-        let db = (h00 * g1 - h01 * g0) / det;
-        a += da;
-        b += db;
-        if !(a.is_finite() && b.is_finite()) {
-            return Err(Undefined(
-                "the recalibration fit does not converge (separation)",
-            ));
-        }
-        if da.abs().max(db.abs()) < 1e-13 * (1.0 + a.abs().max(b.abs())) {
-            // Standard errors at the solution.
-            let (mut h00, mut h01, mut h11) = (0.0, 0.0, 0.0);
-            for &xi in &x {
-                let mu = sigmoid(a + b * xi);
-                let w = mu * (1.0 - mu);
-                h00 += w;
-                h01 += w * xi;
-                h11 += w * xi * xi;
-            }
-            let det = h00 * h11 - h01 * h01;
-            return Ok(Recalibration {
-                intercept: a,
-                slope: b,
-                se_intercept: (h11 / det).sqrt(),
-                se_slope: (h00 / det).sqrt(),
-            });
-        }
-    }
-    Err(Undefined(
-        "the recalibration fit does not converge (separation)",
-    ))
+    let group = vec![0u32; x.len()];
+    super::grouped::logistic_recalibration(&x, outcomes, &group, 1)
+        .pop()
+        .expect("one group")
 }
 
 /// Calibration-in-the-large: the intercept `a` of `logit P(y) = a + logit(score)` (slope fixed at
 /// 1, the score as an offset), with its standard error. 0 when the mean prediction matches the
-/// event rate on the logit scale; positive when the score under-predicts.
+/// event rate on the logit scale; positive when the score under-predicts. One group's case of
+/// [`super::grouped::calibration_in_the_large`].
 ///
-/// Reference: `statsmodels.api.GLM(y, ones, offset=logit(p), family=Binomial()).fit()`.
+/// Reference: `statsmodels.api.Logit(y, ones, offset=logit(p)).fit(method="newton")`.
 pub fn calibration_in_the_large(
     scores: &[f64],
     outcomes: &[bool],
 ) -> Result<(f64, f64), Undefined> {
     let x: Vec<f64> = scores.iter().map(|&p| logit(p)).collect();
-    let events = outcomes.iter().filter(|&&y| y).count();
-    if events == 0 || events == outcomes.len() {
-        return Err(Undefined("needs both outcomes"));
-    }
-    let mut a = 0.0;
-    for _ in 0..200 {
-        let (mut g, mut h) = (0.0, 0.0);
-        for (&xi, &yi) in x.iter().zip(outcomes) {
-            let mu = sigmoid(a + xi);
-            g += f64::from(u8::from(yi)) - mu;
-            h += mu * (1.0 - mu);
-        }
-        let d = g / h;
-        a += d;
-        if !a.is_finite() {
-            return Err(Undefined(
-                "the calibration-in-the-large fit does not converge",
-            ));
-        }
-        if d.abs() < 1e-13 * (1.0 + a.abs()) {
-            let h: f64 = x
-                .iter()
-                .map(|&xi| {
-                    let mu = sigmoid(a + xi);
-                    mu * (1.0 - mu)
-                })
-                .sum();
-            return Ok((a, 1.0 / h.sqrt()));
-        }
-    }
-    Err(Undefined(
-        "the calibration-in-the-large fit does not converge",
-    ))
+    let group = vec![0u32; x.len()];
+    super::grouped::calibration_in_the_large(&x, outcomes, &group, 1)
+        .pop()
+        .expect("one group")
 }
 
 /// Brier score `mean((score − y)²)`. Reference: `sklearn.metrics.brier_score_loss`.

@@ -1,15 +1,16 @@
 //! The score statistics of every group of an attribute at once, by linear sweeps over all cases
 //! in ascending score order, instead of gathering and sorting each group's scores. The cases are
-//! sorted once; each attribute then costs a few passes. Each function equals its single-group
-//! counterpart (`auroc::auroc`, `calibration::average_precision`,
-//! `calibration::logistic_recalibration`, `calibration::calibration_in_the_large`) up to the
-//! order of summation; the unit tests below hold them to 1e-12.
+//! sorted once; each attribute then costs a few passes. AUROC and average precision equal their
+//! single-group counterparts (`auroc::auroc`, `calibration::average_precision`) up to the order of
+//! summation; the logistic fits are the only implementation (`calibration`'s single-group fits
+//! call them with one group), and the unit tests below hold a group's fit among others to its fit
+//! alone, to 1e-12.
 //!
 //! Inputs: `scores` ascending, `outcomes` and `group` (0-based, under `groups`) aligned with it;
 //! a case whose group is `groups` or more is skipped.
 
 use super::auroc::Auroc;
-use super::calibration::{sigmoid, Recalibration};
+use super::calibration::Recalibration;
 use super::means::Running;
 use super::Undefined;
 
@@ -186,10 +187,16 @@ enum Fit {
 }
 
 /// A Newton step under this (relative to the estimate) ends the steps. Newton converges
-/// quadratically, so the estimate after such a step is exact to about the square of it (far below
-/// 1e-13, the single-group fits' last step); the next pass then computes the information at it
-/// for the standard errors. This saves the confirming pass the single-group fits make.
+/// quadratically, so the estimate after such a step is exact to about the square of it; the next
+/// pass computes the information at it for the standard errors, and takes one more Newton step
+/// from the same sums.
 const CONVERGED: f64 = 1e-8;
+
+/// Passes over the cases at most (Newton steps and step halvings together).
+const MAX_PASSES: usize = 400;
+
+/// Halvings of one step at most before the fit is declared not to converge.
+const MAX_HALVINGS: u32 = 60;
 
 /// Fits on this many cases or more start from a fit on every `WARM_STRIDE`-th case.
 const WARM_MIN: usize = 100_000;
@@ -207,94 +214,199 @@ fn events(outcomes: &[bool], group: &[u32], groups: usize) -> Vec<(u64, u64)> {
     out
 }
 
-/// Newton passes of the recalibration over every `stride`-th case, from `a`, `b`.
-#[allow(clippy::too_many_arguments)]
-fn recalibration_passes(
-    x: &[f64],
-    outcomes: &[bool],
-    group: &[u32],
-    groups: usize,
-    stride: usize,
-    state: &mut [Fit],
-    a: &mut [f64],
-    b: &mut [f64],
-    se: &mut [(f64, f64)],
-) {
-    for _ in 0..202 {
-        if !state
-            .iter()
-            .any(|s| matches!(s, Fit::Fitting | Fit::Finishing))
+/// One group's logistic fit `logit P(y) = a + b·x` by damped Newton: a full Newton step is taken
+/// when it does not lower the log-likelihood, and halved until it does otherwise (step-halving,
+/// as R's `glm.fit`), so the fit converges from any start wherever the maximum exists. With a
+/// fixed slope (`b` = 1, calibration-in-the-large) only `a` moves.
+#[derive(Clone, Copy)]
+struct Damped {
+    theta: [f64; 2],
+    state: Fit,
+    /// The last accepted point and its log-likelihood.
+    accepted: Option<([f64; 2], f64)>,
+    step: [f64; 2],
+    halvings: u32,
+    /// The standard errors at the solution (the second is 0 with a fixed slope).
+    se: [f64; 2],
+}
+
+/// What one pass sums for a group at its current point: the log-likelihood, the gradient in
+/// `a` and `b`, and the information entries `Σw`, `Σw·x`, `Σw·x²`.
+type Sums = [f64; 6];
+
+impl Damped {
+    fn new(state: Fit, theta: [f64; 2]) -> Damped {
+        Damped {
+            theta,
+            state,
+            accepted: None,
+            step: [0.0; 2],
+            halvings: 0,
+            se: [0.0; 2],
+        }
+    }
+
+    fn active(&self) -> bool {
+        matches!(self.state, Fit::Fitting | Fit::Finishing)
+    }
+
+    /// Take the pass's sums at the current point: finish, accept and step, or halve the step.
+    fn update(&mut self, s: Sums, free_slope: bool, failure: &'static str) {
+        let [ll, g0, g1, h00, h01, h11] = s;
+        let det = if free_slope {
+            h00 * h11 - h01 * h01
+        } else {
+            h00
+        };
+        let newton = if free_slope {
+            [(h11 * g0 - h01 * g1) / det, (h00 * g1 - h01 * g0) / det]
+        } else {
+            [g0 / h00, 0.0]
+        };
+        if self.state == Fit::Finishing {
+            // The information here gives the standard errors, and its gradient one last Newton
+            // step, free (the error left is about the square of a step already under 1e-8).
+            self.se = if free_slope {
+                [(h11 / det).sqrt(), (h00 / det).sqrt()]
+            } else {
+                [1.0 / h00.sqrt(), 0.0]
+            };
+            if newton.iter().all(|d| d.is_finite()) {
+                self.theta = [self.theta[0] + newton[0], self.theta[1] + newton[1]];
+            }
+            self.state = Fit::Done;
+            return;
+        }
+        if let Some((prev, prev_ll)) = self.accepted {
+            let worse = ll < prev_ll - 1e-12 * (1.0 + prev_ll.abs()) || ll.is_nan();
+            if worse {
+                self.halvings += 1;
+                if self.halvings > MAX_HALVINGS {
+                    self.state = Fit::Failed(failure);
+                }
+                self.step = self.step.map(|d| d / 2.0);
+                self.theta = [prev[0] + self.step[0], prev[1] + self.step[1]];
+                return;
+            }
+        }
+        if det.is_nan() || det <= 0.0 {
+            self.state = Fit::Failed("the fit is singular");
+            return;
+        }
+        self.step = newton;
+        self.accepted = Some((self.theta, ll));
+        self.halvings = 0;
+        self.theta = [self.theta[0] + self.step[0], self.theta[1] + self.step[1]];
+        let [a, b] = self.theta;
+        if !(a.is_finite() && b.is_finite()) {
+            self.state = Fit::Failed(failure);
+        } else if self.step[0].abs().max(self.step[1].abs())
+            < CONVERGED * (1.0 + a.abs().max(b.abs()))
         {
-            break;
-        }
-        let mut acc = vec![[0.0f64; 5]; groups];
-        for ((&xi, &yi), &g) in x.iter().zip(outcomes).zip(group).step_by(stride) {
-            let g = g as usize;
-            if g >= groups || !matches!(state[g], Fit::Fitting | Fit::Finishing) {
-                continue;
-            }
-            let mu = sigmoid(a[g] + b[g] * xi);
-            let w = mu * (1.0 - mu);
-            let r = f64::from(u8::from(yi)) - mu;
-            let s = &mut acc[g];
-            s[0] += r;
-            s[1] += r * xi;
-            s[2] += w;
-            s[3] += w * xi;
-            s[4] += w * xi * xi;
-        }
-        for g in 0..groups {
-            let [g0, g1, h00, h01, h11] = acc[g];
-            let det = h00 * h11 - h01 * h01;
-            match state[g] {
-                Fit::Finishing => {
-                    se[g] = ((h11 / det).sqrt(), (h00 / det).sqrt());
-                    state[g] = Fit::Done;
-                }
-                Fit::Fitting => {
-                    if det.is_nan() || det <= 0.0 {
-                        state[g] = Fit::Failed("the recalibration fit is singular");
-                        continue;
-                    }
-                    let da = (h11 * g0 - h01 * g1) / det;
-                    let db = (h00 * g1 - h01 * g0) / det;
-                    a[g] += da;
-                    b[g] += db;
-                    if !(a[g].is_finite() && b[g].is_finite()) {
-                        state[g] =
-                            Fit::Failed("the recalibration fit does not converge (separation)");
-                    } else if da.abs().max(db.abs())
-                        < CONVERGED * (1.0 + a[g].abs().max(b[g].abs()))
-                    {
-                        state[g] = Fit::Finishing;
-                    }
-                }
-                _ => {}
-            }
+            self.state = Fit::Finishing;
         }
     }
 }
 
-/// Logistic recalibration `logit P(y) = a + b·x` of every group (`x` = the logit of the score),
-/// by Newton–Raphson to a step under 1e-13, all groups in the same passes over the cases.
-pub fn logistic_recalibration(
+/// The log-likelihood term, residual and weight of one case at linear predictor `eta`, from one
+/// exponential: `y·η − ln(1 + e^η)`, `y − μ`, `μ(1 − μ)`.
+fn case_terms(eta: f64, y: bool) -> (f64, f64, f64) {
+    let e = (-eta.abs()).exp();
+    let mu = if eta >= 0.0 {
+        1.0 / (1.0 + e)
+    } else {
+        e / (1.0 + e)
+    };
+    let y = f64::from(u8::from(y));
+    (
+        y * eta - (eta.max(0.0) + e.ln_1p()),
+        y - mu,
+        mu * (1.0 - mu),
+    )
+}
+
+/// Damped Newton passes over every `stride`-th case until each group is done or failed.
+fn fit_passes(
+    x: &[f64],
+    outcomes: &[bool],
+    group: &[u32],
+    stride: usize,
+    fits: &mut [Damped],
+    free_slope: bool,
+    failure: &'static str,
+) {
+    for _ in 0..MAX_PASSES {
+        if !fits.iter().any(Damped::active) {
+            return;
+        }
+        let mut acc = vec![[0.0f64; 6]; fits.len()];
+        for ((&xi, &yi), &g) in x.iter().zip(outcomes).zip(group).step_by(stride) {
+            let g = g as usize;
+            if g >= fits.len() || !fits[g].active() {
+                continue;
+            }
+            let [a, b] = fits[g].theta;
+            let (ll, r, w) = case_terms(a + b * xi, yi);
+            let s = &mut acc[g];
+            s[0] += ll;
+            s[1] += r;
+            s[2] += r * xi;
+            s[3] += w;
+            s[4] += w * xi;
+            s[5] += w * xi * xi;
+        }
+        for (f, s) in fits.iter_mut().zip(acc) {
+            if f.active() {
+                f.update(s, free_slope, failure);
+            }
+        }
+    }
+    for f in fits.iter_mut().filter(|f| f.active()) {
+        f.state = Fit::Failed(failure);
+    }
+}
+
+/// Every group's fit, from `start`: on many cases first on every `WARM_STRIDE`-th case, so the
+/// full passes need only the last Newton steps (the full-data fit converges to the same estimate
+/// either way).
+fn fit_groups(
+    x: &[f64],
+    outcomes: &[bool],
+    group: &[u32],
+    mut fits: Vec<Damped>,
+    free_slope: bool,
+    failure: &'static str,
+) -> Vec<Damped> {
+    if x.len() >= WARM_MIN {
+        let mut warm = fits.clone();
+        fit_passes(
+            x,
+            outcomes,
+            group,
+            WARM_STRIDE,
+            &mut warm,
+            free_slope,
+            failure,
+        );
+        for (f, w) in fits.iter_mut().zip(&warm) {
+            if w.state == Fit::Done {
+                f.theta = w.theta;
+            }
+        }
+    }
+    fit_passes(x, outcomes, group, 1, &mut fits, free_slope, failure);
+    fits
+}
+
+/// The starting state of each group: failed without both outcomes (or, for a free slope, with
+/// constant scores), fitting otherwise.
+fn start_states(
     x: &[f64],
     outcomes: &[bool],
     group: &[u32],
     groups: usize,
-) -> Vec<Result<Recalibration, Undefined>> {
-    let counts = events(outcomes, group, groups);
-    let mut state: Vec<Fit> = counts
-        .iter()
-        .map(|&(n, e)| {
-            if e == 0 || e == n {
-                Fit::Failed("needs both outcomes")
-            } else {
-                Fit::Fitting
-            }
-        })
-        .collect();
-    // Constant scores within a group make the fit singular.
+    free_slope: bool,
+) -> Vec<Fit> {
     let mut first = vec![f64::NAN; groups];
     let mut varies = vec![false; groups];
     for (&xi, &g) in x.iter().zip(group) {
@@ -307,153 +419,69 @@ pub fn logistic_recalibration(
             }
         }
     }
-    for g in 0..groups {
-        if state[g] == Fit::Fitting && !varies[g] {
-            state[g] = Fit::Failed("scores do not vary");
-        }
-    }
-    let (mut a, mut b) = (vec![0.0f64; groups], vec![1.0f64; groups]);
-    let mut se = vec![(0.0f64, 0.0f64); groups];
-    // Start from a fit on every WARM_STRIDE-th case: the full passes then need only the last
-    // Newton steps. The full-data fit converges to the same estimate either way.
-    if x.len() >= WARM_MIN {
-        let (mut ws, mut wa, mut wb) = (state.clone(), a.clone(), b.clone());
-        let mut wse = se.clone();
-        recalibration_passes(
-            x,
-            outcomes,
-            group,
-            groups,
-            WARM_STRIDE,
-            &mut ws,
-            &mut wa,
-            &mut wb,
-            &mut wse,
-        );
-        for g in 0..groups {
-            if ws[g] == Fit::Done {
-                (a[g], b[g]) = (wa[g], wb[g]);
+    events(outcomes, group, groups)
+        .iter()
+        .zip(varies)
+        .map(|(&(n, e), varies)| {
+            if e == 0 || e == n {
+                Fit::Failed("needs both outcomes")
+            } else if free_slope && !varies {
+                Fit::Failed("scores do not vary")
+            } else {
+                Fit::Fitting
             }
-        }
-    }
-    recalibration_passes(
-        x, outcomes, group, groups, 1, &mut state, &mut a, &mut b, &mut se,
-    );
-    (0..groups)
-        .map(|g| match state[g] {
-            Fit::Done => Ok(Recalibration {
-                intercept: a[g],
-                slope: b[g],
-                se_intercept: se[g].0,
-                se_slope: se[g].1,
-            }),
-            Fit::Failed(why) => Err(Undefined(why)),
-            _ => Err(Undefined(
-                "the recalibration fit does not converge (separation)",
-            )),
         })
         .collect()
 }
 
-/// Newton passes of calibration-in-the-large over every `stride`-th case, from `a`.
-#[allow(clippy::too_many_arguments)]
-fn citl_passes(
+/// Logistic recalibration `logit P(y) = a + b·x` of every group (`x` = the logit of the score),
+/// by damped Newton from `a = 0, b = 1` to a step under 1e-8 (then exact to about its square),
+/// all groups in the same passes over the cases.
+pub fn logistic_recalibration(
     x: &[f64],
     outcomes: &[bool],
     group: &[u32],
     groups: usize,
-    stride: usize,
-    state: &mut [Fit],
-    a: &mut [f64],
-    se: &mut [f64],
-) {
-    for _ in 0..202 {
-        if !state
-            .iter()
-            .any(|s| matches!(s, Fit::Fitting | Fit::Finishing))
-        {
-            break;
-        }
-        let mut acc = vec![[0.0f64; 2]; groups];
-        for ((&xi, &yi), &g) in x.iter().zip(outcomes).zip(group).step_by(stride) {
-            let g = g as usize;
-            if g >= groups || !matches!(state[g], Fit::Fitting | Fit::Finishing) {
-                continue;
-            }
-            let mu = sigmoid(a[g] + xi);
-            acc[g][0] += f64::from(u8::from(yi)) - mu;
-            acc[g][1] += mu * (1.0 - mu);
-        }
-        for g in 0..groups {
-            let [grad, h] = acc[g];
-            match state[g] {
-                Fit::Finishing => {
-                    se[g] = 1.0 / h.sqrt();
-                    state[g] = Fit::Done;
-                }
-                Fit::Fitting => {
-                    let d = grad / h;
-                    a[g] += d;
-                    if !a[g].is_finite() {
-                        state[g] =
-                            Fit::Failed("the calibration-in-the-large fit does not converge");
-                    } else if d.abs() < CONVERGED * (1.0 + a[g].abs()) {
-                        state[g] = Fit::Finishing;
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
+) -> Vec<Result<Recalibration, Undefined>> {
+    const FAILURE: &str = "the recalibration fit does not converge (separation)";
+    let fits = start_states(x, outcomes, group, groups, true)
+        .into_iter()
+        .map(|s| Damped::new(s, [0.0, 1.0]))
+        .collect();
+    fit_groups(x, outcomes, group, fits, true, FAILURE)
+        .into_iter()
+        .map(|f| match f.state {
+            Fit::Done => Ok(Recalibration {
+                intercept: f.theta[0],
+                slope: f.theta[1],
+                se_intercept: f.se[0],
+                se_slope: f.se[1],
+            }),
+            Fit::Failed(why) => Err(Undefined(why)),
+            _ => Err(Undefined(FAILURE)),
+        })
+        .collect()
 }
 
 /// Calibration-in-the-large of every group: the intercept `a` of `logit P(y) = a + x` (`x` the
-/// score's logit as offset) with its standard error, by Newton–Raphson in shared passes.
+/// score's logit as offset) with its standard error, by damped Newton in shared passes.
 pub fn calibration_in_the_large(
     x: &[f64],
     outcomes: &[bool],
     group: &[u32],
     groups: usize,
 ) -> Vec<Result<(f64, f64), Undefined>> {
-    let counts = events(outcomes, group, groups);
-    let mut state: Vec<Fit> = counts
-        .iter()
-        .map(|&(n, e)| {
-            if e == 0 || e == n {
-                Fit::Failed("needs both outcomes")
-            } else {
-                Fit::Fitting
-            }
-        })
+    const FAILURE: &str = "the calibration-in-the-large fit does not converge";
+    let fits = start_states(x, outcomes, group, groups, false)
+        .into_iter()
+        .map(|s| Damped::new(s, [0.0, 1.0]))
         .collect();
-    let mut a = vec![0.0f64; groups];
-    let mut se = vec![0.0f64; groups];
-    if x.len() >= WARM_MIN {
-        let (mut ws, mut wa, mut wse) = (state.clone(), a.clone(), se.clone());
-        citl_passes(
-            x,
-            outcomes,
-            group,
-            groups,
-            WARM_STRIDE,
-            &mut ws,
-            &mut wa,
-            &mut wse,
-        );
-        for g in 0..groups {
-            if ws[g] == Fit::Done {
-                a[g] = wa[g];
-            }
-        }
-    }
-    citl_passes(x, outcomes, group, groups, 1, &mut state, &mut a, &mut se);
-    (0..groups)
-        .map(|g| match state[g] {
-            Fit::Done => Ok((a[g], se[g])),
+    fit_groups(x, outcomes, group, fits, false, FAILURE)
+        .into_iter()
+        .map(|f| match f.state {
+            Fit::Done => Ok((f.theta[0], f.se[0])),
             Fit::Failed(why) => Err(Undefined(why)),
-            _ => Err(Undefined(
-                "the calibration-in-the-large fit does not converge",
-            )),
+            _ => Err(Undefined(FAILURE)),
         })
         .collect()
 }

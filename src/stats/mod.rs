@@ -8,6 +8,7 @@
 //! statsmodels by `tests/reference/make_reference.py`.
 
 pub mod auroc;
+pub mod base_rate;
 pub mod bootstrap;
 pub mod calibration;
 pub mod contingency;

@@ -15,7 +15,11 @@ Writes tests/reference/obermeyer_reference.json:
 - top_share: for each score column, the share of Black patients among the top 3% (the
   int(0.03·N) highest scores, ties at the cut-off included) — the authors' Table 2 for the three
   lasso predictions, and the deployed score risk_score_t;
-- need_top_share: the same for the top 3% of gagne_sum_t (ties at the cut-off included).
+- need_top_share: the same for the top 3% of gagne_sum_t (ties at the cut-off included);
+- need_among_selected: at the score the authors' full cohort puts at its 97th percentile (the
+  lowest risk_score_t with risk_score_t_percentile >= 97, the protocol's threshold) and at the top
+  3% of the holdout, the mean gagne_sum_t of the selected by race with Student's t interval, and the
+  Black - White difference with scipy's Welch test and interval (ttest_ind, equal_var=False).
 """
 
 import json
@@ -82,7 +86,30 @@ def top_share(col):
 out["top_share"] = {c: top_share(c) for c in
                     ["risk_score_t", "log_cost_t_hat", "log_cost_avoidable_t_hat", "gagne_sum_t_hat"]}
 out["need_top_share"] = top_share("gagne_sum_t")
+
+
+def need_among_selected(cut):
+    top = d[d.risk_score_t >= cut]
+    out = {"cutoff": float(cut), "groups": {}}
+    for g, rows in top.groupby("group"):
+        x = rows.gagne_sum_t
+        lo, hi = stats.t.interval(0.95, len(x) - 1, x.mean(), x.std(ddof=1) / np.sqrt(len(x)))
+        out["groups"][g] = {"n": int(len(x)), "mean": float(x.mean()), "low": float(lo), "high": float(hi)}
+    bl, wh = (top[top.group == g].gagne_sum_t for g in ["Black or African American", "White"])
+    t = stats.ttest_ind(bl, wh, equal_var=False)
+    ci = t.confidence_interval(0.95)
+    out["difference"] = {"value": float(bl.mean() - wh.mean()), "low": float(ci.low), "high": float(ci.high),
+                         "p_value": float(t.pvalue)}
+    return out
+
+
+k = int(0.03 * len(d))
+out["need_among_selected"] = {
+    "threshold": need_among_selected(d.loc[d.risk_score_t_percentile >= 97, "risk_score_t"].min()),
+    "top_percent": need_among_selected(np.sort(d.risk_score_t.to_numpy())[::-1][k - 1]),
+}
 path = root / "tests/reference/obermeyer_reference.json"
 path.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
 print(f"wrote {path}")
 print(json.dumps(out["top_share"], indent=1), out["need_top_share"], out["need_at_equal_score"])
+print(json.dumps(out["need_among_selected"], indent=1))
