@@ -218,6 +218,21 @@ enum Command {
     },
     /// Print the JSON Schema of artifact.json.
     Schema,
+    /// Plan before the data: for a quarter of N patients, the gap each comparison could detect,
+    /// the cases at which a group with no gap would pass, and the quarters to pool for it.
+    /// Group shares and case mix come from an earlier artifact (--from) or the protocol's data.
+    Plan {
+        protocol: PathBuf,
+        /// Patients expected in a quarter.
+        #[arg(long)]
+        patients: u64,
+        /// An earlier artifact under the protocol, whose counts give the shares and case mix.
+        #[arg(long, conflicts_with = "data")]
+        from: Option<PathBuf>,
+        /// Data file to use instead of the protocol's `data.path`.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// Write the synthetic example data set (deterministic for a seed).
     Generate {
         /// Rows to write.
@@ -360,6 +375,12 @@ pub fn main() -> ExitCode {
             print!("{}", artifact::schema_json());
             Ok(EXIT_OK)
         }
+        Command::Plan {
+            protocol,
+            patients,
+            from,
+            data,
+        } => plan(&protocol, patients, from.as_deref(), data.as_deref()),
         Command::Board {
             inventory,
             artifacts,
@@ -481,6 +502,36 @@ fn run(
     } else {
         EXIT_OK
     })
+}
+
+fn plan(
+    protocol_path: &Path,
+    patients: u64,
+    from: Option<&Path>,
+    data: Option<&Path>,
+) -> Result<u8, Failure> {
+    if patients == 0 {
+        return Err(Failure::input("--patients must be at least 1"));
+    }
+    let protocol = load_protocol(protocol_path)?;
+    let (source, counts) = match from {
+        Some(p) => {
+            let (a, _) = artifact::read(p).map_err(Failure::input)?;
+            let what = format!("`{}` ({} cases)", p.display(), a.data.cases);
+            (what, a.sufficient_statistics)
+        }
+        None => {
+            let loaded = data::load(&protocol, data).map_err(Failure::input)?;
+            let what = format!("the data ({} cases)", loaded.stats.cases);
+            (what, loaded.stats.attributes)
+        }
+    };
+    let rows = crate::plan::plan(&protocol, &counts, patients);
+    print!(
+        "{}",
+        crate::plan::markdown(&protocol, &source, patients, &rows)
+    );
+    Ok(EXIT_OK)
 }
 
 fn counts(protocol_path: &Path, data: Option<&Path>, out: &Path) -> Result<u8, Failure> {

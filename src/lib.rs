@@ -21,6 +21,7 @@ pub mod disclosure;
 pub mod generate;
 pub mod harm;
 pub mod metrics;
+pub mod plan;
 pub mod pooling;
 pub mod protocol;
 pub mod report;

@@ -1949,3 +1949,58 @@ fn correction_families_are_the_protocols_attribute_by_metric_under_remediate_tri
         }
     }
 }
+
+#[test]
+fn plan_at_the_source_size_gives_the_runs_detectable_gaps_and_pooling_at_a_small_clinic() {
+    let artifact = root().join("reports/example/artifact.json");
+    let a = read_json(&artifact);
+    let plan = |patients: &str| {
+        let out = s1557()
+            .args([
+                "plan",
+                "protocols/example.toml",
+                "--patients",
+                patients,
+                "--from",
+            ])
+            .arg(&artifact)
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    // At the source's own size the planned sizes are the run's, so the detectable gaps are the
+    // artifact's (a remediate trigger's family level).
+    let same = plan("30000");
+    let c = finding(&a, "race/Black or African American/tpr");
+    let down = c["detectable"]["difference_down"].as_f64().unwrap();
+    let row = same
+        .lines()
+        .find(|l| l.starts_with("| race | Black or African American |") && l.contains("| tpr |"))
+        .unwrap();
+    assert!(
+        row.contains(&format!(
+            "| {} ({}) |",
+            c["denominator"], c["reference_denominator"]
+        )),
+        "{row}"
+    );
+    assert!(row.contains(&format!("| −{:.1} |", down * 100.0)), "{row}");
+    assert!(row.ends_with("| 1 |"), "one quarter judges it: {row}");
+    // A clinic of 2,000 patients a quarter must pool for its small groups.
+    let small = plan("2000");
+    let row = small
+        .lines()
+        .find(|l| l.starts_with("| race | Asian |") && l.contains("| tpr |"))
+        .unwrap();
+    let quarters: u64 = row.rsplit('|').nth(1).unwrap().trim().parse().unwrap();
+    assert!((2..=40).contains(&quarters), "{row}");
+    assert!(
+        small.contains("| over 40 |"),
+        "the smallest crossed groups cannot be judged"
+    );
+    s1557()
+        .args(["plan", "protocols/example.toml", "--patients", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--patients must be at least 1"));
+}
