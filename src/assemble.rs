@@ -134,9 +134,14 @@ pub fn build(
             decision: None,
         },
         trend: None,
+        rolling: None,
     };
     if let Some(p) = &ctx.previous {
         artifact.trend = Some(trend::compare(&artifact, &p.artifact, &p.file, &p.sha256));
+    }
+    let earlier: Vec<&PreviousArtifact> = ctx.previous.iter().chain(&ctx.earlier).collect();
+    if !earlier.is_empty() {
+        artifact.rolling = rolling::compute(protocol, &artifact, &earlier);
     }
     artifact
 }

@@ -58,8 +58,10 @@ enum Command {
         #[arg(long)]
         no_suppress: bool,
         /// An earlier artifact of the tool (last quarter's): each finding is compared with it.
+        /// Repeat it with older quarters (up to three in all, under the same protocol) to judge
+        /// each finding on up to four quarters pooled too, with its slope and CUSUM.
         #[arg(long)]
-        previous: Option<PathBuf>,
+        previous: Vec<PathBuf>,
         /// The period the data covers (YYYY-MM-DD..YYYY-MM-DD), instead of the protocol's
         /// `data.period_start` and `data.period_end` (another quarter under the same protocol).
         #[arg(long)]
@@ -126,10 +128,10 @@ enum Command {
         /// present.
         #[arg(long)]
         attestation: Option<PathBuf>,
-        /// The earlier artifact the trend was computed against: its hash must match, and the
-        /// trend is recomputed.
+        /// The earlier artifacts the trend and the pooled quarters were computed from: their
+        /// hashes must match, and both are recomputed.
         #[arg(long)]
-        previous: Option<PathBuf>,
+        previous: Vec<PathBuf>,
     },
     /// Sign off an artifact: the reviewer's decision, written to attestation.json beside it and
     /// bound to the artifact's SHA-256 (the artifact itself is not changed). The artifact must
@@ -297,7 +299,7 @@ pub fn main() -> ExitCode {
             data.as_deref(),
             (as_of.as_deref(), period.as_deref()),
             (!no_suppress, shareable),
-            previous.as_deref(),
+            &previous,
         ),
         Command::Validate { protocol, data } => validate(&protocol, data.as_deref()),
         Command::Init { data, out } => init(&data, out.as_deref()),
@@ -331,7 +333,7 @@ pub fn main() -> ExitCode {
             protocol.as_deref(),
             data.as_deref(),
             attestation.as_deref(),
-            previous.as_deref(),
+            &previous,
         ),
         Command::Attest {
             artifact,
@@ -430,7 +432,7 @@ fn run(
     data: Option<&Path>,
     (as_of, period): (Option<&str>, Option<&str>),
     (suppress, shareable): (bool, bool),
-    previous: Option<&Path>,
+    previous: &[PathBuf],
 ) -> Result<u8, Failure> {
     let mut protocol = load_protocol(protocol_path)?;
     if let Some(p) = period {
@@ -438,7 +440,7 @@ fn run(
         protocol.data.period_start = Some(start);
         protocol.data.period_end = Some(end);
     }
-    let previous = previous.map(previous_artifact).transpose()?;
+    let (previous, earlier) = earlier_artifacts(previous)?;
     if let Some(p) = &previous {
         if p.artifact.protocol.sha256 != protocol.sha256 {
             eprintln!(
@@ -468,6 +470,7 @@ fn run(
             as_of,
             suppress,
             previous,
+            earlier,
         },
     );
     let json = artifact::to_json(&art);
@@ -708,6 +711,34 @@ fn action(
 }
 
 /// An earlier artifact read for comparison, with its file name and the SHA-256 of its bytes.
+/// The earlier artifacts given: the most recent (by period end, then as-of date) for the trend,
+/// and the others, for the pooled quarters.
+fn earlier_artifacts(
+    paths: &[PathBuf],
+) -> Result<
+    (
+        Option<artifact::PreviousArtifact>,
+        Vec<artifact::PreviousArtifact>,
+    ),
+    Failure,
+> {
+    let mut all = paths
+        .iter()
+        .map(|p| previous_artifact(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    all.sort_by(|a, b| {
+        let key = |x: &artifact::PreviousArtifact| {
+            (
+                x.artifact.data.period_end.clone(),
+                x.artifact.run.as_of.clone(),
+            )
+        };
+        key(b).cmp(&key(a))
+    });
+    let mut all = all.into_iter();
+    Ok((all.next(), all.collect()))
+}
+
 fn previous_artifact(path: &Path) -> Result<artifact::PreviousArtifact, Failure> {
     let (a, _) = artifact::read(path).map_err(Failure::input)?;
     let bytes = fs_err::read(path).map_err(Failure::input)?;
@@ -766,7 +797,7 @@ fn attest(
     };
     let (stated, json) = artifact::read(path).map_err(Failure::input)?;
     let protocol = verifying_protocol(path, &stated, None)?;
-    let v = crate::verify::verify(&stated, &json, &protocol, None, None);
+    let v = crate::verify::verify(&stated, &json, &protocol, None, (None, Vec::new()));
     if !v.mismatches.is_empty() {
         println!(
             "not signed: `{}` does not verify ({} differences; run `s1557 verify` to see them): a sign-off binds only to an artifact that verifies",
@@ -816,10 +847,10 @@ fn verify(
     protocol: Option<&Path>,
     data: Option<&Path>,
     attestation: Option<&Path>,
-    previous: Option<&Path>,
+    previous: &[PathBuf],
 ) -> Result<u8, Failure> {
     let (stated, json) = artifact::read(path).map_err(Failure::input)?;
-    let previous = previous.map(previous_artifact).transpose()?;
+    let previous = earlier_artifacts(previous)?;
     let protocol = verifying_protocol(path, &stated, protocol)?;
     let evidence = match data {
         Some(d) => Some(data::load(&protocol, Some(d)).map_err(Failure::input)?),

@@ -9,7 +9,7 @@
 use std::fmt::Write;
 
 use crate::metrics::{self, Plan};
-use crate::protocol::{Direction, Protocol, Severity, TriggerMetric};
+use crate::protocol::{Direction, Metric, Protocol, Severity, Trigger, TriggerMetric};
 use crate::stats::power;
 use crate::suffstats::{AttributeCounts, Confusion};
 
@@ -53,7 +53,7 @@ fn scaled(c: &Confusion, total: u64, patients: u64) -> Confusion {
 }
 
 /// The band's edge on the harmful side as the group's rate (`below`: the lower side).
-fn edge_rate(t: &crate::protocol::Trigger, p0: f64, below: bool) -> Option<f64> {
+fn edge_rate(t: &Trigger, p0: f64, below: bool) -> Option<f64> {
     let (band, ratio) = match (t.judged_ratio(), t.judged_difference()) {
         (Some(r), _) => (r, true),
         (None, Some(d)) => (d, false),
@@ -64,10 +64,68 @@ fn edge_rate(t: &crate::protocol::Trigger, p0: f64, below: bool) -> Option<f64> 
     (p1 > 0.0 && p1 < 1.0).then_some(p1)
 }
 
+/// The level a comparison of `metric` on `attribute` is judged at: alpha divided by its family's
+/// size when any remediate trigger judges that attribute × metric (as the run corrects it),
+/// alpha otherwise.
+fn family_alpha(protocol: &Protocol, fam: &Plan, attribute: &str, metric: Metric) -> f64 {
+    let a = &protocol.analysis;
+    let in_family = protocol
+        .triggers
+        .iter()
+        .any(|t| t.severity == Severity::Remediate && t.applies_to(attribute, metric.name()));
+    let size = fam
+        .groups
+        .get(attribute)
+        .map_or(1, |n| n.saturating_sub(1).max(1));
+    if in_family {
+        a.alpha / size as f64
+    } else {
+        a.alpha
+    }
+}
+
+/// The harmful sides of a trigger: `true` for the lower side.
+fn sides(t: &Trigger) -> &'static [bool] {
+    match t.direction {
+        Direction::Lower => &[true],
+        Direction::Higher => &[false],
+        Direction::Both => &[true, false],
+    }
+}
+
+/// The cases a group's rate must be over, beside a reference of `reference` cases at rate `p0`,
+/// for a group with no gap to pass with the target power (the larger side's; the minimum cell
+/// size at least); `None` when no size would do.
+fn needed(protocol: &Protocol, t: &Trigger, p0: f64, reference: u64) -> Option<u64> {
+    let a = &protocol.analysis;
+    if reference < a.min_cell_size {
+        return None;
+    }
+    let mut most = Some(a.min_cell_size);
+    for &below in sides(t) {
+        if let Some(p1) = edge_rate(t, p0, below) {
+            let k =
+                power::required_group_size(p1, p0, reference, 1.0 - a.confidence_level, a.power);
+            most = most.zip(k).map(|(m, k)| m.max(k));
+        }
+    }
+    most
+}
+
+/// The fewest quarters (up to [`MAX_QUARTERS`]) whose pooled cases, group and reference growing
+/// together, reach the cases needed.
+fn quarters(protocol: &Protocol, t: &Trigger, p0: f64, n1: u64, n0: u64) -> Option<u64> {
+    (n1 > 0)
+        .then(|| {
+            (1..=MAX_QUARTERS)
+                .find(|&q| needed(protocol, t, p0, q * n0).is_some_and(|k| k <= q * n1))
+        })
+        .flatten()
+}
+
 /// Every group × judged rate of the protocol at `patients` patients a quarter, from `source`
 /// (counts of an earlier quarter or a sample: shares and case mix).
 pub fn plan(protocol: &Protocol, source: &[AttributeCounts], patients: u64) -> Vec<Row> {
-    let a = &protocol.analysis;
     let fam = Plan::of(protocol);
     let mut out = Vec::new();
     for x in source {
@@ -83,79 +141,51 @@ pub fn plan(protocol: &Protocol, source: &[AttributeCounts], patients: u64) -> V
             let TriggerMetric::Rate(m) = t.metric else {
                 continue;
             };
-            if !t.applies_to(&x.attribute, m.name()) {
-                continue;
-            }
-            let size = fam
-                .groups
-                .get(&x.attribute)
-                .map_or(1, |n| n.saturating_sub(1).max(1));
-            let alpha = if t.severity == Severity::Remediate {
-                a.alpha / size as f64
-            } else {
-                a.alpha
-            };
-            let (x0, n0) = metrics::fraction(m, &rc);
-            let p0 = if n0 > 0 { x0 as f64 / n0 as f64 } else { 0.0 };
-            for g in x.groups.iter().filter(|g| g.group != x.reference_group) {
-                let gc = scaled(&g.counts, total, patients);
-                let (_, n1) = metrics::fraction(m, &gc);
-                let d = metrics::detectable(x0, n0, n1, alpha, a.power);
-                let sides: &[bool] = match t.direction {
-                    Direction::Lower => &[true],
-                    Direction::Higher => &[false],
-                    Direction::Both => &[true, false],
-                };
-                // The cases needed beside a reference of `reference` cases: the larger side's
-                // (a side whose edge leaves 0–100% needs none), `None` when no size would do.
-                let need = |reference: u64| -> Option<u64> {
-                    let mut most = Some(0);
-                    for &below in sides {
-                        if let Some(p1) = edge_rate(t, p0, below) {
-                            let k = power::required_group_size(
-                                p1,
-                                p0,
-                                reference,
-                                1.0 - a.confidence_level,
-                                a.power,
-                            );
-                            most = most.zip(k).map(|(m, k)| m.max(k));
-                        }
-                    }
-                    most
-                };
-                // A cell under the minimum is too few whatever the power.
-                let min = a.min_cell_size;
-                let need = |reference: u64| need(reference).map(|k| k.max(min));
-                let needed = need(n0);
-                // Pooling q quarters grows the group and the reference alike.
-                let quarters = (n1 > 0)
-                    .then(|| {
-                        (1..=MAX_QUARTERS)
-                            .find(|&q| q * n0 >= min && need(q * n0).is_some_and(|k| k <= q * n1))
-                    })
-                    .flatten();
-                out.push(Row {
-                    attribute: x.attribute.clone(),
-                    group: g.group.clone(),
-                    trigger: t.id.clone(),
-                    metric: m,
-                    share: g.counts.n() as f64 / total as f64,
-                    per_quarter: n1,
-                    reference_per_quarter: n0,
-                    reference_rate: p0,
-                    alpha,
-                    detectable_down: d
-                        .difference_down
-                        .filter(|_| t.direction != Direction::Higher),
-                    detectable_up: d.difference_up.filter(|_| t.direction != Direction::Lower),
-                    needed,
-                    quarters,
-                });
+            if t.applies_to(&x.attribute, m.name()) {
+                let alpha = family_alpha(protocol, &fam, &x.attribute, m);
+                for g in x.groups.iter().filter(|g| g.group != x.reference_group) {
+                    let gc = scaled(&g.counts, total, patients);
+                    let share = g.counts.n() as f64 / total as f64;
+                    out.push(row(protocol, t, x, m, alpha, (&gc, &rc), (&g.group, share)));
+                }
             }
         }
     }
     out
+}
+
+/// One group's row: `counts` are the group's and the reference's at the planned size.
+fn row(
+    protocol: &Protocol,
+    t: &Trigger,
+    x: &AttributeCounts,
+    m: Metric,
+    alpha: f64,
+    (gc, rc): (&Confusion, &Confusion),
+    (group, share): (&str, f64),
+) -> Row {
+    let a = &protocol.analysis;
+    let (x0, n0) = metrics::fraction(m, rc);
+    let p0 = if n0 > 0 { x0 as f64 / n0 as f64 } else { 0.0 };
+    let (_, n1) = metrics::fraction(m, gc);
+    let d = metrics::detectable(x0, n0, n1, alpha, a.power);
+    Row {
+        attribute: x.attribute.clone(),
+        group: group.to_string(),
+        trigger: t.id.clone(),
+        metric: m,
+        share,
+        per_quarter: n1,
+        reference_per_quarter: n0,
+        reference_rate: p0,
+        alpha,
+        detectable_down: d
+            .difference_down
+            .filter(|_| t.direction != Direction::Higher),
+        detectable_up: d.difference_up.filter(|_| t.direction != Direction::Lower),
+        needed: needed(protocol, t, p0, n0),
+        quarters: quarters(protocol, t, p0, n1, n0),
+    }
 }
 
 fn pts(d: Option<f64>, sign: char) -> String {

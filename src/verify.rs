@@ -91,7 +91,10 @@ pub fn verify(
     json: &Value,
     protocol: &Protocol,
     data: Option<Evidence>,
-    previous: Option<crate::artifact::PreviousArtifact>,
+    (previous, earlier): (
+        Option<crate::artifact::PreviousArtifact>,
+        Vec<crate::artifact::PreviousArtifact>,
+    ),
 ) -> Verification {
     let mut out = Verification::default();
     if protocol.sha256 != stated.protocol.sha256 {
@@ -133,6 +136,7 @@ pub fn verify(
         as_of,
         suppress: stated.suppression.applied,
         previous: None,
+        earlier,
     };
     let given_previous = previous.is_some();
     let ctx = RunContext { previous, ..ctx };
@@ -223,6 +227,17 @@ pub fn verify(
     recomputed.data.period_end = stated.data.period_end.clone();
     // A different data hash is reported above, with which data was given.
     recomputed.data.sha256 = stated.data.sha256.clone();
+    // The pooled quarters' last is this run, whose data block is provenance too.
+    if let Some(q) = recomputed
+        .rolling
+        .as_mut()
+        .and_then(|r| r.quarters.last_mut())
+    {
+        q.file = stated.data.file.clone();
+        q.period_start = stated.data.period_start.clone();
+        q.period_end = stated.data.period_end.clone();
+        q.data_sha256 = stated.data.sha256.clone();
+    }
     recomputed.attestation = stated.attestation.clone();
     match (&stated.trend, given_previous) {
         (Some(t), false) => {
@@ -239,6 +254,10 @@ pub fn verify(
         }
         _ => {}
     }
+    if stated.rolling.is_some() && !given_previous {
+        out.notes.push("the pooled quarters are taken as stated: pass every --previous artifact they pooled to recompute them".into());
+        recomputed.rolling = stated.rolling.clone();
+    }
     if stated.schema_version != recomputed.schema_version {
         recomputed.schema_version = stated.schema_version.clone();
         recomputed.protocol.text = stated.protocol.text.clone();
@@ -246,8 +265,9 @@ pub fn verify(
         if ["1.1.0", "1.2.0"].contains(&stated.schema_version.as_str()) {
             recomputed.pools.clear();
         }
-        // Base rates and the need among the selected came with schema 1.5.0.
+        // Base rates, the pooled quarters and the need among the selected came with 1.5.0.
         recomputed.base_rates = None;
+        recomputed.rolling = None;
         if let Some(sc) = recomputed.scores.as_mut() {
             for g in sc
                 .operating_points

@@ -436,3 +436,37 @@ fn base_rate_split_matches_the_complex_step_delta_method() {
     }
     assert!(base_rate::split(&[1, 1, 1, 1], &[0, 5, 0, 5]).is_err());
 }
+
+/// The slope of a gap across quarters: statsmodels' WLS with the variances as known.
+#[test]
+fn quarterly_slope_matches_statsmodels_wls() {
+    use s1557::artifact::rolling::slope;
+    use s1557::metrics::Estimate;
+    let cases = common::cases(include_str!("reference/fits.json"), "wls_slope", 200);
+    let floats = |v: &Value| -> Vec<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    for c in &cases {
+        let (d, v) = (floats(&c["d"]), floats(&c["v"]));
+        let points: Vec<(f64, f64, f64)> = d
+            .iter()
+            .zip(&v)
+            .enumerate()
+            .map(|(t, (&d, &v))| (t as f64, d, v))
+            .collect();
+        let Estimate::Value { value, ci } = slope(&points, f(c, "level")) else {
+            panic!("defined for three quarters or more");
+        };
+        close(value, f(c, "slope"), "slope");
+        close(ci.low, f(c, "low"), "slope low");
+        close(ci.high, f(c, "high"), "slope high");
+    }
+    assert!(matches!(
+        slope(&[(0.0, 0.1, 0.01), (1.0, 0.2, 0.01)], 0.95),
+        Estimate::Undefined { .. }
+    ));
+}

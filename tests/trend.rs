@@ -237,3 +237,137 @@ fn a_finding_that_got_worse_calls_for_its_trigger_action() {
     assert!(md
         .contains("- `missed-readmissions` on race/Black or African American/tpr: Ask the vendor"));
 }
+
+/// A third quarter run against the shipped second and first: each finding pooled over the three,
+/// its slope, and a CUSUM carried from the second quarter's artifact.
+#[test]
+fn three_quarters_pool_with_a_slope_and_a_carried_cusum() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    s1557()
+        .args(["generate", "--seed", "3", "--out"])
+        .arg(d.join("q3.csv"))
+        .assert()
+        .success();
+    let q1 = root().join("reports/example/artifact.json");
+    let q2 = root().join("reports/example-q2/artifact.json");
+    let run = |out: &str, previous: &[&std::path::Path]| -> Value {
+        let mut c = s1557();
+        c.arg("run")
+            .arg(root().join("protocols/example.toml"))
+            .arg("--data")
+            .arg(d.join("q3.csv"))
+            .args(["--period", "2027-01-01..2027-03-31", "--out"])
+            .arg(d.join(out));
+        for p in previous {
+            c.arg("--previous").arg(p);
+        }
+        c.assert().code(predicate::in_iter([0, 1]));
+        serde_json::from_str(&std::fs::read_to_string(d.join(out).join("artifact.json")).unwrap())
+            .unwrap()
+    };
+    // Given in any order: the latest is the trend's, all are pooled, oldest first.
+    let three = run("three", &[&q1, &q2]);
+    let r = &three["rolling"];
+    let periods: Vec<&str> = r["quarters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["period_end"].as_str().unwrap())
+        .collect();
+    assert_eq!(periods, ["2026-09-30", "2026-12-31", "2027-03-31"]);
+    assert_eq!(three["trend"]["previous"]["as_of"], "2026-12-31");
+    let read = |p: &std::path::Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let (a1, a2) = (read(&q1), read(&q2));
+    let id = "race/Black or African American/tpr";
+    let of = |a: &Value, k: &str| -> u64 {
+        a["comparisons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()[k]
+            .as_u64()
+            .unwrap()
+    };
+    let pooled = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap();
+    for k in [
+        "numerator",
+        "denominator",
+        "reference_numerator",
+        "reference_denominator",
+    ] {
+        assert_eq!(
+            pooled[k].as_u64().unwrap(),
+            of(&a1, k) + of(&a2, k) + of(&three, k),
+            "{k}"
+        );
+    }
+    assert_eq!(
+        pooled["slope"]["kind"], "value",
+        "three quarters give a slope"
+    );
+    assert_eq!(pooled["status"], "remediate", "the pooled gap is judged");
+    // The CUSUM continues the second quarter's (which started over the first): the same with or
+    // without the first quarter given.
+    let two = run("two", &[&q2]);
+    let cusum = |a: &Value| {
+        a["rolling"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap()["cusum"]
+            .clone()
+    };
+    assert_eq!(cusum(&two), cusum(&three));
+    let before = cusum(&a2)[0]["value"].as_f64().unwrap();
+    let now = cusum(&three)[0]["value"].as_f64().unwrap();
+    assert!(
+        now > before,
+        "a gap past half the band adds: {before} -> {now}"
+    );
+    assert_eq!(two["rolling"]["quarters"].as_array().unwrap().len(), 2);
+    // Verified with the earlier artifacts; taken as stated without them.
+    s1557()
+        .arg("verify")
+        .arg(d.join("three/artifact.json"))
+        .arg("--previous")
+        .arg(&q1)
+        .arg("--previous")
+        .arg(&q2)
+        .assert()
+        .success();
+    s1557()
+        .arg("verify")
+        .arg(d.join("three/artifact.json"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "pooled quarters are taken as stated",
+        ));
+    let mut tampered = three.clone();
+    let n = tampered["rolling"]["findings"][0]["numerator"]
+        .as_u64()
+        .unwrap();
+    tampered["rolling"]["findings"][0]["numerator"] = Value::from(n + 1);
+    let t = d.join("tampered.json");
+    std::fs::write(&t, serde_json::to_string_pretty(&tampered).unwrap()).unwrap();
+    s1557()
+        .arg("verify")
+        .arg(&t)
+        .arg("--previous")
+        .arg(&q1)
+        .arg("--previous")
+        .arg(&q2)
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains("rolling"));
+}

@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod beside;
+pub mod rolling;
 pub mod shared;
 pub mod signoff;
 pub mod suppression;
@@ -68,6 +69,10 @@ pub struct Artifact {
     /// Each finding against the same finding of an earlier artifact (`run --previous`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub trend: Option<trend::Trend>,
+    /// Each finding judged on up to four quarters pooled, with its slope across them and its
+    /// CUSUM (`run --previous`, given up to three earlier artifacts; schema 1.5.0).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rolling: Option<rolling::Rolling>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -276,8 +281,10 @@ pub struct RunContext {
     pub as_of: chrono::NaiveDate,
     /// Suppress small cells in report.md and metrics.csv (off only for internal use).
     pub suppress: bool,
-    /// An earlier artifact to compare each finding with.
+    /// An earlier artifact to compare each finding with (the most recent).
     pub previous: Option<PreviousArtifact>,
+    /// Older artifacts of the tool, pooled with `previous` and this run (up to four quarters).
+    pub earlier: Vec<PreviousArtifact>,
 }
 
 /// An earlier artifact, its file name and the SHA-256 of its bytes.

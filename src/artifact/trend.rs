@@ -66,7 +66,7 @@ type Moment = Option<(f64, f64)>;
 /// Undefined when either denominator is under `min` (too few to judge a change). The variance
 /// of the difference takes each rate as (x + 1)/(n + 2) (Agresti–Caffo), so a group with no
 /// events or all events does not count as known without error.
-fn moments(f: &Finding, min: u64) -> (Moment, Moment) {
+pub(super) fn moments(f: &Finding, min: u64) -> (Moment, Moment) {
     let c = &f.comparison;
     if c.denominator < min.max(1) || c.reference_denominator < min.max(1) {
         return (None, None);

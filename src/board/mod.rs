@@ -244,7 +244,7 @@ fn read_run(path: &Path) -> Result<Run, String> {
         Some(text) => {
             let at = path.with_file_name(&a.protocol.file);
             match crate::protocol::parse(text, &at) {
-                Ok(p) => crate::verify::verify(&a, &json, &p, None, None)
+                Ok(p) => crate::verify::verify(&a, &json, &p, None, (None, Vec::new()))
                     .mismatches
                     .len(),
                 Err(_) => 1,

@@ -158,8 +158,9 @@ pub struct OperatingGroup {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub share_of_need_selected: Option<Estimate>,
     /// With a measure of need: the mean need of the group's selected cases (Student's t
-    /// interval). Beside the reference group's, it shows whether the rule asks one group to be
-    /// sicker to be selected (Obermeyer et al. 2019 at the 97th percentile).
+    /// interval). Beside the reference group's, it shows whether one group's selected patients
+    /// are sicker (Obermeyer et al. 2019 at the 97th percentile); it also reflects how far above
+    /// the cut-off each group's scores lie, so it is read with need at equal score.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub need_among_selected: Option<Estimate>,
     /// The difference from the reference group's mean need among its selected (Welch's interval)

@@ -410,17 +410,6 @@ impl Criterion {
             .find(|(_, c)| *c == self)
             .map_or("", |(n, _)| n)
     }
-
-    /// Whether a count metric belongs to this criterion.
-    pub fn covers(self, m: Metric) -> bool {
-        match self {
-            Criterion::ErrorRates => {
-                matches!(m, Metric::Tpr | Metric::Fpr | Metric::Fnr | Metric::Tnr)
-            }
-            Criterion::Calibration => matches!(m, Metric::Ppv | Metric::Npv),
-            Criterion::Selection => m == Metric::SelectionRate,
-        }
-    }
 }
 
 /// A band on a ratio or a difference; a missing side is unbounded.

@@ -9,7 +9,7 @@ use super::Suppression;
 use crate::artifact::Artifact;
 use crate::metrics::base_rates::{BaseRateAttribute, BaseRateGroup};
 use crate::metrics::Estimate;
-use crate::protocol::Criterion;
+use crate::protocol::{Criterion, Metric};
 
 /// What each criterion asks, in a sentence.
 fn criterion_text(c: Criterion) -> &'static str {
@@ -71,10 +71,23 @@ fn prevalence(a: &Artifact, attribute: &str, group: &str) -> String {
 
 fn row(o: &mut String, a: &Artifact, sup: &Suppression, x: &BaseRateAttribute, g: &BaseRateGroup) {
     let label = format!("{} (vs {})", esc(&g.group), esc(&x.reference_group));
-    if sup.group(&x.attribute, &g.group) || sup.group(&x.attribute, &x.reference_group) {
+    // Every number of the row is a function of the prevalence, selection rate, TPR and FPR of
+    // the group and the reference (the excess missed: of the group's cases with the outcome and
+    // the two TPRs), so it is shown only where shared outputs show all of those.
+    let hidden = [&g.group, &x.reference_group].iter().any(|name| {
+        [
+            Metric::Prevalence,
+            Metric::SelectionRate,
+            Metric::Tpr,
+            Metric::Fpr,
+        ]
+        .iter()
+        .any(|&m| sup.metric(&x.attribute, name, m))
+    });
+    if hidden {
         let _ = writeln!(
             o,
-            "| {} | {label} | withheld (small cells) | | | | |",
+            "| {} | {label} | withheld (small cells here or in the reference) | | | | |",
             esc(&x.attribute)
         );
         return;

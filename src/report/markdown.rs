@@ -378,6 +378,7 @@ pub(super) fn details(a: &Artifact, beside: &super::Beside) -> String {
     summary(&mut o, a);
     findings_in_detail(&mut o, a, &sup);
     super::trend::section(&mut o, a, &sup);
+    super::rolling::section(&mut o, a, &sup);
     super::record::section(&mut o, a);
     groups_by_attribute(&mut o, a, &sup);
     comparisons(&mut o, a, &sup);
@@ -1313,88 +1314,94 @@ fn score_section(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppress
             o.push('\n');
         }
     }
-    if !sc.operating_points.is_empty() {
-        o.push_str("### Operating points: what another cut-off would change\n\nAnalysis for the quality committee, not a recommendation: the selection each rule would make, overall and by group (Wilson intervals), beside the tool's own decision. Group-specific cut-offs would treat patients differently by a protected characteristic and are not what this table proposes. For a top-k% rule with a measure of need, 'share selected by need' is each group's share of those selected by need instead (the top k% of need, ties included). With a measure of need, the last two columns give the mean need of each group's selected patients (Student's t interval) and its difference from the reference group's selected (Welch's interval and p, descriptive): a group that must be sicker than the reference to be selected at the same cut-off is under-served by the score.\n\n");
-        let current = a
-            .sufficient_statistics
-            .first()
-            .map(|x| {
-                x.groups
-                    .iter()
-                    .map(|g| g.counts.tp + g.counts.fp)
-                    .sum::<u64>()
-            })
-            .unwrap_or(0);
-        for (oi, op) in sc.operating_points.iter().enumerate() {
-            let title = if op.rule == "threshold" {
-                format!("Score at or above {}", op.value)
-            } else {
-                format!(
-                    "Top {}% of scores (score at or above {:.4})",
-                    op.value, op.cutoff
-                )
-            };
-            // Counts of patients, like cells: none from 1 to the minimum less one is printed.
-            let min = a.suppression.min_cell_size as i64;
-            let count = |k: i64| {
-                if a.suppression.applied && k.abs() > 0 && k.abs() < min {
-                    format!("{}fewer than {min}", if k < 0 { "−" } else { "+" })
-                } else {
-                    format!("{k:+}")
-                }
-            };
-            let _ = writeln!(
-                o,
-                "**{title}**: {} selected, {} patients against the tool's decision ({} selected).\n",
-                count(op.selected as i64).trim_start_matches('+'),
-                count(op.selected as i64 - current as i64),
-                count(current as i64).trim_start_matches('+')
-            );
-            let with_need = op
-                .attributes
+    operating_points(o, a, sc, sup);
+}
+
+/// The operating points: what each other cut-off would select, by group.
+fn operating_points(o: &mut String, a: &Artifact, sc: &ScoreSection, sup: &Suppression) {
+    if sc.operating_points.is_empty() {
+        return;
+    }
+    o.push_str("### Operating points: what another cut-off would change\n\nAnalysis for the quality committee, not a recommendation: the selection each rule would make, overall and by group (Wilson intervals), beside the tool's own decision. Group-specific cut-offs would treat patients differently by a protected characteristic and are not what this table proposes. For a top-k% rule with a measure of need, 'share selected by need' is each group's share of those selected by need instead (the top k% of need, ties included). With a measure of need, the last two columns give the mean need of each group's selected patients (Student's t interval) and its difference from the reference group's selected (Welch's interval and p, descriptive): a positive difference says the group's selected patients are sicker on average; it also reflects how far above the cut-off each group's scores lie, so read it with need at equal score.\n\n");
+    let current = a
+        .sufficient_statistics
+        .first()
+        .map(|x| {
+            x.groups
                 .iter()
-                .flat_map(|x| &x.groups)
-                .any(|g| g.need_among_selected.is_some());
-            o.push_str("| attribute | group | selected | selection rate (CI) | TPR (CI) | FPR (CI) | PPV (CI) | share of selected (CI) | share selected by need (CI) |");
-            o.push_str(if with_need {
-                " mean need of the selected (CI) | vs reference (CI) |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
+                .map(|g| g.counts.tp + g.counts.fp)
+                .sum::<u64>()
+        })
+        .unwrap_or(0);
+    for (oi, op) in sc.operating_points.iter().enumerate() {
+        let title = if op.rule == "threshold" {
+            format!("Score at or above {}", op.value)
+        } else {
+            format!(
+                "Top {}% of scores (score at or above {:.4})",
+                op.value, op.cutoff
+            )
+        };
+        // Counts of patients, like cells: none from 1 to the minimum less one is printed.
+        let min = a.suppression.min_cell_size as i64;
+        let count = |k: i64| {
+            if a.suppression.applied && k.abs() > 0 && k.abs() < min {
+                format!("{}fewer than {min}", if k < 0 { "−" } else { "+" })
             } else {
-                "\n|---|---|---|---|---|---|---|---|---|\n"
-            });
-            for x in &op.attributes {
-                for g in &x.groups {
-                    if sup.operating_group(oi, &x.attribute, &g.group) {
-                        let _ = writeln!(
-                            o,
-                            "| {} | {} | withheld | | | | | | |",
-                            esc(&x.attribute),
-                            esc(&g.group)
-                        );
-                        continue;
-                    }
+                format!("{k:+}")
+            }
+        };
+        let _ = writeln!(
+            o,
+            "**{title}**: {} selected, {} patients against the tool's decision ({} selected).\n",
+            count(op.selected as i64).trim_start_matches('+'),
+            count(op.selected as i64 - current as i64),
+            count(current as i64).trim_start_matches('+')
+        );
+        let with_need = op
+            .attributes
+            .iter()
+            .flat_map(|x| &x.groups)
+            .any(|g| g.need_among_selected.is_some());
+        o.push_str("| attribute | group | selected | selection rate (CI) | TPR (CI) | FPR (CI) | PPV (CI) | share of selected (CI) | share selected by need (CI) |");
+        o.push_str(if with_need {
+            " mean need of the selected (CI) | vs reference (CI) |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
+        } else {
+            "\n|---|---|---|---|---|---|---|---|---|\n"
+        });
+        for x in &op.attributes {
+            for g in &x.groups {
+                if sup.operating_group(oi, &x.attribute, &g.group) {
                     let _ = writeln!(
                         o,
-                        "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                        "| {} | {} | withheld | | | | | | |",
                         esc(&x.attribute),
-                        esc(&g.group),
-                        g.selected,
-                        rate_ci(&g.selection_rate),
-                        rate_ci(&g.tpr),
-                        rate_ci(&g.fpr),
-                        rate_ci(&g.ppv),
-                        rate_ci(&g.share_of_selected),
-                        g.share_of_need_selected
-                            .as_ref()
-                            .map_or("—".into(), rate_ci)
+                        esc(&g.group)
                     );
-                    if with_need {
-                        o.pop();
-                        let _ = writeln!(o, " {} |", need_at_selection_cells(g));
-                    }
+                    continue;
+                }
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    esc(&x.attribute),
+                    esc(&g.group),
+                    g.selected,
+                    rate_ci(&g.selection_rate),
+                    rate_ci(&g.tpr),
+                    rate_ci(&g.fpr),
+                    rate_ci(&g.ppv),
+                    rate_ci(&g.share_of_selected),
+                    g.share_of_need_selected
+                        .as_ref()
+                        .map_or("—".into(), rate_ci)
+                );
+                if with_need {
+                    o.pop();
+                    let _ = writeln!(o, " {} |", need_at_selection_cells(g));
                 }
             }
-            o.push('\n');
         }
+        o.push('\n');
     }
 }
 
@@ -1405,8 +1412,8 @@ fn need_at_selection_cells(g: &crate::metrics::scores::OperatingGroup) -> String
         Some(Estimate::Value { value, ci }) => {
             format!("{value:.2} ({:.2} to {:.2})", ci.low, ci.high)
         }
-        Some(Estimate::Undefined { reason }) => format!("— ({})", esc(reason)),
-        None => "—".into(),
+        // The reason (too few values) would tell a count: none is given.
+        Some(Estimate::Undefined { .. }) | None => "—".into(),
     };
     let diff = match (&g.need_among_selected_difference, g.need_among_selected_p) {
         (Some(Estimate::Value { value, ci }), p) => format!(
@@ -1415,7 +1422,7 @@ fn need_at_selection_cells(g: &crate::metrics::scores::OperatingGroup) -> String
             ci.high,
             p_text(p)
         ),
-        (Some(Estimate::Undefined { reason }), _) => format!("— ({})", esc(reason)),
+        (Some(Estimate::Undefined { .. }), _) => "—".into(),
         (None, _) => "reference".into(),
     };
     format!("{mean} | {diff}")

@@ -10,6 +10,7 @@ pub(crate) mod html;
 pub(crate) mod markdown;
 pub mod plots;
 mod record;
+mod rolling;
 mod trend;
 pub mod view;
 pub use html::html;

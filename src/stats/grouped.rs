@@ -214,9 +214,10 @@ fn events(outcomes: &[bool], group: &[u32], groups: usize) -> Vec<(u64, u64)> {
     out
 }
 
-/// One group's logistic fit `logit P(y) = a + b·x` by damped Newton: a full Newton step is taken
-/// when it does not lower the log-likelihood, and halved until it does otherwise (step-halving,
-/// as R's `glm.fit`), so the fit converges from any start wherever the maximum exists. With a
+/// One group's logistic fit `logit P(y) = a + b·x` by damped Newton: a full Newton step is kept
+/// when it does not lower the log-likelihood, and otherwise halved until it no longer lowers it
+/// (step-halving on the likelihood, as glm2's `glm.fit2`, Marschner 2011), so the fit converges
+/// from its start wherever the maximum exists. With a
 /// fixed slope (`b` = 1, calibration-in-the-large) only `a` moves.
 #[derive(Clone, Copy)]
 struct Damped {
@@ -264,45 +265,63 @@ impl Damped {
             [g0 / h00, 0.0]
         };
         if self.state == Fit::Finishing {
-            // The information here gives the standard errors, and its gradient one last Newton
-            // step, free (the error left is about the square of a step already under 1e-8).
-            self.se = if free_slope {
-                [(h11 / det).sqrt(), (h00 / det).sqrt()]
+            self.finish(newton, [h00, h11, det], free_slope);
+        } else if self.worse(ll) {
+            self.halve(failure);
+        } else if det.is_nan() || det <= 0.0 {
+            self.state = Fit::Failed(if free_slope {
+                "the recalibration fit is singular"
             } else {
-                [1.0 / h00.sqrt(), 0.0]
-            };
-            if newton.iter().all(|d| d.is_finite()) {
-                self.theta = [self.theta[0] + newton[0], self.theta[1] + newton[1]];
-            }
-            self.state = Fit::Done;
+                failure
+            });
+        } else {
+            self.step_to(newton, ll, failure);
+        }
+    }
+
+    /// The information at the solution gives the standard errors, and its gradient one last
+    /// Newton step, free (the error left is about the square of a step already under 1e-8).
+    fn finish(&mut self, newton: [f64; 2], [h00, h11, det]: [f64; 3], free_slope: bool) {
+        self.se = if free_slope {
+            [(h11 / det).sqrt(), (h00 / det).sqrt()]
+        } else {
+            [1.0 / h00.sqrt(), 0.0]
+        };
+        if newton.iter().all(|d| d.is_finite()) {
+            self.theta = [self.theta[0] + newton[0], self.theta[1] + newton[1]];
+        }
+        self.state = Fit::Done;
+    }
+
+    /// Whether the log-likelihood here is below the last accepted point's (beyond rounding).
+    fn worse(&self, ll: f64) -> bool {
+        self.accepted
+            .is_some_and(|(_, prev)| ll.is_nan() || ll < prev - 1e-12 * (1.0 + prev.abs()))
+    }
+
+    /// Go back to the last accepted point and take half the step from there.
+    fn halve(&mut self, failure: &'static str) {
+        let Some((prev, _)) = self.accepted else {
             return;
+        };
+        self.halvings += 1;
+        if self.halvings > MAX_HALVINGS {
+            self.state = Fit::Failed(failure);
         }
-        if let Some((prev, prev_ll)) = self.accepted {
-            let worse = ll < prev_ll - 1e-12 * (1.0 + prev_ll.abs()) || ll.is_nan();
-            if worse {
-                self.halvings += 1;
-                if self.halvings > MAX_HALVINGS {
-                    self.state = Fit::Failed(failure);
-                }
-                self.step = self.step.map(|d| d / 2.0);
-                self.theta = [prev[0] + self.step[0], prev[1] + self.step[1]];
-                return;
-            }
-        }
-        if det.is_nan() || det <= 0.0 {
-            self.state = Fit::Failed("the fit is singular");
-            return;
-        }
+        self.step = self.step.map(|d| d / 2.0);
+        self.theta = [prev[0] + self.step[0], prev[1] + self.step[1]];
+    }
+
+    /// Accept the current point and take the full Newton step from it.
+    fn step_to(&mut self, newton: [f64; 2], ll: f64, failure: &'static str) {
         self.step = newton;
         self.accepted = Some((self.theta, ll));
         self.halvings = 0;
-        self.theta = [self.theta[0] + self.step[0], self.theta[1] + self.step[1]];
+        self.theta = [self.theta[0] + newton[0], self.theta[1] + newton[1]];
         let [a, b] = self.theta;
         if !(a.is_finite() && b.is_finite()) {
             self.state = Fit::Failed(failure);
-        } else if self.step[0].abs().max(self.step[1].abs())
-            < CONVERGED * (1.0 + a.abs().max(b.abs()))
-        {
+        } else if newton[0].abs().max(newton[1].abs()) < CONVERGED * (1.0 + a.abs().max(b.abs())) {
             self.state = Fit::Finishing;
         }
     }

@@ -5,7 +5,8 @@ Run from the repository root:
     pip install statsmodels==0.15.0 scipy==1.17.1 numpy==2.4.6
     python3 tests/reference/make_fit_reference.py
 
-It writes tests/reference/fits.json, which tests/stats_reference.rs reads. The cases are the ones a
+It writes tests/reference/fits.json, which tests/stats_reference.rs reads: the hard calibration
+fits below, and the weighted least-squares slope of a gap across quarters (src/artifact/rolling.rs). The cases are the ones a
 plain Newton iteration from the perfect-calibration start (intercept 0, slope 1) fails on:
 scores squeezed towards their mean (true recalibration slopes of 3 to 20, as a score built for
 another outcome shows), scores far off the event rate (calibration-in-the-large of 2 to 5 on the
@@ -66,6 +67,27 @@ def citl(y, x):
     return a, 1 / np.sqrt(np.sum(mu * (1 - mu)))
 
 
+def slope_cases():
+    """The trend of a gap across quarters: statsmodels' WLS of the gaps on the quarter index with
+    weights 1/variance and the variances taken as known (cov_type="fixed scale"), and its Wald
+    interval at the case's level."""
+    from scipy.stats import norm
+    r = np.random.default_rng(1557210)
+    out = []
+    while len(out) < 200:
+        k = int(r.integers(3, 9))
+        t = np.arange(k, dtype=float)
+        v = r.uniform(1e-5, 5e-3, k)
+        d = r.normal(r.uniform(-0.1, 0.1), np.sqrt(v)) + r.uniform(-0.02, 0.02) * t
+        level = [0.9, 0.95, 0.99][len(out) % 3]
+        fit = sm.WLS(d, sm.add_constant(t), weights=1 / v).fit(cov_type="fixed scale")
+        z = norm.ppf(0.5 + level / 2)
+        b, se = float(fit.params[1]), float(fit.bse[1])
+        out.append({"d": [float(x) for x in d], "v": [float(x) for x in v], "level": level,
+                    "slope": b, "low": b - z * se, "high": b + z * se})
+    return out
+
+
 def main():
     cases = []
     while len(cases) < 200:
@@ -88,6 +110,7 @@ def main():
         "generated_by": "tests/reference/make_fit_reference.py",
         "versions": {"numpy": np.__version__, "statsmodels": statsmodels.__version__},
         "hard_calibration": cases,
+        "wls_slope": slope_cases(),
     }
     path = pathlib.Path(__file__).with_name("fits.json")
     path.write_text(json.dumps(ref, indent=1) + "\n")
