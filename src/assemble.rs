@@ -215,6 +215,7 @@ fn score_section(protocol: &Protocol, r: ScoreResults) -> ScoreSection {
         attributes: r.attributes,
         operating_points: r.operating_points,
         source: r.source,
+        overall_calibration: r.overall_calibration,
         comparisons: r
             .comparisons
             .into_iter()

@@ -72,6 +72,7 @@ fn stated_scores(a: &Artifact) -> Option<ScoreResults> {
             })
             .collect(),
         source: s.source.clone(),
+        overall_calibration: s.overall_calibration.clone(),
     })
 }
 
@@ -174,20 +175,21 @@ pub fn verify(
             stated.schema_version
         ));
     }
-    let owned;
-    let protocol = if legacy || old_rules {
-        let mut p = protocol.clone();
-        if legacy {
-            for t in &mut p.triggers {
-                t.direction = crate::protocol::Direction::Both;
-            }
-        }
-        p.analysis.legacy_rules = old_rules;
-        owned = p;
-        &owned
-    } else {
-        protocol
+    // The run's period (`run --period`) orders the pooled quarters: recompute under it.
+    let mut p = protocol.clone();
+    let date = |d: &Option<String>| {
+        d.as_deref()
+            .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
     };
+    p.data.period_start = date(&stated.data.period_start).or(p.data.period_start);
+    p.data.period_end = date(&stated.data.period_end).or(p.data.period_end);
+    if legacy {
+        for t in &mut p.triggers {
+            t.direction = crate::protocol::Direction::Both;
+        }
+    }
+    p.analysis.legacy_rules = old_rules;
+    let protocol = &p;
     let mut recomputed = match data {
         Some(ev) => {
             if ev.source.sha256 != stated.data.sha256 {
@@ -227,6 +229,15 @@ pub fn verify(
     recomputed.data.period_end = stated.data.period_end.clone();
     // A different data hash is reported above, with which data was given.
     recomputed.data.sha256 = stated.data.sha256.clone();
+    // File names are provenance (as the trend's): the hashes bind the quarters.
+    if let (Some(r), Some(st)) = (recomputed.rolling.as_mut(), stated.rolling.as_ref()) {
+        for (q, sq) in r.quarters.iter_mut().zip(&st.quarters) {
+            q.file = sq.file.clone();
+        }
+        for (l, sl) in r.left_out.iter_mut().zip(&st.left_out) {
+            l.file = sl.file.clone();
+        }
+    }
     // The pooled quarters' last is this run, whose data block is provenance too.
     if let Some(q) = recomputed
         .rolling

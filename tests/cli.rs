@@ -2004,3 +2004,27 @@ fn plan_at_the_source_size_gives_the_runs_detectable_gaps_and_pooling_at_a_small
         .code(2)
         .stderr(predicate::str::contains("--patients must be at least 1"));
 }
+
+#[test]
+fn the_base_rate_section_shows_large_groups_and_withholds_small_ones() {
+    let md = std::fs::read_to_string(root().join("reports/example/report.md")).unwrap();
+    let section = &md[md.find("## Base rates").expect("the section")..];
+    let row = |start: &str| {
+        section
+            .lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no row {start}"))
+    };
+    let black = row("| race | Black or African American (vs White) |");
+    assert!(
+        black.contains(" pts (") && !black.contains("withheld"),
+        "{black}"
+    );
+    // The American Indian or Alaska Native group's TPR is withheld for a small cell: its excess
+    // missed cases would give the count away.
+    let small = row("| race | American Indian or Alaska Native (vs White) |");
+    assert!(
+        small.contains("withheld") && !small.contains(" pts"),
+        "{small}"
+    );
+}

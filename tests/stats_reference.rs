@@ -470,3 +470,53 @@ fn quarterly_slope_matches_statsmodels_wls() {
         Estimate::Undefined { .. }
     ));
 }
+
+/// Two groups' calibration lines: the likelihood-ratio test against one shared line (2 df), the
+/// slope difference, and each group's integrated calibration index under its logistic curve,
+/// against statsmodels (`tests/reference/make_fit_reference.py`).
+#[test]
+fn calibration_lines_compared_as_statsmodels() {
+    use s1557::stats::{calibration, grouped};
+    let cases = common::cases(include_str!("reference/fits.json"), "calibration_lr", 200);
+    for c in &cases {
+        let scores: Vec<f64> = c["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let bits =
+            |k: &str| -> Vec<u8> { c[k].as_str().unwrap().bytes().map(|b| b - b'0').collect() };
+        let outcomes: Vec<bool> = bits("outcomes").iter().map(|&b| b == 1).collect();
+        let group: Vec<u32> = bits("groups").iter().map(|&b| u32::from(b)).collect();
+        let x: Vec<f64> = scores.iter().map(|&p| calibration::logit(p)).collect();
+        let fits = grouped::logistic_recalibration(&x, &outcomes, &group, 2);
+        let pooled = grouped::paired_recalibration(&x, &outcomes, &group, 2, 0);
+        let v = grouped::calibration_versus(
+            fits[1].as_ref().unwrap(),
+            fits[0].as_ref().unwrap(),
+            pooled[1].as_ref().unwrap(),
+        );
+        // The statistic is a difference of log-likelihoods of a few hundred: agreement to 1e-9
+        // of the larger log-likelihood, and the p-value at the same precision.
+        let scale = fits[0].as_ref().unwrap().log_likelihood.abs();
+        assert!(
+            (v.statistic - f(c, "statistic")).abs() <= 1e-9 * scale,
+            "statistic {} vs {}",
+            v.statistic,
+            f(c, "statistic")
+        );
+        assert!((v.p_value - f(c, "p_value")).abs() <= 1e-9, "p");
+        close(
+            v.slope_difference,
+            f(c, "slope_difference"),
+            "slope difference",
+        );
+        close(v.se_slope_difference, f(c, "se_slope_difference"), "its se");
+        let ici = grouped::integrated_calibration_index(&x, &scores, &group, &fits);
+        for (g, want) in c["ici"].as_array().unwrap().iter().enumerate() {
+            close(ici[g].unwrap(), want.as_f64().unwrap(), "ICI");
+        }
+        assert!(pooled[0].is_err(), "the reference has no pair");
+    }
+}

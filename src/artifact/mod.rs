@@ -208,6 +208,9 @@ pub struct ScoreSection {
     /// which analyses are exact, binned or unavailable.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub source: Option<ScoreSource>,
+    /// The score's calibration over every case (probability scores; schema 1.5.0).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub overall_calibration: Option<crate::metrics::scores::OverallCalibration>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -91,7 +91,34 @@ pub struct Cusum {
     pub alarm: bool,
 }
 
-/// The earlier artifacts to pool: same protocol, other data, at most three, latest first.
+/// Why an earlier artifact is not pooled with `current` beside the quarters already `kept`
+/// (latest first), if it is not: another protocol, no period to order it by, a period that does
+/// not end before this run's (and every kept quarter's) start, the same data, or too many.
+fn left_out_reason(
+    current: &Artifact,
+    p: &PreviousArtifact,
+    kept: &[&PreviousArtifact],
+) -> Option<&'static str> {
+    let (d, now) = (&p.artifact.data, &current.data);
+    let earliest_start = kept
+        .last()
+        .map_or(&now.period_start, |k| &k.artifact.data.period_start);
+    if p.artifact.protocol.sha256 != current.protocol.sha256 {
+        Some("made under another protocol")
+    } else if d.period_end.is_none() || earliest_start.is_none() {
+        Some("no data period to order the quarters by (run --period)")
+    } else if d.period_end.as_deref() >= earliest_start.as_deref() {
+        Some("its period does not end before the later quarters' start (a later or overlapping quarter)")
+    } else if d.sha256 == now.sha256 || kept.iter().any(|k| k.artifact.data.sha256 == d.sha256) {
+        Some("the same data as a quarter already pooled")
+    } else if kept.len() + 1 >= MAX_QUARTERS {
+        Some("beyond the four quarters pooled")
+    } else {
+        None
+    }
+}
+
+/// The earlier artifacts to pool (oldest first) and those left out, with why.
 fn chosen<'a>(
     current: &Artifact,
     earlier: &'a [&'a PreviousArtifact],
@@ -106,20 +133,7 @@ fn chosen<'a>(
     });
     let (mut keep, mut left) = (Vec::new(), Vec::new());
     for p in sorted {
-        let reason = if p.artifact.protocol.sha256 != current.protocol.sha256 {
-            Some("made under another protocol")
-        } else if p.artifact.data.sha256 == current.data.sha256
-            || keep
-                .iter()
-                .any(|k: &&PreviousArtifact| k.artifact.data.sha256 == p.artifact.data.sha256)
-        {
-            Some("the same data as a quarter already pooled")
-        } else if keep.len() + 1 >= MAX_QUARTERS {
-            Some("beyond the four quarters pooled")
-        } else {
-            None
-        };
-        match reason {
+        match left_out_reason(current, p, &keep) {
             Some(r) => left.push(LeftOut {
                 file: p.file.clone(),
                 sha256: p.sha256.clone(),
@@ -130,6 +144,13 @@ fn chosen<'a>(
     }
     keep.reverse();
     (keep, left)
+}
+
+/// The quarter a period ends in, as a number (year·4 + quarter), for the slope's time axis.
+fn quarter_index(period_end: Option<&str>) -> Option<f64> {
+    let d = chrono::NaiveDate::parse_from_str(period_end?, "%Y-%m-%d").ok()?;
+    use chrono::Datelike;
+    Some(f64::from(d.year()) * 4.0 + f64::from(d.month0() / 3))
 }
 
 /// The counts of several quarters added group by group (the current quarter's order, groups
@@ -173,7 +194,11 @@ fn pooled_counts(all: &[&Artifact]) -> SufficientStats {
     }
 }
 
-/// Weighted least-squares slope of `(t, d, var)` points over `t`, with its Wald interval.
+/// Weighted least-squares slope of `(t, d, var)` points over `t`, each weighted by `1/var`, with
+/// its Wald interval. The variance is the fixed-scale one, `1/Σw(t − t̄)²`, widened by the
+/// weighted residual scatter when the quarters vary more than sampling explains
+/// (`× max(1, χ²_w/(k − 2))`, as a quasi-likelihood scale never under 1). Undefined with fewer than
+/// three quarters.
 pub fn slope(points: &[(f64, f64, f64)], level: f64) -> Estimate {
     let usable: Vec<&(f64, f64, f64)> = points.iter().filter(|p| p.2 > 0.0).collect();
     if usable.len() < 3 {
@@ -190,73 +215,88 @@ pub fn slope(points: &[(f64, f64, f64)], level: f64) -> Estimate {
         .map(|p| (p.0 - t_bar) * (p.1 - d_bar) / p.2)
         .sum();
     let b = sxy / sxx;
-    let se = (1.0 / sxx).sqrt();
+    let chi2: f64 = usable
+        .iter()
+        .map(|p| (p.1 - d_bar - b * (p.0 - t_bar)).powi(2) / p.2)
+        .sum();
+    let scale = (chi2 / (usable.len() - 2) as f64).max(1.0);
+    let se = (scale / sxx).sqrt();
+    let z = dist::z_for_level(level);
     Estimate::Value {
         value: b,
         ci: Interval {
             level,
-            low: b - dist::z_for_level(level) * se,
-            high: b + dist::z_for_level(level) * se,
+            low: b - z * se,
+            high: b + z * se,
             method: Method::Wald,
         },
     }
 }
 
-/// The band's edge on `side` in difference units (a ratio edge at the reference rate `p0`).
-fn edge(t: &crate::protocol::Trigger, lower: bool, p0: f64) -> Option<f64> {
-    let d = t
-        .judged_difference()
-        .and_then(|b| if lower { b.min } else { b.max });
-    let r = t
-        .judged_ratio()
-        .and_then(|b| if lower { b.min } else { b.max });
-    d.map(f64::abs)
-        .or(r.map(|r| (p0 * (r - 1.0)).abs()))
+/// The tightest edge on the harmful side (`lower`) among the triggers judging the finding, in
+/// difference units (a ratio edge at the quarter's reference rate `p0`).
+fn edge(protocol: &Protocol, c: &crate::metrics::Comparison, lower: bool, p0: f64) -> Option<f64> {
+    let harms = |d: Direction| d == Direction::Both || (d == Direction::Lower) == lower;
+    protocol
+        .triggers
+        .iter()
+        .filter(|t| t.applies_to(&c.attribute, c.metric.name()) && harms(t.direction))
+        .flat_map(|t| {
+            let side = |b: crate::protocol::Band| if lower { b.min } else { b.max };
+            let d = t.judged_difference().and_then(side).map(f64::abs);
+            let r = t
+                .judged_ratio()
+                .and_then(side)
+                .map(|r| (p0 * (r - 1.0)).abs());
+            [d, r]
+        })
+        .flatten()
         .filter(|e| *e > 0.0)
+        .min_by(f64::total_cmp)
 }
 
-/// The CUSUMs of one finding: each harmful side of the first trigger judging it. Carried from
-/// `before` (the most recent earlier artifact's rolling finding) when it has one; otherwise run
-/// from 0 over the earlier quarters' gaps (`history`, oldest first). `now`: this quarter's gap
-/// and its variance.
+/// One quarter of a finding: its gap, the gap's variance and the reference rate.
+type Moment = Option<(f64, f64, f64)>;
+
+fn moment(f: &super::Finding, min: u64) -> Moment {
+    let c = &f.comparison;
+    let (d, v) = super::trend::moments(f, min).0?;
+    Some((
+        d,
+        v,
+        c.reference_numerator as f64 / c.reference_denominator as f64,
+    ))
+}
+
+/// The CUSUMs of one finding on each harmful side. Carried from `before` (the most recent
+/// earlier artifact's rolling finding) when it has one; otherwise run from 0 over the earlier
+/// quarters (`history`, oldest first). A quarter too small to judge leaves the sum as it was.
 fn cusums(
     protocol: &Protocol,
     f: &super::Finding,
-    history: &[Option<(f64, f64)>],
-    now: Option<(f64, f64)>,
+    history: &[Moment],
+    now: Moment,
     before: Option<&RollingFinding>,
 ) -> Vec<Cusum> {
     let c = &f.comparison;
-    let Some(t) = protocol
-        .triggers
-        .iter()
-        .find(|t| t.applies_to(&c.attribute, c.metric.name()))
-    else {
-        return Vec::new();
-    };
-    let p0 = c.reference_numerator as f64 / c.reference_denominator.max(1) as f64;
-    let sides: &[bool] = match t.direction {
-        Direction::Lower => &[true],
-        Direction::Higher => &[false],
-        Direction::Both => &[true, false],
-    };
-    sides
-        .iter()
-        .filter_map(|&lower| {
-            let e = edge(t, lower, p0)?;
-            let name = if lower { "lower" } else { "higher" };
-            let step = |s: f64, m: &Option<(f64, f64)>| match *m {
-                Some((d, v)) if v > 0.0 => {
-                    let harm = if lower { -d } else { d };
-                    (s + (harm - CUSUM_K * e) / v.sqrt()).max(0.0)
-                }
+    [true, false]
+        .into_iter()
+        .filter_map(|lower| {
+            let step = |s: f64, m: &Moment| match *m {
+                Some((d, v, p0)) if v > 0.0 => match edge(protocol, c, lower, p0) {
+                    Some(e) => {
+                        (s + ((if lower { -d } else { d }) - CUSUM_K * e) / v.sqrt()).max(0.0)
+                    }
+                    None => s,
+                },
                 _ => s,
             };
+            // A side no trigger bounds has no CUSUM.
+            let p0 = now.map_or(0.0, |m| m.2);
+            edge(protocol, c, lower, p0).or_else(|| edge(protocol, c, lower, 0.5))?;
+            let name = if lower { "lower" } else { "higher" };
             let carried = before.and_then(|b| b.cusum.iter().find(|x| x.side == name));
-            let prior = match carried {
-                Some(x) => x.value,
-                None => history.iter().fold(0.0, step),
-            };
+            let prior = carried.map_or_else(|| history.iter().fold(0.0, step), |x| x.value);
             let value = step(prior, &now);
             Some(Cusum {
                 side: name.into(),
@@ -267,79 +307,82 @@ fn cusums(
         .collect()
 }
 
-/// The rolling section of `current` over the earlier artifacts given (`None` when none can be
-/// pooled).
-pub fn compute(
+/// Whether a count is one shared outputs may show (0, or at least `min`).
+pub fn shown(k: u64, min: u64) -> bool {
+    k == 0 || k >= min
+}
+
+/// Whether an earlier quarter's shared outputs withheld the finding, or its own counts hold a
+/// small one (whatever its own run's suppression), so the pool less the rest would give it away.
+fn withheld_then(kept: &[&PreviousArtifact], id: &str, min: u64) -> bool {
+    kept.iter().any(|p| {
+        let sup = super::suppression::Suppression::from_artifact(&p.artifact);
+        let Some(g) = p
+            .artifact
+            .comparisons
+            .iter()
+            .find(|g| g.comparison.id == id)
+        else {
+            return true;
+        };
+        let c = &g.comparison;
+        sup.comparison(c)
+            || ![
+                c.numerator,
+                c.denominator - c.numerator,
+                c.reference_numerator,
+                c.reference_denominator - c.reference_numerator,
+            ]
+            .iter()
+            .all(|&k| shown(k, min))
+    })
+}
+
+/// One finding over the pooled quarters (`all`, oldest first, this run last).
+fn finding(
     protocol: &Protocol,
-    current: &Artifact,
-    earlier: &[&PreviousArtifact],
-) -> Option<Rolling> {
-    let (kept, left_out) = chosen(current, earlier);
-    if kept.is_empty() && left_out.is_empty() {
-        return None;
-    }
-    let mut all: Vec<&Artifact> = kept.iter().map(|p| &p.artifact).collect();
-    all.push(current);
-    let stats = pooled_counts(&all);
-    let a = &protocol.analysis;
-    let results = metrics::compute_with_scores(&stats, a, None, &metrics::Plan::of(protocol));
-    let min = current.run.min_cell_size;
-    let before = kept.last().and_then(|p| p.artifact.rolling.as_ref());
-    let withheld: Vec<super::suppression::Suppression> = kept
+    f: &super::Finding,
+    pooled: &crate::metrics::Comparison,
+    all: &[&Artifact],
+    kept: &[&PreviousArtifact],
+    before: Option<&Rolling>,
+) -> RollingFinding {
+    let min = protocol.analysis.min_cell_size;
+    let id = &f.comparison.id;
+    let moments: Vec<Moment> = all
         .iter()
-        .map(|p| super::suppression::Suppression::from_artifact(&p.artifact))
+        .map(|x| moment(x.comparisons.iter().find(|g| &g.comparison.id == id)?, min))
         .collect();
-    let findings = current
-        .comparisons
+    let points: Vec<(f64, f64, f64)> = all
         .iter()
-        .filter_map(|f| {
-            let pooled = results
-                .comparisons
-                .iter()
-                .find(|c| c.id == f.comparison.id)?;
-            let assessment = triggers::assess(pooled, &protocol.triggers, a);
-            // This finding's gap and variance in each quarter, oldest first (this run last).
-            let moments: Vec<Option<(f64, f64)>> = all
-                .iter()
-                .map(|x| {
-                    let g = x
-                        .comparisons
-                        .iter()
-                        .find(|g| g.comparison.id == f.comparison.id)?;
-                    super::trend::moments(g, min).0
-                })
-                .collect();
-            let points: Vec<(f64, f64, f64)> = moments
-                .iter()
-                .enumerate()
-                .filter_map(|(t, m)| m.map(|(d, v)| (t as f64, d, v)))
-                .collect();
-            let (now, history) = moments.split_last().expect("this run is the last quarter");
-            let previous = before.and_then(|b| b.findings.iter().find(|r| r.id == f.comparison.id));
-            Some(RollingFinding {
-                id: f.comparison.id.clone(),
-                numerator: pooled.numerator,
-                denominator: pooled.denominator,
-                reference_numerator: pooled.reference_numerator,
-                reference_denominator: pooled.reference_denominator,
-                difference: pooled.difference.clone(),
-                ratio: pooled.ratio.clone(),
-                p_value: pooled.test.p_value(),
-                p_adjusted: pooled.p_adjusted,
-                status: assessment.status,
-                quarterly_status: f.assessment.status,
-                slope: slope(&points, a.confidence_level),
-                cusum: cusums(protocol, f, history, *now, previous),
-                withheld_then: kept.iter().zip(&withheld).any(|(p, sup)| {
-                    p.artifact
-                        .comparisons
-                        .iter()
-                        .find(|g| g.comparison.id == f.comparison.id)
-                        .is_none_or(|g| sup.comparison(&g.comparison))
-                }),
-            })
+        .zip(&moments)
+        .filter_map(|(x, m)| {
+            let t = quarter_index(x.data.period_end.as_deref())?;
+            m.map(|(d, v, _)| (t, d, v))
         })
         .collect();
+    let (now, history) = moments.split_last().expect("this run is the last quarter");
+    let previous = before.and_then(|b| b.findings.iter().find(|r| &r.id == id));
+    RollingFinding {
+        id: id.clone(),
+        numerator: pooled.numerator,
+        denominator: pooled.denominator,
+        reference_numerator: pooled.reference_numerator,
+        reference_denominator: pooled.reference_denominator,
+        difference: pooled.difference.clone(),
+        ratio: pooled.ratio.clone(),
+        p_value: pooled.test.p_value(),
+        p_adjusted: pooled.p_adjusted,
+        status: triggers::assess(pooled, &protocol.triggers, &protocol.analysis).status,
+        quarterly_status: f.assessment.status,
+        slope: slope(&points, protocol.analysis.confidence_level),
+        cusum: cusums(protocol, f, history, *now, previous),
+        withheld_then: withheld_then(kept, id, min),
+    }
+}
+
+/// The quarters pooled, oldest first, this run last.
+fn quarters(kept: &[&PreviousArtifact], current: &Artifact) -> Vec<Quarter> {
     let quarter = |x: &Artifact, file: &str, sha: Option<&String>| Quarter {
         file: file.into(),
         artifact_sha256: sha.cloned(),
@@ -348,13 +391,50 @@ pub fn compute(
         period_end: x.data.period_end.clone(),
         cases: x.data.cases,
     };
-    let mut quarters: Vec<Quarter> = kept
+    let mut out: Vec<Quarter> = kept
         .iter()
         .map(|p| quarter(&p.artifact, &p.file, Some(&p.sha256)))
         .collect();
-    quarters.push(quarter(current, &current.data.file, None));
+    out.push(quarter(current, &current.data.file, None));
+    out
+}
+
+/// The rolling section of `current` over the earlier artifacts given (`None` when none was
+/// given).
+pub fn compute(
+    protocol: &Protocol,
+    current: &Artifact,
+    earlier: &[&PreviousArtifact],
+) -> Option<Rolling> {
+    let (kept, left_out) = chosen(current, earlier);
+    if kept.is_empty() {
+        // Nothing to pool: the section says which artifacts were given and why none was pooled.
+        return (!left_out.is_empty()).then(|| Rolling {
+            quarters: quarters(&kept, current),
+            left_out,
+            cases: current.data.cases,
+            findings: Vec::new(),
+        });
+    }
+    let mut all: Vec<&Artifact> = kept.iter().map(|p| &p.artifact).collect();
+    all.push(current);
+    let stats = pooled_counts(&all);
+    let plan = metrics::Plan::of(protocol);
+    let results = metrics::compute_with_scores(&stats, &protocol.analysis, None, &plan);
+    let before = kept.last().and_then(|p| p.artifact.rolling.as_ref());
+    let findings = current
+        .comparisons
+        .iter()
+        .filter_map(|f| {
+            let pooled = results
+                .comparisons
+                .iter()
+                .find(|c| c.id == f.comparison.id)?;
+            Some(finding(protocol, f, pooled, &all, &kept, before))
+        })
+        .collect();
     Some(Rolling {
-        quarters,
+        quarters: quarters(&kept, current),
         left_out,
         cases: stats.cases,
         findings,

@@ -33,6 +33,19 @@ pub struct ScoreResults {
     /// How finely the scores are known, when they come from a counts submission's score table.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub source: Option<ScoreSource>,
+    /// The score's calibration over every case (probability scores).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub overall_calibration: Option<OverallCalibration>,
+}
+
+/// The score's logistic calibration over every scored case. A slope far from 1 means the score's
+/// spread is wrong for everyone: groups with different case mix (more high-risk patients, say)
+/// then get different O/E ratios from that alone, so O/E gaps mix miscalibration by group with
+/// case mix; the calibration lines' test and slopes by group separate the two.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct OverallCalibration {
+    pub slope: Estimate,
+    pub calibration_in_the_large: Estimate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -76,7 +89,26 @@ pub struct Calibration {
     pub slope: Estimate,
     pub brier: f64,
     pub expected_calibration_error: Option<f64>,
+    /// Integrated calibration index under the group's logistic calibration curve:
+    /// `mean |expit(a + b·logit p) − p|` (absent without a fit).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub integrated_calibration_index: Option<f64>,
+    /// The group's calibration line against the reference's (absent for the reference).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub versus_reference: Option<CalibrationVersus>,
     pub bins: Vec<ReliabilityBin>,
+}
+
+/// A group's calibration against the reference group's: the likelihood-ratio test that the two
+/// share one logistic calibration line (intercept and slope, 2 degrees of freedom; descriptive,
+/// outside the correction families), and the differences in calibration-in-the-large and in
+/// slope with Wald intervals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CalibrationVersus {
+    pub lr_statistic: f64,
+    pub p_value: f64,
+    pub citl_difference: Estimate,
+    pub slope_difference: Estimate,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -385,6 +417,15 @@ fn attribute_stats(
     } else {
         (vec![], vec![])
     };
+    let ri = a.groups.iter().position(|g| g.group == a.reference_group);
+    let (versus, ici) = if calibrate {
+        (
+            calibration_versus(logits, &rows.outcomes, group, &recal, &citl, (ri, level)),
+            grouped::integrated_calibration_index(logits, &rows.scores, group, &recal),
+        )
+    } else {
+        (vec![], vec![])
+    };
     // Sums for O/E and Brier, and the reliability bins, per group.
     let (mut expected, mut brier) = (vec![0.0f64; k], vec![0.0f64; k]);
     let mut rel = vec![calibration::ReliabilityTable::new(sa.reliability_bins); k];
@@ -461,6 +502,8 @@ fn attribute_stats(
                 slope: Estimate::from_result(recal[g].map(|r| wald(r.slope, r.se_slope)), level, Method::Wald),
                 brier: brier[g] / n[g] as f64,
                 expected_calibration_error: calibration::expected_calibration_error(&bins).ok(),
+                integrated_calibration_index: ici.get(g).copied().flatten(),
+                versus_reference: versus.get(g).cloned().flatten(),
                 bins: bins
                     .iter()
                     .map(|b| ReliabilityBin {
@@ -770,6 +813,65 @@ pub fn detectable(c: &ScoreComparison, alpha: f64, power: f64) -> ScoreDetectabl
     }
 }
 
+/// The logistic calibration of every case together.
+fn overall_calibration(logits: &[f64], outcomes: &[bool], level: f64) -> OverallCalibration {
+    let everyone = vec![0u32; logits.len()];
+    let wald = |r: Result<(f64, f64), Undefined>| {
+        Estimate::from_result(
+            r.map(|(v, se)| (v, Ci::wald(v, se, level))),
+            level,
+            Method::Wald,
+        )
+    };
+    let recal = grouped::logistic_recalibration(logits, outcomes, &everyone, 1);
+    let citl = grouped::calibration_in_the_large(logits, outcomes, &everyone, 1);
+    OverallCalibration {
+        slope: wald(recal[0].map(|r| (r.slope, r.se_slope))),
+        calibration_in_the_large: wald(citl[0]),
+    }
+}
+
+/// A group's fit, or why it has none.
+type Fitted<T> = Result<T, Undefined>;
+
+/// Each group's calibration line against the reference's (none for the reference, or without
+/// both fits and the pooled one).
+fn calibration_versus(
+    logits: &[f64],
+    outcomes: &[bool],
+    group: &[u32],
+    recal: &[Fitted<calibration::Recalibration>],
+    citl: &[Fitted<(f64, f64)>],
+    (ri, level): (Option<usize>, f64),
+) -> Vec<Option<CalibrationVersus>> {
+    let Some(ri) = ri else {
+        return vec![None; recal.len()];
+    };
+    let paired = grouped::paired_recalibration(logits, outcomes, group, recal.len(), ri);
+    let wald = |v: f64, se: f64| Estimate::Value {
+        value: v,
+        ci: interval(Ci::wald(v, se, level), level, Method::Wald),
+    };
+    (0..recal.len())
+        .map(|g| {
+            let (Ok(fg), Ok(fr), Ok(fp)) = (&recal[g], &recal[ri], &paired[g]) else {
+                return None;
+            };
+            let v = grouped::calibration_versus(fg, fr, fp);
+            let citl_difference = match (citl[g], citl[ri]) {
+                (Ok((a, sa)), Ok((b, sb))) => wald(a - b, sa.hypot(sb)),
+                _ => undefined("calibration-in-the-large is undefined in a group"),
+            };
+            Some(CalibrationVersus {
+                lr_statistic: v.statistic,
+                p_value: v.p_value,
+                citl_difference,
+                slope_difference: wald(v.slope_difference, v.se_slope_difference),
+            })
+        })
+        .collect()
+}
+
 /// Each group at an operating point: the cases at or above `cutoff` (a suffix of the ascending
 /// rows) are selected; with a need rule, also the cases whose need is at or above its cut-off.
 #[allow(clippy::too_many_arguments)]
@@ -1053,6 +1155,8 @@ pub fn compute(
         operating_points: operating,
         comparisons,
         source: sample.table.as_ref().map(|t| source(t, sa)),
+        overall_calibration: (!logits.is_empty())
+            .then(|| overall_calibration(&logits, &rows.outcomes, level)),
     }
 }
 

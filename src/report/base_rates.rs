@@ -82,7 +82,7 @@ fn row(o: &mut String, a: &Artifact, sup: &Suppression, x: &BaseRateAttribute, g
             Metric::Fpr,
         ]
         .iter()
-        .any(|&m| sup.metric(&x.attribute, name, m))
+        .any(|&m| !sup.metric(&x.attribute, name, m))
     });
     if hidden {
         let _ = writeln!(

@@ -386,6 +386,7 @@ pub(super) fn details(a: &Artifact, beside: &super::Beside) -> String {
     adjusted_comparisons(&mut o, a, &sup);
     if let Some(sc) = &a.scores {
         score_section(&mut o, a, sc, &sup);
+        super::calibration::section(&mut o, sc, &sup);
     }
     record_of_run(&mut o, a, beside);
     o

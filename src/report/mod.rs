@@ -3,6 +3,7 @@
 //! run. Small cells are suppressed here (the artifact keeps every count).
 
 mod base_rates;
+mod calibration;
 mod csv_out;
 pub mod figures;
 mod help;

@@ -29,6 +29,8 @@ pub struct Recalibration {
     pub slope: f64,
     pub se_intercept: f64,
     pub se_slope: f64,
+    /// The log-likelihood at the fit.
+    pub log_likelihood: f64,
 }
 
 /// Logistic recalibration by damped Newton (step-halving on the log-likelihood), to a step under

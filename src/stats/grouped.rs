@@ -229,6 +229,9 @@ struct Damped {
     halvings: u32,
     /// The standard errors at the solution (the second is 0 with a fixed slope).
     se: [f64; 2],
+    /// The log-likelihood at the solution (the finishing pass's, within about the square of a
+    /// step under 1e-8 of the maximum).
+    loglik: f64,
 }
 
 /// What one pass sums for a group at its current point: the log-likelihood, the gradient in
@@ -244,6 +247,7 @@ impl Damped {
             step: [0.0; 2],
             halvings: 0,
             se: [0.0; 2],
+            loglik: f64::NAN,
         }
     }
 
@@ -265,6 +269,7 @@ impl Damped {
             [g0 / h00, 0.0]
         };
         if self.state == Fit::Finishing {
+            self.loglik = ll;
             self.finish(newton, [h00, h11, det], free_slope);
         } else if self.worse(ll) {
             self.halve(failure);
@@ -345,6 +350,7 @@ fn case_terms(eta: f64, y: bool) -> (f64, f64, f64) {
 }
 
 /// Damped Newton passes over every `stride`-th case until each group is done or failed.
+#[allow(clippy::too_many_arguments)]
 fn fit_passes(
     x: &[f64],
     outcomes: &[bool],
@@ -353,7 +359,18 @@ fn fit_passes(
     fits: &mut [Damped],
     free_slope: bool,
     failure: &'static str,
+    shared: Option<usize>,
 ) {
+    let add = |s: &mut Sums, f: &Damped, xi: f64, yi: bool| {
+        let [a, b] = f.theta;
+        let (ll, r, w) = case_terms(a + b * xi, yi);
+        s[0] += ll;
+        s[1] += r;
+        s[2] += r * xi;
+        s[3] += w;
+        s[4] += w * xi;
+        s[5] += w * xi * xi;
+    };
     for _ in 0..MAX_PASSES {
         if !fits.iter().any(Damped::active) {
             return;
@@ -361,18 +378,14 @@ fn fit_passes(
         let mut acc = vec![[0.0f64; 6]; fits.len()];
         for ((&xi, &yi), &g) in x.iter().zip(outcomes).zip(group).step_by(stride) {
             let g = g as usize;
-            if g >= fits.len() || !fits[g].active() {
-                continue;
+            if Some(g) == shared {
+                // A shared case belongs to every other fit.
+                for (s, f) in acc.iter_mut().zip(fits.iter()).filter(|(_, f)| f.active()) {
+                    add(s, f, xi, yi);
+                }
+            } else if g < fits.len() && fits[g].active() {
+                add(&mut acc[g], &fits[g], xi, yi);
             }
-            let [a, b] = fits[g].theta;
-            let (ll, r, w) = case_terms(a + b * xi, yi);
-            let s = &mut acc[g];
-            s[0] += ll;
-            s[1] += r;
-            s[2] += r * xi;
-            s[3] += w;
-            s[4] += w * xi;
-            s[5] += w * xi * xi;
         }
         for (f, s) in fits.iter_mut().zip(acc) {
             if f.active() {
@@ -393,7 +406,7 @@ fn fit_groups(
     outcomes: &[bool],
     group: &[u32],
     mut fits: Vec<Damped>,
-    free_slope: bool,
+    (free_slope, shared): (bool, Option<usize>),
     failure: &'static str,
 ) -> Vec<Damped> {
     if x.len() >= WARM_MIN {
@@ -406,6 +419,7 @@ fn fit_groups(
             &mut warm,
             free_slope,
             failure,
+            shared,
         );
         for (f, w) in fits.iter_mut().zip(&warm) {
             if w.state == Fit::Done {
@@ -413,7 +427,9 @@ fn fit_groups(
             }
         }
     }
-    fit_passes(x, outcomes, group, 1, &mut fits, free_slope, failure);
+    fit_passes(
+        x, outcomes, group, 1, &mut fits, free_slope, failure, shared,
+    );
     fits
 }
 
@@ -467,7 +483,7 @@ pub fn logistic_recalibration(
         .into_iter()
         .map(|s| Damped::new(s, [0.0, 1.0]))
         .collect();
-    fit_groups(x, outcomes, group, fits, true, FAILURE)
+    fit_groups(x, outcomes, group, fits, (true, None), FAILURE)
         .into_iter()
         .map(|f| match f.state {
             Fit::Done => Ok(Recalibration {
@@ -475,10 +491,106 @@ pub fn logistic_recalibration(
                 slope: f.theta[1],
                 se_intercept: f.se[0],
                 se_slope: f.se[1],
+                log_likelihood: f.loglik,
             }),
             Fit::Failed(why) => Err(Undefined(why)),
             _ => Err(Undefined(FAILURE)),
         })
+        .collect()
+}
+
+/// The recalibration of each group's cases together with the reference group's (entry `g`:
+/// group `g` and `reference` in one fit; the reference's own entry is undefined), all in shared
+/// passes: the null model of the likelihood-ratio test that a group and the reference share one
+/// calibration line (see [`calibration_versus`]).
+pub fn paired_recalibration(
+    x: &[f64],
+    outcomes: &[bool],
+    group: &[u32],
+    groups: usize,
+    reference: usize,
+) -> Vec<Result<Recalibration, Undefined>> {
+    const FAILURE: &str = "the recalibration fit does not converge (separation)";
+    let counts = events(outcomes, group, groups);
+    let (rn, re) = counts.get(reference).copied().unwrap_or((0, 0));
+    let fits = (0..groups)
+        .map(|g| {
+            let (n, e) = (counts[g].0 + rn, counts[g].1 + re);
+            let state = if g == reference || counts[g].0 == 0 {
+                Fit::Failed("no pair")
+            } else if e == 0 || e == n {
+                Fit::Failed("needs both outcomes")
+            } else {
+                Fit::Fitting
+            };
+            Damped::new(state, [0.0, 1.0])
+        })
+        .collect();
+    fit_groups(x, outcomes, group, fits, (true, Some(reference)), FAILURE)
+        .into_iter()
+        .map(|f| match f.state {
+            Fit::Done => Ok(Recalibration {
+                intercept: f.theta[0],
+                slope: f.theta[1],
+                se_intercept: f.se[0],
+                se_slope: f.se[1],
+                log_likelihood: f.loglik,
+            }),
+            Fit::Failed(why) => Err(Undefined(why)),
+            _ => Err(Undefined(FAILURE)),
+        })
+        .collect()
+}
+
+/// A group's calibration line against the reference's: the likelihood-ratio test that they are
+/// one line (`2·(ℓ_g + ℓ_r − ℓ_pooled)`, 2 degrees of freedom: intercept and slope), and the
+/// differences in calibration-in-the-large and slope with their Wald standard errors (the two
+/// groups' fits are independent).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CalibrationVersus {
+    pub statistic: f64,
+    pub p_value: f64,
+    pub slope_difference: f64,
+    pub se_slope_difference: f64,
+}
+
+/// The test from the group's, the reference's and the pooled fits.
+pub fn calibration_versus(
+    g: &Recalibration,
+    r: &Recalibration,
+    pooled: &Recalibration,
+) -> CalibrationVersus {
+    let statistic = (2.0 * (g.log_likelihood + r.log_likelihood - pooled.log_likelihood)).max(0.0);
+    CalibrationVersus {
+        statistic,
+        p_value: super::dist::chi2_sf(statistic, 2.0),
+        slope_difference: g.slope - r.slope,
+        se_slope_difference: g.se_slope.hypot(r.se_slope),
+    }
+}
+
+/// The integrated calibration index of every group under its logistic calibration curve:
+/// `mean |expit(a + b·x) − p|` over the group's cases (`x` the logit of the score `p`, `a` and `b`
+/// the group's recalibration; Austin & Steyerberg 2019 smooth the curve by loess instead). The
+/// average distance between what the score says and what the group's outcomes show; `None`
+/// where the group has no fit.
+pub fn integrated_calibration_index(
+    x: &[f64],
+    scores: &[f64],
+    group: &[u32],
+    fits: &[Result<Recalibration, Undefined>],
+) -> Vec<Option<f64>> {
+    let mut sums = vec![(0.0f64, 0u64); fits.len()];
+    for ((&xi, &p), &g) in x.iter().zip(scores).zip(group) {
+        if let Some(Ok(f)) = fits.get(g as usize) {
+            let s = &mut sums[g as usize];
+            s.0 += (super::calibration::sigmoid(f.intercept + f.slope * xi) - p).abs();
+            s.1 += 1;
+        }
+    }
+    sums.iter()
+        .zip(fits)
+        .map(|(&(sum, n), f)| (f.is_ok() && n > 0).then(|| sum / n as f64))
         .collect()
 }
 
@@ -495,7 +607,7 @@ pub fn calibration_in_the_large(
         .into_iter()
         .map(|s| Damped::new(s, [0.0, 1.0]))
         .collect();
-    fit_groups(x, outcomes, group, fits, false, FAILURE)
+    fit_groups(x, outcomes, group, fits, (false, None), FAILURE)
         .into_iter()
         .map(|f| match f.state {
             Fit::Done => Ok((f.theta[0], f.se[0])),

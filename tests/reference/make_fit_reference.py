@@ -69,8 +69,9 @@ def citl(y, x):
 
 def slope_cases():
     """The trend of a gap across quarters: statsmodels' WLS of the gaps on the quarter index with
-    weights 1/variance and the variances taken as known (cov_type="fixed scale"), and its Wald
-    interval at the case's level."""
+    weights 1/variance; the standard error the larger of the fixed-scale one (variances known,
+    cov_type="fixed scale") and the one with the scale estimated from the residuals (so the
+    scale is max(1, chi2/(k - 2))); and its Wald interval at the case's level."""
     from scipy.stats import norm
     r = np.random.default_rng(1557210)
     out = []
@@ -78,13 +79,56 @@ def slope_cases():
         k = int(r.integers(3, 9))
         t = np.arange(k, dtype=float)
         v = r.uniform(1e-5, 5e-3, k)
-        d = r.normal(r.uniform(-0.1, 0.1), np.sqrt(v)) + r.uniform(-0.02, 0.02) * t
+        spread = np.sqrt(v) * (3.0 if len(out) % 2 else 1.0)
+        d = r.normal(r.uniform(-0.1, 0.1), spread) + r.uniform(-0.02, 0.02) * t
         level = [0.9, 0.95, 0.99][len(out) % 3]
-        fit = sm.WLS(d, sm.add_constant(t), weights=1 / v).fit(cov_type="fixed scale")
+        fixed = sm.WLS(d, sm.add_constant(t), weights=1 / v).fit(cov_type="fixed scale")
+        scaled = sm.WLS(d, sm.add_constant(t), weights=1 / v).fit()
         z = norm.ppf(0.5 + level / 2)
-        b, se = float(fit.params[1]), float(fit.bse[1])
+        # The larger of the two: the scale estimated from the weighted residuals, never under 1.
+        b, se = float(fixed.params[1]), float(max(fixed.bse[1], scaled.bse[1]))
         out.append({"d": [float(x) for x in d], "v": [float(x) for x in v], "level": level,
                     "slope": b, "low": b - z * se, "high": b + z * se})
+    return out
+
+
+def calibration_lr_cases():
+    """Two groups' calibration lines against each other: statsmodels' Logit of y on
+    (1, logit p, group, group * logit p) over both groups against Logit of y on (1, logit p),
+    the likelihood-ratio statistic (2 df) and its chi-square p; the slope difference with the
+    separate fits' standard errors; and each group's integrated calibration index under its
+    logistic calibration curve, mean |expit(a + b logit p) - p|."""
+    from scipy.stats import chi2
+    r = np.random.default_rng(92211)
+    out = []
+    while len(out) < 200:
+        n = [int(r.integers(40, 700)), int(r.integers(40, 700))]
+        xs, ys, gs = [], [], []
+        for g in (0, 1):
+            tl = r.normal(-1.2, 1.2, n[g])
+            y = r.uniform(size=n[g]) < sigmoid(tl)
+            shift, stretch = r.uniform(-0.8, 0.8) * g, r.uniform(0.6, 1.5) if g else 1.0
+            s = sigmoid((tl - shift) / stretch + r.normal(0, 0.4, n[g]))
+            s = np.clip(np.round(s, 6), 1e-6, 1 - 1e-6)
+            xs.append(s), ys.append(y), gs.append(np.full(n[g], g))
+        s, y, grp = np.concatenate(xs), np.concatenate(ys), np.concatenate(gs)
+        if any(y[grp == g].all() or not y[grp == g].any() for g in (0, 1)):
+            continue
+        x = np.log(s / (1 - s))
+        full = fit(y, np.column_stack([x, grp, grp * x]))
+        null = fit(y, x)
+        sep = [fit(y[grp == g], x[grp == g]) for g in (0, 1)]
+        if full is None or null is None or None in sep:
+            continue
+        lr = 2 * (full.llf - null.llf)
+        ici = [float(np.mean(np.abs(sigmoid(f.params[0] + f.params[1] * x[grp == g]) - s[grp == g])))
+               for g, f in enumerate(sep)]
+        out.append({"scores": [float(v) for v in s], "outcomes": "".join("1" if v else "0" for v in y),
+                    "groups": "".join(str(int(v)) for v in grp),
+                    "statistic": float(lr), "p_value": float(chi2.sf(lr, 2)),
+                    "slope_difference": float(sep[1].params[1] - sep[0].params[1]),
+                    "se_slope_difference": float(np.hypot(sep[1].bse[1], sep[0].bse[1])),
+                    "ici": ici})
     return out
 
 
@@ -111,6 +155,7 @@ def main():
         "versions": {"numpy": np.__version__, "statsmodels": statsmodels.__version__},
         "hard_calibration": cases,
         "wls_slope": slope_cases(),
+        "calibration_lr": calibration_lr_cases(),
     }
     path = pathlib.Path(__file__).with_name("fits.json")
     path.write_text(json.dumps(ref, indent=1) + "\n")
