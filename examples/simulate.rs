@@ -15,7 +15,12 @@
 //! - coverage and size of the need-at-equal-score comparison (standardized over score deciles);
 //! - the status rules' operating characteristics: how often a group's TPR finding passes, is
 //!   monitored, remediated or too few to judge, with no disparity, at the band's edge and at twice
-//!   it, for 2,000 to 30,000 patients.
+//!   it, for 2,000 to 30,000 patients;
+//! - the family-wise error of the example's correction families (`-- families`): how often a
+//!   family with no disparity anywhere has a significant adjusted p, a finding to remediate or
+//!   one to monitor;
+//! - the CUSUM's run length (`-- cusum`): quarters to the first alarm with no gap, half the
+//!   band's edge, the edge and twice it.
 //!
 //! Seeded (ChaCha8), so the figures are the same on every run.
 
@@ -39,6 +44,14 @@ fn main() {
     // `-- status`: the status rules' section alone.
     if std::env::args().any(|a| a == "status") {
         operating_characteristics(&mut rng);
+        return;
+    }
+    if std::env::args().any(|a| a == "families") {
+        family_error(&mut rng);
+        return;
+    }
+    if std::env::args().any(|a| a == "cusum") {
+        cusum_run_length(&mut rng);
         return;
     }
 
@@ -302,6 +315,8 @@ fn main() {
         );
     }
     operating_characteristics(&mut rng);
+    family_error(&mut rng);
+    cusum_run_length(&mut rng);
 }
 
 /// How the status rules behave: the share of pass, monitor, remediate and too few to judge for
@@ -389,5 +404,164 @@ fn operating_characteristics(rng: &mut ChaCha8Rng) {
                 pct(3)
             );
         }
+    }
+}
+
+/// The analysis and the remediate TPR trigger of the example (10 points lower harms).
+fn example_rules() -> (s1557::protocol::Analysis, s1557::protocol::Trigger) {
+    use s1557::protocol::{
+        Analysis, Band, Correction, DifferenceInterval, Direction, Metric, RateInterval,
+        RatioInterval, Severity, Trigger, TriggerMetric,
+    };
+    let analysis = Analysis {
+        metrics: vec![Metric::Tpr],
+        confidence_level: 0.95,
+        alpha: 0.05,
+        correction: Correction::Holm,
+        rate_interval: RateInterval::Wilson,
+        ratio_interval: RatioInterval::Katz,
+        difference_interval: DifferenceInterval::Newcombe,
+        power: 0.8,
+        min_cell_size: 11,
+        seed: 1,
+        bootstrap_replicates: 200,
+        legacy_rules: false,
+        governing_criterion: None,
+    };
+    let trigger = Trigger {
+        id: "missed".into(),
+        metric: TriggerMetric::Rate(Metric::Tpr),
+        attributes: vec![],
+        ratio: None,
+        difference: Some(Band {
+            min: Some(-0.10),
+            max: None,
+        }),
+        severity: Severity::Remediate,
+        action: "act".into(),
+        direction: Direction::Lower,
+    };
+    (analysis, trigger)
+}
+
+/// Family-wise error of the example's families with no disparity anywhere: every group's TPR
+/// 0.85 like the reference's, the groups' shares of the example (race: six groups besides the
+/// reference; race × sex: fifteen; sex: one), 10,000 patients, 15% with the outcome. The share
+/// of families with any adjusted p under 0.05, any finding to remediate, any to monitor.
+fn family_error(rng: &mut ChaCha8Rng) {
+    use s1557::metrics::compare;
+    use s1557::protocol::Metric;
+    use s1557::suffstats::Confusion;
+    use s1557::triggers::{evaluate, Status};
+    let (analysis, trigger) = example_rules();
+    let tpr = |tp: u64, pos: u64| Confusion {
+        tp,
+        fp: 0,
+        fn_: pos - tp,
+        tn: 0,
+    };
+    println!("\n## Family-wise error with no disparity (TPR 0.85 everywhere; 10,000 patients, 15% with the outcome; Holm; 4,000 families each)\n");
+    println!("| family | comparisons | reference positives | any adjusted p < 0.05 | any remediate | any monitor |\n|---|---|---|---|---|---|");
+    let families: [(&str, f64, &[f64]); 3] = [
+        ("sex", 0.47, &[0.53]),
+        ("race", 0.58, &[0.014, 0.079, 0.204, 0.003, 0.041, 0.079]),
+        (
+            "race × sex",
+            0.29,
+            &[
+                0.007, 0.007, 0.042, 0.037, 0.109, 0.095, 0.0015, 0.0015, 0.307, 0.021, 0.020,
+                0.042, 0.037, 0.0015, 0.0015,
+            ],
+        ),
+    ];
+    for (name, ref_share, shares) in families {
+        let n0 = (10_000.0 * 0.15 * ref_share).round() as u64;
+        let (mut sig, mut rem, mut mon) = (0, 0, 0);
+        let reps = 4_000;
+        for _ in 0..reps {
+            let r = tpr(draw(rng, n0, 0.85), n0);
+            let mut cs: Vec<_> = shares
+                .iter()
+                .map(|sh| {
+                    let n1 = ((10_000.0 * 0.15 * sh).round() as u64).max(1);
+                    let g = tpr(draw(rng, n1, 0.85), n1);
+                    compare("a", "G", "R", Metric::Tpr, &g, &r, &analysis)
+                })
+                .collect();
+            let p: Vec<f64> = cs.iter().map(|c| c.test.p_value().unwrap_or(1.0)).collect();
+            for (c, q) in cs.iter_mut().zip(multiplicity::holm(&p)) {
+                c.p_adjusted = Some(q);
+            }
+            sig += usize::from(cs.iter().any(|c| c.p_adjusted.is_some_and(|q| q < 0.05)));
+            let st: Vec<Status> = cs
+                .iter()
+                .map(|c| evaluate(&trigger, c, &analysis).status)
+                .collect();
+            rem += usize::from(st.contains(&Status::Remediate));
+            mon += usize::from(st.contains(&Status::Monitor));
+        }
+        let pct = |k: usize| k as f64 / reps as f64 * 100.0;
+        println!(
+            "| {name} | {} | {n0} | {:.2}% | {:.2}% | {:.2}% |",
+            shares.len(),
+            pct(sig),
+            pct(rem),
+            pct(mon)
+        );
+    }
+}
+
+/// Run length of the CUSUM (`artifact::rolling`: K = 0.5 of the band's edge, H = 4 standard
+/// errors) on one group's TPR gap, a quarter at a time, for a group with 195 patients with the
+/// outcome a quarter against a reference with 870 (a 10,000-patient clinic; band 10 points). The
+/// mean and median quarters to the first alarm, and the share alarmed within four and within
+/// forty quarters (10,000 runs, each stopped at 400 quarters).
+fn cusum_run_length(rng: &mut ChaCha8Rng) {
+    use s1557::artifact::rolling::{cusum_step, CUSUM_H};
+    let (n1, n0) = (195u64, 870u64);
+    println!("\n## CUSUM run length (TPR 0.85 in the reference; 195 / 870 with the outcome a quarter; edge 10 points; 10,000 runs)\n");
+    println!("| true gap | mean quarters to alarm | median | alarmed within 4 quarters | within 40 |\n|---|---|---|---|---|");
+    for gap in [0.0, -0.05, -0.10, -0.20] {
+        let reps = 10_000;
+        let mut lengths: Vec<u32> = (0..reps)
+            .map(|_| {
+                let mut s = 0.0;
+                for q in 1..=400u32 {
+                    let (x1, x0) = (draw(rng, n1, 0.85 + gap), draw(rng, n0, 0.85));
+                    let (p1, p0) = (x1 as f64 / n1 as f64, x0 as f64 / n0 as f64);
+                    // The trend's variance: Agresti–Caffo adjusted proportions.
+                    let (q1, q0) = (
+                        (x1 as f64 + 1.0) / (n1 as f64 + 2.0),
+                        (x0 as f64 + 1.0) / (n0 as f64 + 2.0),
+                    );
+                    let se = (q1 * (1.0 - q1) / n1 as f64 + q0 * (1.0 - q0) / n0 as f64).sqrt();
+                    s = cusum_step(s, p0 - p1, 0.10, se);
+                    if s >= CUSUM_H {
+                        return q;
+                    }
+                }
+                401
+            })
+            .collect();
+        lengths.sort_unstable();
+        let mean = lengths.iter().map(|&l| f64::from(l)).sum::<f64>() / reps as f64;
+        let within =
+            |k: u32| lengths.iter().filter(|&&l| l <= k).count() as f64 / reps as f64 * 100.0;
+        let median = lengths[reps / 2];
+        let shown = |l: f64| {
+            if l > 400.0 {
+                "over 400".to_string()
+            } else {
+                format!("{l:.1}")
+            }
+        };
+        println!(
+            "| {:+.0} points | {} | {} | {:.1}% | {:.1}% |",
+            gap * 100.0,
+            shown(mean),
+            shown(f64::from(median)),
+            within(4),
+            within(40)
+        );
     }
 }

@@ -121,6 +121,7 @@ pub fn build(
             a.confidence_level,
             a.governing_criterion,
         )),
+        shrunk: crate::metrics::shrinkage::compute(&evidence.stats.attributes, a),
         scores,
         suppression: suppression(a.min_cell_size, ctx.suppress),
         methods: methods(a),

@@ -278,6 +278,7 @@ pub fn verify(
         }
         // Base rates, the pooled quarters and the need among the selected came with 1.5.0.
         recomputed.base_rates = None;
+        recomputed.shrunk.clear();
         recomputed.rolling = None;
         if let Some(sc) = recomputed.scores.as_mut() {
             for g in sc

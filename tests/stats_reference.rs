@@ -520,3 +520,39 @@ fn calibration_lines_compared_as_statsmodels() {
         assert!(pooled[0].is_err(), "the reference has no pair");
     }
 }
+
+/// Empirical-Bayes shrinkage: the beta-binomial moment prior and each group's posterior mean and
+/// interval (scipy's beta quantiles; `tests/reference/make_shrinkage_reference.py`).
+#[test]
+fn shrinkage_matches_the_moment_prior_and_scipy_beta() {
+    use s1557::stats::shrinkage;
+    let cases = common::cases(include_str!("reference/shrinkage.json"), "shrinkage", 200);
+    let ints = |v: &Value| -> Vec<u64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .collect()
+    };
+    let mut pooled_fully = 0;
+    for c in &cases {
+        let (x, n) = (ints(&c["x"]), ints(&c["n"]));
+        let groups: Vec<(u64, u64)> = x.iter().copied().zip(n.iter().copied()).collect();
+        let prior = shrinkage::prior(&groups).expect("defined");
+        close(prior.mean, f(c, "prior_mean"), "prior mean");
+        close(prior.between_variance, f(c, "tau2"), "tau2");
+        pooled_fully += usize::from(prior.strength.is_none());
+        for ((&xi, &ni), want) in x.iter().zip(&n).zip(c["groups"].as_array().unwrap()) {
+            let (mean, ci) = shrinkage::shrunk(xi, ni, &prior, f(c, "level"));
+            close(mean, f(want, "mean"), "posterior mean");
+            match ci {
+                Some(ci) => {
+                    close(ci.low, f(want, "low"), "posterior low");
+                    close(ci.high, f(want, "high"), "posterior high");
+                }
+                None => assert!(want.get("low").is_none()),
+            }
+        }
+    }
+    assert!(pooled_fully > 0 && pooled_fully < cases.len());
+}

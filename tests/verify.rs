@@ -623,7 +623,7 @@ fn an_artifact_of_schema_1_3_0_verifies_under_its_own_status_rules() {
 }
 
 #[test]
-fn base_rates_are_verified_and_an_artifact_of_schema_1_4_0_reads_without_them() {
+fn base_rates_and_shrinkage_are_verified_and_an_artifact_of_schema_1_4_0_reads_without_them() {
     let a = read_json(&root().join("reports/example/artifact.json"));
     assert_eq!(a["schema_version"], "1.5.0");
     // A changed split is named.
@@ -636,9 +636,16 @@ fn base_rates_are_verified_and_an_artifact_of_schema_1_4_0_reads_without_them() 
     let mut old = a.clone();
     old["schema_version"] = Value::from("1.4.0");
     old.as_object_mut().unwrap().remove("base_rates");
+    old.as_object_mut().unwrap().remove("shrunk");
     verify(&old, &[])
         .success()
         .stdout(predicate::str::contains("verified:"));
+    // A changed shrunk rate is named.
+    let mut shrunk = a.clone();
+    shrunk["shrunk"][0]["prior_mean"] = Value::from(0.5);
+    verify(&shrunk, &[])
+        .code(4)
+        .stdout(predicate::str::contains("shrunk"));
     // A 1.5.0 artifact without them does not.
     let mut missing = a.clone();
     missing.as_object_mut().unwrap().remove("base_rates");

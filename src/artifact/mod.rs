@@ -60,6 +60,10 @@ pub struct Artifact {
     /// the tool, and the excess missed cases, by group (descriptive; absent before schema 1.5.0).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub base_rates: Option<crate::metrics::base_rates::BaseRates>,
+    /// Crossed groups' rates shrunk toward their attribute's (empirical Bayes), beside the raw
+    /// ones, for reading small groups (descriptive; schema 1.5.0).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub shrunk: Vec<crate::metrics::shrinkage::Shrunk>,
     /// Score metrics and their comparisons (protocol `[scores]`); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub scores: Option<ScoreSection>,

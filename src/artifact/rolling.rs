@@ -255,6 +255,12 @@ fn edge(protocol: &Protocol, c: &crate::metrics::Comparison, lower: bool, p0: f6
         .min_by(f64::total_cmp)
 }
 
+/// One quarter's CUSUM step: `max(0, s + (harm − K·edge)/se)`, `harm` the gap toward the side
+/// that harms (positive when it harms).
+pub fn cusum_step(s: f64, harm: f64, edge: f64, se: f64) -> f64 {
+    (s + (harm - CUSUM_K * edge) / se).max(0.0)
+}
+
 /// One quarter of a finding: its gap, the gap's variance and the reference rate.
 type Moment = Option<(f64, f64, f64)>;
 
@@ -284,9 +290,7 @@ fn cusums(
         .filter_map(|lower| {
             let step = |s: f64, m: &Moment| match *m {
                 Some((d, v, p0)) if v > 0.0 => match edge(protocol, c, lower, p0) {
-                    Some(e) => {
-                        (s + ((if lower { -d } else { d }) - CUSUM_K * e) / v.sqrt()).max(0.0)
-                    }
+                    Some(e) => cusum_step(s, if lower { -d } else { d }, e, v.sqrt()),
                     None => s,
                 },
                 _ => s,

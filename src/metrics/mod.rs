@@ -5,6 +5,7 @@
 
 pub mod base_rates;
 pub mod scores;
+pub mod shrinkage;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -77,6 +78,8 @@ pub enum Method {
     StandardizedWaldLog,
     /// Welch's interval for a difference of means.
     Welch,
+    /// Equal-tailed interval of a beta posterior (empirical-Bayes shrinkage).
+    BetaPosterior,
 }
 
 /// A point estimate with its interval, or the reason it does not exist. Never NaN.

@@ -383,6 +383,7 @@ pub(super) fn details(a: &Artifact, beside: &super::Beside) -> String {
     groups_by_attribute(&mut o, a, &sup);
     comparisons(&mut o, a, &sup);
     super::base_rates::section(&mut o, a, &sup);
+    super::shrinkage::section(&mut o, a, &sup);
     adjusted_comparisons(&mut o, a, &sup);
     if let Some(sc) = &a.scores {
         score_section(&mut o, a, sc, &sup);

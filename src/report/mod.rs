@@ -12,6 +12,7 @@ pub(crate) mod markdown;
 pub mod plots;
 mod record;
 mod rolling;
+mod shrinkage;
 mod trend;
 pub mod view;
 pub use html::html;

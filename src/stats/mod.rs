@@ -18,6 +18,7 @@ pub mod means;
 pub mod multiplicity;
 pub mod power;
 pub mod proportion;
+pub mod shrinkage;
 pub mod special;
 pub mod two_sample;
 
