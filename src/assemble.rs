@@ -118,7 +118,7 @@ pub fn build(
         pools: crate::pooling::pools(&evidence.stats.attributes, a),
         base_rates: Some(crate::metrics::base_rates::compute(
             &evidence.stats.attributes,
-            a.confidence_level,
+            (a.confidence_level, a.min_cell_size),
             a.governing_criterion,
         )),
         shrunk: crate::metrics::shrinkage::compute(&evidence.stats.attributes, a),

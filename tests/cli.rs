@@ -2028,3 +2028,53 @@ fn the_base_rate_section_shows_large_groups_and_withholds_small_ones() {
         "{small}"
     );
 }
+
+#[test]
+fn the_four_fifths_comparison_is_against_the_highest_selection_rate() {
+    let a = read_json(&root().join("reports/example/artifact.json"));
+    let race = a["base_rates"]["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["attribute"] == "race")
+        .unwrap();
+    let counts = a["sufficient_statistics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["attribute"] == "race")
+        .unwrap()["groups"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let rate = |name: &str| {
+        let c = &counts.iter().find(|g| g["group"] == name).unwrap()["counts"];
+        let n = ["tp", "fp", "fn", "tn"]
+            .iter()
+            .map(|k| c[k].as_u64().unwrap())
+            .sum::<u64>();
+        (c["tp"].as_u64().unwrap() + c["fp"].as_u64().unwrap()) as f64 / n as f64
+    };
+    let top = race["highest_selection"].as_str().unwrap();
+    assert_ne!(top, "Unknown");
+    let highest = counts
+        .iter()
+        .map(|g| g["group"].as_str().unwrap())
+        .filter(|g| *g != "Unknown")
+        .map(rate)
+        .fold(0.0, f64::max);
+    assert_eq!(rate(top), highest);
+    let black = race["impact_ratios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["group"] == "Black or African American")
+        .unwrap();
+    common::close(
+        black["ratio"]["value"].as_f64().unwrap(),
+        rate("Black or African American") / highest,
+        "impact ratio",
+    );
+    assert!(black["ratio"]["ci"]["high"].as_f64().unwrap() < 0.8);
+    assert_eq!(black["ratio"]["ci"]["method"], "koopman_score");
+}

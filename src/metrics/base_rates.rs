@@ -25,6 +25,23 @@ pub struct BaseRateAttribute {
     pub attribute: String,
     pub reference_group: String,
     pub groups: Vec<BaseRateGroup>,
+    /// The group with the highest selection rate among those with at least the minimum cell
+    /// size of cases (an Unknown group is no comparator): the four-fifths rule's comparator (EEOC Uniform Guidelines, 29 CFR
+    /// 1607.4(D)), whichever group the protocol names as the reference.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub highest_selection: Option<String>,
+    /// Each other group's selection rate over the highest's (the impact ratio; under 0.8 fails
+    /// the four-fifths rule of thumb), with Koopman's score interval, which agrees with the
+    /// pooled z-test of no difference.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub impact_ratios: Vec<ImpactRatio>,
+}
+
+/// One group's selection rate against the highest group's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ImpactRatio {
+    pub group: String,
+    pub ratio: Estimate,
 }
 
 /// One group against the reference. Differences are in proportions (0.05 = 5 points).
@@ -62,7 +79,7 @@ fn undefined(reason: &str) -> Estimate {
 /// The base-rate reading of every attribute with its reference group present.
 pub fn compute(
     attributes: &[AttributeCounts],
-    level: f64,
+    (level, min_cell): (f64, u64),
     governing: Option<Criterion>,
 ) -> BaseRates {
     let attributes = attributes
@@ -76,10 +93,13 @@ pub fn compute(
                 .filter(|g| g.group != a.reference_group)
                 .map(|g| group(&g.group, g.counts.cells(), rc, level))
                 .collect();
+            let (highest_selection, impact_ratios) = impact_ratios(a, level, min_cell);
             Some(BaseRateAttribute {
                 attribute: a.attribute.clone(),
                 reference_group: a.reference_group.clone(),
                 groups,
+                highest_selection,
+                impact_ratios,
             })
         })
         .collect();
@@ -87,6 +107,47 @@ pub fn compute(
         governing_criterion: governing,
         attributes,
     }
+}
+
+/// The highest selection rate's group (among groups of at least `min_cell` cases) and every other
+/// group's impact ratio against it.
+fn impact_ratios(
+    a: &AttributeCounts,
+    level: f64,
+    min_cell: u64,
+) -> (Option<String>, Vec<ImpactRatio>) {
+    let rate = |c: &crate::suffstats::Confusion| (c.tp + c.fp) as f64 / c.n() as f64;
+    let Some(top) = a
+        .groups
+        .iter()
+        .filter(|g| {
+            g.counts.n() >= min_cell.max(1) && !g.group.contains(crate::protocol::vocab::UNKNOWN)
+        })
+        .max_by(|x, y| rate(&x.counts).total_cmp(&rate(&y.counts)))
+    else {
+        return (None, Vec::new());
+    };
+    let t = top.counts;
+    let ratios = a
+        .groups
+        .iter()
+        .filter(|g| g.group != top.group)
+        .map(|g| {
+            let c = g.counts;
+            ImpactRatio {
+                group: g.group.clone(),
+                ratio: super::ratio_estimate(
+                    c.tp + c.fp,
+                    c.n(),
+                    t.tp + t.fp,
+                    t.n(),
+                    level,
+                    crate::protocol::RatioInterval::Koopman,
+                ),
+            }
+        })
+        .collect();
+    (Some(top.group.clone()), ratios)
 }
 
 fn group(name: &str, g: base_rate::Cells, r: base_rate::Cells, level: f64) -> BaseRateGroup {

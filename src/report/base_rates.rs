@@ -49,6 +49,39 @@ pub(super) fn section(o: &mut String, a: &Artifact, sup: &Suppression) {
         }
     }
     o.push('\n');
+    four_fifths(o, br, sup);
+}
+
+/// Each group's selection rate over the highest group's, the four-fifths rule's comparison.
+fn four_fifths(o: &mut String, br: &crate::metrics::base_rates::BaseRates, sup: &Suppression) {
+    if br.attributes.iter().all(|x| x.impact_ratios.is_empty()) {
+        return;
+    }
+    o.push_str("### The four-fifths rule: against the highest selection rate
+
+The rule of thumb of the EEOC's Uniform Guidelines (29 CFR 1607.4(D)) compares each group's selection rate with the highest group's, whichever group the protocol takes as reference: an impact ratio under 0.8 is evidence of adverse impact, and the interval (Koopman's score interval, which leaves out 1 exactly when the pooled z-test finds a difference) says how firmly. The highest is taken among groups of at least the minimum cell size, Unknown left out; a small group can be highest by chance, which the intervals show. Descriptive; the protocol's triggers judge against its reference.\n\n| attribute | group | impact ratio (CI) | vs |\n|---|---|---|---|\n");
+    for x in &br.attributes {
+        let Some(top) = &x.highest_selection else {
+            continue;
+        };
+        for r in &x.impact_ratios {
+            let hidden = !sup.metric(&x.attribute, &r.group, Metric::SelectionRate)
+                || !sup.metric(&x.attribute, top, Metric::SelectionRate);
+            let shown = if hidden {
+                "withheld (small cells)".to_string()
+            } else {
+                super::markdown::ratio_ci(&r.ratio)
+            };
+            let _ = writeln!(
+                o,
+                "| {} | {} | {shown} | {} |",
+                esc(&x.attribute),
+                esc(&r.group),
+                esc(top)
+            );
+        }
+    }
+    o.push('\n');
 }
 
 fn prevalence(a: &Artifact, attribute: &str, group: &str) -> String {
