@@ -281,6 +281,16 @@ pub fn verify(
         recomputed.shrunk.clear();
         recomputed.rolling = None;
         if let Some(sc) = recomputed.scores.as_mut() {
+            sc.overall_calibration = None;
+            for c in sc
+                .attributes
+                .iter_mut()
+                .flat_map(|x| x.groups.iter_mut())
+                .filter_map(|g| g.calibration.as_mut())
+            {
+                c.integrated_calibration_index = None;
+                c.versus_reference = None;
+            }
             for g in sc
                 .operating_points
                 .iter_mut()

@@ -146,11 +146,11 @@ fn chosen<'a>(
     (keep, left)
 }
 
-/// The quarter a period ends in, as a number (year·4 + quarter), for the slope's time axis.
+/// A period's end in quarters (days since 1970-01-01 over 91.3125), the slope's time axis.
 fn quarter_index(period_end: Option<&str>) -> Option<f64> {
     let d = chrono::NaiveDate::parse_from_str(period_end?, "%Y-%m-%d").ok()?;
-    use chrono::Datelike;
-    Some(f64::from(d.year()) * 4.0 + f64::from(d.month0() / 3))
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    Some((d - epoch).num_days() as f64 / 91.3125)
 }
 
 /// The counts of several quarters added group by group (the current quarter's order, groups
@@ -214,6 +214,11 @@ pub fn slope(points: &[(f64, f64, f64)], level: f64) -> Estimate {
         .iter()
         .map(|p| (p.0 - t_bar) * (p.1 - d_bar) / p.2)
         .sum();
+    if sxx.is_nan() || sxx <= 0.0 {
+        return Estimate::Undefined {
+            reason: "the quarters end on the same day".into(),
+        };
+    }
     let b = sxy / sxx;
     let chi2: f64 = usable
         .iter()

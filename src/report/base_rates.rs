@@ -64,11 +64,19 @@ The rule of thumb of the EEOC's Uniform Guidelines (29 CFR 1607.4(D)) compares e
         let Some(top) = &x.highest_selection else {
             continue;
         };
+        if !sup.metric(&x.attribute, top, Metric::SelectionRate) {
+            // Naming a withheld group as the highest would tell of its count.
+            let _ = writeln!(
+                o,
+                "| {} | every group | withheld: the highest rate's group has a withheld rate | |",
+                esc(&x.attribute)
+            );
+            continue;
+        }
         for r in &x.impact_ratios {
-            let hidden = !sup.metric(&x.attribute, &r.group, Metric::SelectionRate)
-                || !sup.metric(&x.attribute, top, Metric::SelectionRate);
+            let hidden = !sup.metric(&x.attribute, &r.group, Metric::SelectionRate);
             let shown = if hidden {
-                "withheld (small cells)".to_string()
+                "withheld".to_string()
             } else {
                 super::markdown::ratio_ci(&r.ratio)
             };

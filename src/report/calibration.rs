@@ -23,17 +23,25 @@ fn overall(o: &mut String, sc: &ScoreSection) {
         num_ci(&c.slope, 2),
         num_ci(&c.calibration_in_the_large, 2)
     );
-    let far = match &c.slope {
-        Estimate::Value { value, ci } => {
-            (value - 1.0).abs() >= SLOPE_WARNING && (ci.low > 1.0 || ci.high < 1.0)
+    let text = match &c.slope {
+        Estimate::Value { value, ci }
+            if (value - 1.0).abs() >= SLOPE_WARNING && (ci.low > 1.0 || ci.high < 1.0) =>
+        {
+            "**The slope is far from 1: the score's spread is wrong for everyone, so groups with more high- or low-risk patients get different O/E ratios from their case mix alone. Read the O/E gaps with the calibration lines below, which compare intercept and slope.**\n\n"
         }
-        Estimate::Undefined { .. } => false,
+        Estimate::Value { ci, .. }
+            if ci.low >= 1.0 - SLOPE_WARNING && ci.high <= 1.0 + SLOPE_WARNING =>
+        {
+            "The slope's interval lies within 0.2 of 1, so O/E gaps between groups are not case mix acting on a wrongly spread score.\n\n"
+        }
+        Estimate::Value { .. } => {
+            "The slope is neither shown far from 1 nor shown near it: read the O/E gaps with the calibration lines below.\n\n"
+        }
+        Estimate::Undefined { .. } => {
+            "With no overall slope, read the O/E gaps with the calibration lines below.\n\n"
+        }
     };
-    o.push_str(if far {
-        "**The slope is far from 1: the score's spread is wrong for everyone, so groups with more high- or low-risk patients get different O/E ratios from their case mix alone. Read the O/E gaps with the calibration lines below, which compare intercept and slope.**\n\n"
-    } else {
-        "The slope is near 1, so O/E gaps between groups are not case mix acting on a wrongly spread score.\n\n"
-    });
+    o.push_str(text);
 }
 
 pub(super) fn section(o: &mut String, sc: &ScoreSection, sup: &Suppression) {

@@ -17,26 +17,20 @@ pub(super) fn section(o: &mut String, a: &Artifact, sup: &Suppression) {
         .shrunk
         .iter()
         .flat_map(|s| s.groups.iter().map(move |g| (s, g)))
-        .filter(|(_, g)| g.denominator > 0 && g.denominator < SMALL)
+        // Chosen from what shared outputs show: a withheld group is not listed (its size is).
+        .filter(|(s, g)| {
+            g.denominator > 0
+                && g.denominator < SMALL
+                && sup.metric(&s.attribute, &g.group, s.metric)
+        })
         .collect();
     if rows.is_empty() {
         return;
     }
     o.push_str("## Small crossed groups, read with shrinkage\n\n");
-    let _ = writeln!(o, "A crossed group with under {SMALL} cases has a rate that swings with a handful of patients. Beside each such raw rate is the rate shrunk toward its attribute's (empirical Bayes: a beta prior fitted to all the attribute's groups by the beta-binomial method of moments; posterior mean and equal-tailed interval). The shrunk rate is a reading aid: statuses, tests and the audited numbers are the raw ones. Where the groups vary no more than sampling explains, every group shrinks to the attribute's rate.\n");
+    let _ = writeln!(o, "A crossed group with under {SMALL} cases has a rate that swings with a handful of patients. Beside each such raw rate is the rate shrunk toward its attribute's (empirical Bayes: a beta prior fitted to all the attribute's groups by the beta-binomial method of moments; posterior mean and equal-tailed interval). The shrunk rate is a reading aid: statuses, tests and the audited numbers are the raw ones. Where the groups vary no more than sampling explains, every group shrinks to the attribute's rate. Groups whose rates shared outputs withhold are not listed.\n");
     o.push_str("| attribute | group | metric | raw rate | shrunk rate (interval) | attribute's rate |\n|---|---|---|---|---|---|\n");
     for (s, g) in rows {
-        if !sup.metric(&s.attribute, &g.group, s.metric) {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | withheld | withheld | {:.1}% |",
-                esc(&s.attribute),
-                esc(&g.group),
-                metric_label(&s.metric),
-                100.0 * s.prior_mean
-            );
-            continue;
-        }
         let shrunk = match &g.shrunk {
             Estimate::Value { .. } => rate_ci(&g.shrunk),
             Estimate::Undefined { .. } => format!("{:.1}% (pooled fully)", 100.0 * s.prior_mean),

@@ -5,8 +5,9 @@
 //! the attribute's other groups. Never a substitute for the audited raw numbers.
 //!
 //! With groups `(xᵢ, nᵢ)`, `N = Σnᵢ`, `p̄ = Σxᵢ/N` and `S = Σ nᵢ(xᵢ/nᵢ − p̄)²`, the between-group
-//! variance is `τ² = max(0, (S − (k − 1)·p̄(1 − p̄)) / (N − Σnᵢ²/N))` (the moment estimator of
-//! the beta-binomial, as Kleinman 1973 and DerSimonian–Laird for proportions); the prior is
+//! variance is `τ² = max(0, (S − (k − 1)·p̄(1 − p̄)) / (N − Σnᵢ²/N − (k − 1)))`: under the
+//! beta-binomial a group's observed rate varies by `τ² + (π(1 − π) − τ²)/nᵢ`, so
+//! `E S = (k − 1)π(1 − π) + τ²(N − Σnᵢ²/N − (k − 1))` (Kleinman 1973's moment estimator); the prior is
 //! `Beta(p̄·m, (1 − p̄)·m)` with `m = p̄(1 − p̄)/τ² − 1`. A group's posterior is
 //! `Beta(xᵢ + p̄·m, nᵢ − xᵢ + (1 − p̄)·m)`. With `τ² = 0` (no spread beyond sampling) every group
 //! shrinks to `p̄` entirely, and no interval is given.
@@ -41,7 +42,12 @@ pub fn prior(groups: &[(u64, u64)]) -> Result<Prior, Undefined> {
     }
     let s: f64 = g.iter().map(|(x, n)| n * (x / n - mean).powi(2)).sum();
     let k = g.len() as f64;
-    let denominator = big_n - g.iter().map(|p| p.1 * p.1).sum::<f64>() / big_n;
+    let denominator = big_n - g.iter().map(|p| p.1 * p.1).sum::<f64>() / big_n - (k - 1.0);
+    if denominator <= 0.0 {
+        return Err(Undefined(
+            "groups of one case each: no spread can be estimated",
+        ));
+    }
     let tau2 = ((s - (k - 1.0) * mean * (1.0 - mean)) / denominator).max(0.0);
     // A spread as large as a Bernoulli's leaves a prior of (next to) no weight.
     let strength = (tau2 > 0.0).then(|| (mean * (1.0 - mean) / tau2 - 1.0).max(1e-9));
