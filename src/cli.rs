@@ -520,6 +520,13 @@ fn plan(
     let (source, counts) = match from {
         Some(p) => {
             let (a, _) = artifact::read(p).map_err(Failure::input)?;
+            if a.protocol.sha256 != protocol.sha256 {
+                eprintln!(
+                    "warning: `{}` was made under another protocol (version {}): the plan takes its attributes and groups as it has them, judged by this protocol's triggers where the names match; check they are this protocol's",
+                    p.display(),
+                    a.protocol.version
+                );
+            }
             let what = format!("`{}` ({} cases)", p.display(), a.data.cases);
             (what, a.sufficient_statistics)
         }

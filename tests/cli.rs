@@ -1998,6 +1998,19 @@ fn plan_at_the_source_size_gives_the_runs_detectable_gaps_and_pooling_at_a_small
         small.contains("| over 40 |"),
         "the smallest crossed groups cannot be judged"
     );
+    // Counts from another protocol's artifact are named as such.
+    s1557()
+        .args([
+            "plan",
+            "protocols/care-enrolment.toml",
+            "--patients",
+            "1000",
+            "--from",
+        ])
+        .arg(&artifact)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("was made under another protocol"));
     s1557()
         .args(["plan", "protocols/example.toml", "--patients", "0"])
         .assert()

@@ -638,7 +638,10 @@ fn base_rates_and_shrinkage_are_verified_and_an_artifact_of_schema_1_4_0_reads_w
     old.as_object_mut().unwrap().remove("base_rates");
     old.as_object_mut().unwrap().remove("shrunk");
     // Nor the overall calibration and the calibration lines by group.
-    old["scores"].as_object_mut().unwrap().remove("overall_calibration");
+    old["scores"]
+        .as_object_mut()
+        .unwrap()
+        .remove("overall_calibration");
     for x in old["scores"]["attributes"].as_array_mut().unwrap() {
         for g in x["groups"].as_array_mut().unwrap() {
             if let Some(c) = g.get_mut("calibration").and_then(|c| c.as_object_mut()) {
