@@ -327,40 +327,10 @@ fn main() {
 /// patients, the focal group 13%.
 fn operating_characteristics(rng: &mut ChaCha8Rng) {
     use s1557::metrics::compare;
-    use s1557::protocol::{
-        Analysis, Band, Correction, DifferenceInterval, Direction, Metric, RateInterval,
-        RatioInterval, Severity, Trigger, TriggerMetric,
-    };
+    use s1557::protocol::Metric;
     use s1557::suffstats::Confusion;
     use s1557::triggers::{evaluate, Status};
-    let analysis = Analysis {
-        metrics: vec![Metric::Tpr],
-        confidence_level: 0.95,
-        alpha: 0.05,
-        correction: Correction::Holm,
-        rate_interval: RateInterval::Wilson,
-        ratio_interval: RatioInterval::Katz,
-        difference_interval: DifferenceInterval::Newcombe,
-        power: 0.8,
-        min_cell_size: 11,
-        seed: 1,
-        bootstrap_replicates: 200,
-        legacy_rules: false,
-        governing_criterion: None,
-    };
-    let trigger = Trigger {
-        id: "missed".into(),
-        metric: TriggerMetric::Rate(Metric::Tpr),
-        attributes: vec![],
-        ratio: None,
-        difference: Some(Band {
-            min: Some(-0.10),
-            max: None,
-        }),
-        severity: Severity::Remediate,
-        action: "act".into(),
-        direction: Direction::Lower,
-    };
+    let (analysis, trigger) = example_rules();
     let tpr = |tp: u64, pos: u64| Confusion {
         tp,
         fp: 0,

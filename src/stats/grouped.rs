@@ -251,6 +251,21 @@ impl Damped {
         }
     }
 
+    /// The finished fit as a recalibration, or why there is none.
+    fn recalibration(&self, failure: &'static str) -> Result<Recalibration, Undefined> {
+        match self.state {
+            Fit::Done => Ok(Recalibration {
+                intercept: self.theta[0],
+                slope: self.theta[1],
+                se_intercept: self.se[0],
+                se_slope: self.se[1],
+                log_likelihood: self.loglik,
+            }),
+            Fit::Failed(why) => Err(Undefined(why)),
+            _ => Err(Undefined(failure)),
+        }
+    }
+
     fn active(&self) -> bool {
         matches!(self.state, Fit::Fitting | Fit::Finishing)
     }
@@ -485,17 +500,7 @@ pub fn logistic_recalibration(
         .collect();
     fit_groups(x, outcomes, group, fits, (true, None), FAILURE)
         .into_iter()
-        .map(|f| match f.state {
-            Fit::Done => Ok(Recalibration {
-                intercept: f.theta[0],
-                slope: f.theta[1],
-                se_intercept: f.se[0],
-                se_slope: f.se[1],
-                log_likelihood: f.loglik,
-            }),
-            Fit::Failed(why) => Err(Undefined(why)),
-            _ => Err(Undefined(FAILURE)),
-        })
+        .map(|f| f.recalibration(FAILURE))
         .collect()
 }
 
@@ -528,17 +533,7 @@ pub fn paired_recalibration(
         .collect();
     fit_groups(x, outcomes, group, fits, (true, Some(reference)), FAILURE)
         .into_iter()
-        .map(|f| match f.state {
-            Fit::Done => Ok(Recalibration {
-                intercept: f.theta[0],
-                slope: f.theta[1],
-                se_intercept: f.se[0],
-                se_slope: f.se[1],
-                log_likelihood: f.loglik,
-            }),
-            Fit::Failed(why) => Err(Undefined(why)),
-            _ => Err(Undefined(FAILURE)),
-        })
+        .map(|f| f.recalibration(FAILURE))
         .collect()
 }
 
