@@ -94,6 +94,7 @@ pub fn build(
             cases: evidence.stats.cases,
             period_start: protocol.data.period_start.map(|d| d.to_string()),
             period_end: protocol.data.period_end.map(|d| d.to_string()),
+            design: design_info(protocol, &evidence.stats),
         },
         record: record(protocol),
         run: RunInfo {
@@ -355,4 +356,20 @@ fn methods(a: &crate::protocol::Analysis) -> Methods {
             "normal approximation, pooled null and unpooled alternative variance (Fleiss, Levin & Paik 2003), at alpha divided by the size of the comparison's correction family (alpha outside a family); for planning only".into()
         },
     }
+}
+
+/// The design the comparisons account for, from the protocol and the first attribute's strata.
+fn design_info(
+    protocol: &Protocol,
+    stats: &crate::suffstats::SufficientStats,
+) -> Option<crate::artifact::DesignInfo> {
+    let cluster = protocol.columns.cluster.clone()?;
+    let strata = &stats.attributes.first()?.design.as_ref()?.strata;
+    Some(crate::artifact::DesignInfo {
+        cluster_column: cluster,
+        strata_column: protocol.columns.strata.clone(),
+        clusters: strata.iter().map(|s| s.clusters).sum(),
+        strata: strata.len() as u64,
+        weighted: protocol.columns.weight.is_some(),
+    })
 }

@@ -182,6 +182,7 @@ mod tests {
                 ratio_up: None,
                 ratio_down: None,
             },
+            design: None,
         }
     }
 

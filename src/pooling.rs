@@ -270,6 +270,7 @@ mod tests {
 
     fn attr(groups: &[(&str, Confusion)], reference: &str) -> AttributeCounts {
         AttributeCounts {
+            design: None,
             attribute: "race".into(),
             crossed: vec![],
             reference_group: reference.into(),

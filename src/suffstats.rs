@@ -92,6 +92,56 @@ pub struct AttributeCounts {
     /// Whether the groups have a natural order (age bands).
     pub ordered: bool,
     pub groups: Vec<GroupCounts>,
+    /// The moments of the groups' cluster totals, when the protocol names `columns.cluster`
+    /// (schema 1.6.0): the comparisons then take design-based variances.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub design: Option<AttributeDesign>,
+}
+
+/// Per stratum, the moments of each group's cluster totals: what a design-based (Taylor
+/// linearised) variance of a rate, and of its gap from the reference group, needs. A cluster's
+/// totals `T` are its cases' counts (or, with `columns.weight`, sums of weights) in the four
+/// confusion cells, in the order tp, fp, fn, tn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct AttributeDesign {
+    /// Every stratum (one, `all`, without `columns.strata`) with its number of clusters over all
+    /// groups.
+    pub strata: Vec<StratumSize>,
+    /// Each group's moments, in the order of `groups`.
+    pub groups: Vec<GroupDesign>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct StratumSize {
+    pub stratum: String,
+    pub clusters: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct GroupDesign {
+    pub group: String,
+    /// One entry per stratum in which the group has cases.
+    pub strata: Vec<ClusterMoments>,
+}
+
+/// One group's moments in one stratum, over the stratum's clusters `c`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ClusterMoments {
+    /// The stratum, as an index into [`AttributeDesign::strata`].
+    pub stratum: usize,
+    /// `Σ_c T_c`.
+    pub sum: [f64; 4],
+    /// `Σ_c T_c T_cᵀ`.
+    pub cross: [[f64; 4]; 4],
+    /// `Σ_c T_c R_cᵀ`, with `R_c` the reference group's totals in the same cluster.
+    pub with_reference: [[f64; 4]; 4],
+}
+
+impl AttributeDesign {
+    /// A group's moments (none when it has no case).
+    pub fn group(&self, name: &str) -> Option<&GroupDesign> {
+        self.groups.iter().find(|g| g.group == name)
+    }
 }
 
 #[cfg(test)]

@@ -276,31 +276,10 @@ pub fn verify(
         if ["1.1.0", "1.2.0"].contains(&stated.schema_version.as_str()) {
             recomputed.pools.clear();
         }
-        // Base rates, the pooled quarters and the need among the selected came with 1.5.0.
-        recomputed.base_rates = None;
-        recomputed.shrunk.clear();
-        recomputed.rolling = None;
-        if let Some(sc) = recomputed.scores.as_mut() {
-            sc.overall_calibration = None;
-            for c in sc
-                .attributes
-                .iter_mut()
-                .flat_map(|x| x.groups.iter_mut())
-                .filter_map(|g| g.calibration.as_mut())
-            {
-                c.integrated_calibration_index = None;
-                c.versus_reference = None;
-            }
-            for g in sc
-                .operating_points
-                .iter_mut()
-                .flat_map(|op| op.attributes.iter_mut())
-                .flat_map(|x| x.groups.iter_mut())
-            {
-                g.need_among_selected = None;
-                g.need_among_selected_difference = None;
-                g.need_among_selected_p = None;
-            }
+        // Base rates, the pooled quarters and the need among the selected came with 1.5.0; the
+        // design (`columns.cluster`) with 1.6.0, and only a protocol that names one has it.
+        if stated.schema_version != "1.5.0" {
+            clear_1_5_parts(&mut recomputed);
         }
     }
     let fresh = serde_json::to_value(&recomputed).unwrap_or(Value::Null);
@@ -656,5 +635,34 @@ fn diff(path: &str, stated: &Value, fresh: &Value, out: &mut Vec<Mismatch>) {
         (Value::Number(x), Value::Number(y)) if numbers_agree(x, y) => {}
         (x, y) if x == y => {}
         (x, y) => out.push(mismatch(path, short(x), short(y))),
+    }
+}
+
+/// The parts that came with schema 1.5.0, cleared for an artifact of an earlier schema.
+fn clear_1_5_parts(a: &mut Artifact) {
+    a.base_rates = None;
+    a.shrunk.clear();
+    a.rolling = None;
+    if let Some(sc) = a.scores.as_mut() {
+        sc.overall_calibration = None;
+        for c in sc
+            .attributes
+            .iter_mut()
+            .flat_map(|x| x.groups.iter_mut())
+            .filter_map(|g| g.calibration.as_mut())
+        {
+            c.integrated_calibration_index = None;
+            c.versus_reference = None;
+        }
+        for g in sc
+            .operating_points
+            .iter_mut()
+            .flat_map(|op| op.attributes.iter_mut())
+            .flat_map(|x| x.groups.iter_mut())
+        {
+            g.need_among_selected = None;
+            g.need_among_selected_difference = None;
+            g.need_among_selected_p = None;
+        }
     }
 }

@@ -22,13 +22,14 @@ use crate::suffstats::{AttributeCounts, StratifiedCounts};
 use crate::triggers::{Assessment, Status};
 
 /// Version of the artifact's layout; bumped on any change to the schema.
-pub const SCHEMA_VERSION: &str = "1.5.0";
+pub const SCHEMA_VERSION: &str = "1.6.0";
 
 /// The schema versions `read` accepts: 1.1.0 lacks the embedded protocol text and the score
 /// source, 1.1.0 and 1.2.0 lack the pools, and before 1.4.0 the statuses followed the power rule
 /// and one correction family for the run (no `run.families`), and before 1.5.0 artifacts lack the
-/// base rates and the need among the selected at operating points; everything else reads the same.
-pub const SUPPORTED_VERSIONS: [&str; 5] = ["1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0"];
+/// base rates and the need among the selected at operating points, and before 1.6.0 the design
+/// (`columns.cluster`); everything else reads the same.
+pub const SUPPORTED_VERSIONS: [&str; 6] = ["1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0", "1.6.0"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Artifact {
@@ -122,6 +123,21 @@ pub struct DataInfo {
     pub cases: u64,
     pub period_start: Option<String>,
     pub period_end: Option<String>,
+    /// The clusters (and strata) the comparisons account for (protocol `columns.cluster`;
+    /// schema 1.6.0). Absent: each row is taken as one patient.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub design: Option<DesignInfo>,
+}
+
+/// How the rows cluster: the columns, how many clusters and strata, and whether weighted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DesignInfo {
+    pub cluster_column: String,
+    pub strata_column: Option<String>,
+    pub clusters: u64,
+    pub strata: u64,
+    /// Whether the cluster totals are sums of the protocol's weights.
+    pub weighted: bool,
 }
 
 /// The protocol's `[record]`, with the coverage of the six classes worked out from the attributes

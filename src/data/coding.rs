@@ -31,7 +31,7 @@ pub struct CodingProblem {
 }
 
 /// The group index of a raw value under an attribute's coding, or why it has none.
-fn code_value(
+pub(super) fn code_value(
     attr: &Attribute,
     null_values: &[String],
     value: Option<&str>,
@@ -398,6 +398,7 @@ fn plain_attributes(protocol: &Protocol, coded: &[Coded]) -> Vec<AttributeCounts
             })
             .collect();
         attributes.push(AttributeCounts {
+            design: None,
             attribute: a.name.clone(),
             crossed: vec![],
             reference_group: a.reference.clone(),
@@ -441,6 +442,7 @@ fn crossed_attributes(protocol: &Protocol, coded: &[Coded]) -> Vec<AttributeCoun
                 .join(" × ")
         };
         attributes.push(AttributeCounts {
+            design: None,
             attribute: x.name.clone(),
             crossed: x
                 .attributes

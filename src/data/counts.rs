@@ -49,6 +49,12 @@ pub fn cannot_carry(protocol: &Protocol) -> Vec<(&'static str, &'static str)> {
             "run the protocol on the rows, or drop `columns.weight`",
         ));
     }
+    if protocol.columns.cluster.is_some() {
+        out.push((
+            "a counts submission (format `counts/1`) carries no clusters, and the protocol names `columns.cluster`",
+            "run the protocol on the rows, or drop `columns.cluster` (the statuses then assume one row per patient)",
+        ));
+    }
     if protocol
         .scores
         .as_ref()

@@ -5,6 +5,7 @@
 
 pub mod coding;
 pub mod counts;
+pub mod design;
 pub mod phi;
 pub mod scan;
 
@@ -68,6 +69,8 @@ fn wanted_columns(protocol: &Protocol, counts_file: bool) -> Vec<(&'static str, 
         ("columns.count", &c.count),
         ("columns.weight", &c.weight),
         ("columns.need", &c.need),
+        ("columns.cluster", &c.cluster),
+        ("columns.strata", &c.strata),
     ];
     for (key, v) in named {
         if let Some(v) = v {
@@ -121,7 +124,9 @@ pub fn check_columns(
         Vec::new()
     };
     for (i, c) in header.iter().enumerate() {
-        if let Some(why) = phi::identifier_reason(c) {
+        // The cluster column is named by the protocol as a key the site has hashed.
+        let declared_key = protocol.columns.cluster.as_deref() == Some(c.as_str());
+        if let Some(why) = phi::identifier_reason(c).filter(|_| !declared_key) {
             problems.push(Diagnostic {
                 file: path.to_path_buf(),
                 line: (format == Format::Csv).then_some(1),
@@ -329,40 +334,76 @@ fn scan_data(protocol: &Protocol, data_override: Option<&Path>) -> Result<Scanne
 /// Code the scanned cells, or turn every coding problem into a diagnostic naming the file, the
 /// column, the rows and (for CSV) the first line.
 fn code_scanned(protocol: &Protocol, s: &Scanned) -> Result<SufficientStats, DataError> {
-    coding::code(protocol, &s.key_columns, &s.cells, &s.reading).map_err(|problems| {
-        DataError(
-            problems
-                .into_iter()
-                .map(|p| {
-                    let line = if s.format == Format::Csv && p.locate {
-                        scan::first_line_with(
-                            &s.path,
-                            s.format,
-                            &protocol.data.null_values,
-                            &p.column,
-                            p.value.as_deref(),
-                        )
-                    } else {
-                        None
-                    };
-                    let rows = if p.rows == 1 {
-                        "1 row".to_string()
-                    } else {
-                        format!("{} rows", p.rows)
-                    };
-                    let first = line
-                        .map(|l| format!(", first at line {l}"))
-                        .unwrap_or_default();
-                    diag(
+    coding::code(protocol, &s.key_columns, &s.cells, &s.reading)
+        .map_err(|problems| coding_error(protocol, s, problems))
+}
+
+fn coding_error(
+    protocol: &Protocol,
+    s: &Scanned,
+    problems: Vec<coding::CodingProblem>,
+) -> DataError {
+    DataError(
+        problems
+            .into_iter()
+            .map(|p| {
+                let line = if s.format == Format::Csv && p.locate {
+                    scan::first_line_with(
                         &s.path,
-                        line.map(|l| l as usize),
-                        format!("{} ({rows}{first})", p.message),
-                        p.hint,
+                        s.format,
+                        &protocol.data.null_values,
+                        &p.column,
+                        p.value.as_deref(),
                     )
-                })
-                .collect(),
-        )
-    })
+                } else {
+                    None
+                };
+                let rows = if p.rows == 1 {
+                    "1 row".to_string()
+                } else {
+                    format!("{} rows", p.rows)
+                };
+                let first = line
+                    .map(|l| format!(", first at line {l}"))
+                    .unwrap_or_default();
+                diag(
+                    &s.path,
+                    line.map(|l| l as usize),
+                    format!("{} ({rows}{first})", p.message),
+                    p.hint,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// With `columns.cluster`, a second grouped pass keyed also by the stratum and the cluster, and
+/// each attribute's design moments attached to its counts.
+fn attach_design(
+    protocol: &Protocol,
+    s: &Scanned,
+    stats: &mut SufficientStats,
+) -> Result<(), DataError> {
+    let Some(cluster) = &protocol.columns.cluster else {
+        return Ok(());
+    };
+    let mut keys = s.key_columns.clone();
+    keys.extend(protocol.columns.strata.iter().cloned());
+    keys.push(cluster.clone());
+    let mut spec = scan_spec(protocol, &s.path, s.format, &keys, false);
+    (spec.keep_scores, spec.need) = (false, None);
+    let cells = scan::grouped_counts(&spec).map_err(|e| unreadable(&s.path, e))?;
+    let designs = design::moments(protocol, &s.key_columns, &cells, &s.reading)
+        .map_err(|p| coding_error(protocol, s, p))?;
+    for (a, mut d) in stats.attributes.iter_mut().zip(designs) {
+        // The groups in the order of the counts, and only those the counts have.
+        let order =
+            |g: &crate::suffstats::GroupDesign| a.groups.iter().position(|x| x.group == g.group);
+        d.groups.retain(|g| order(g).is_some());
+        d.groups.sort_by_key(|g| order(g));
+        a.design = Some(d);
+    }
+    Ok(())
 }
 
 /// Read the data in one pass and reduce it to sufficient statistics. `data_override` replaces the
@@ -370,7 +411,10 @@ fn code_scanned(protocol: &Protocol, s: &Scanned) -> Result<SufficientStats, Dat
 /// be rows (one a case, or with the protocol's `columns.count`) or a counts submission.
 pub fn load(protocol: &Protocol, data_override: Option<&Path>) -> Result<Evidence, DataError> {
     let scanned = scan_data(protocol, data_override)?;
-    let stats = code_scanned(protocol, &scanned)?;
+    let mut stats = code_scanned(protocol, &scanned)?;
+    if !scanned.reading.counts_file {
+        attach_design(protocol, &scanned, &mut stats)?;
+    }
     if stats.cases == 0 {
         return Err(DataError(vec![diag(
             &scanned.path,

@@ -4,6 +4,7 @@
 //! Uses `stats` for every number; knows nothing of files or triggers.
 
 pub mod base_rates;
+pub mod design;
 pub mod scores;
 pub mod shrinkage;
 
@@ -80,6 +81,12 @@ pub enum Method {
     Welch,
     /// Equal-tailed interval of a beta posterior (empirical-Bayes shrinkage).
     BetaPosterior,
+    /// Wilson's interval on the design's effective sample size `n / design effect` (at most n).
+    WilsonDesign,
+    /// Newcombe's interval on the design's effective counts of group and reference.
+    NewcombeDesign,
+    /// Koopman's interval on the design's effective counts of group and reference.
+    KoopmanDesign,
 }
 
 /// A point estimate with its interval, or the reason it does not exist. Never NaN.
@@ -153,6 +160,10 @@ pub struct MetricValue {
     /// The survey-weighted rate, when the protocol names a weight column.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub weighted: Option<WeightedRate>,
+    /// The rate under the protocol's design (`columns.cluster`): its design-based standard error
+    /// and design effect (schema 1.6.0).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub design: Option<design::DesignRate>,
 }
 
 /// A survey-weighted rate `Σw(numerator) / Σw(denominator)` with Wilson's interval on Kish's
@@ -314,6 +325,12 @@ pub enum TestResult {
         statistic: f64,
         p_value: f64,
     },
+    /// The pooled two-proportion z-test on the design's effective counts (protocol
+    /// `columns.cluster`), two-sided.
+    DesignZ {
+        statistic: f64,
+        p_value: f64,
+    },
     Undefined {
         reason: String,
     },
@@ -322,9 +339,9 @@ pub enum TestResult {
 impl TestResult {
     pub fn p_value(&self) -> Option<f64> {
         match self {
-            TestResult::FisherExact { p_value } | TestResult::PooledZ { p_value, .. } => {
-                Some(*p_value)
-            }
+            TestResult::FisherExact { p_value }
+            | TestResult::PooledZ { p_value, .. }
+            | TestResult::DesignZ { p_value, .. } => Some(*p_value),
             TestResult::Undefined { .. } => None,
         }
     }
@@ -333,6 +350,7 @@ impl TestResult {
         match self {
             TestResult::FisherExact { .. } => "fisher_exact",
             TestResult::PooledZ { .. } => "pooled_z",
+            TestResult::DesignZ { .. } => "design_z",
             TestResult::Undefined { .. } => "",
         }
     }
@@ -377,6 +395,10 @@ pub struct Comparison {
     /// test is undefined.
     pub p_adjusted: Option<f64>,
     pub detectable: Detectable,
+    /// The design behind the difference, ratio and test (protocol `columns.cluster`; schema
+    /// 1.6.0).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub design: Option<design::DesignComparison>,
 }
 
 /// A group compared with its reference on one metric, adjusted for the strata of a second
@@ -497,6 +519,7 @@ fn group_rates(
                     denominator: den,
                     estimate: rate(num, den, level, method),
                     weighted: weights.map(|w| weighted_rate(m, w, den, level)),
+                    design: None,
                 }
             })
             .collect(),
@@ -625,6 +648,7 @@ pub fn compare(
         test,
         p_adjusted: None,
         detectable: detectable(x0, n0, n1, analysis.alpha, analysis.power),
+        design: None,
     }
 }
 
@@ -901,7 +925,7 @@ pub fn compute_with_scores(
                 .wrapping_mul(1_000_003)
                 .wrapping_add(16 * ai as u64),
         );
-        let groups = a
+        let mut groups: Vec<GroupResult> = a
             .groups
             .iter()
             .map(|g| {
@@ -913,6 +937,9 @@ pub fn compute_with_scores(
                 )
             })
             .collect();
+        if let Some(d) = &a.design {
+            design::rates(&mut groups, d, analysis.confidence_level);
+        }
         let mut omni: Vec<Omnibus> = analysis.metrics.iter().map(|&m| omnibus(a, m)).collect();
         if a.ordered {
             omni.extend(analysis.metrics.iter().map(|&m| trend(a, m)));
@@ -925,7 +952,7 @@ pub fn compute_with_scores(
             .unwrap_or_default();
         for &m in &analysis.metrics {
             for g in a.groups.iter().filter(|g| g.group != a.reference_group) {
-                comparisons.push(compare(
+                let mut c = compare(
                     &a.attribute,
                     &g.group,
                     &a.reference_group,
@@ -933,7 +960,11 @@ pub fn compute_with_scores(
                     &g.counts,
                     &reference,
                     analysis,
-                ));
+                );
+                if let Some(d) = &a.design {
+                    design::compare(&mut c, d, analysis.confidence_level);
+                }
+                comparisons.push(c);
             }
         }
         attributes.push(AttributeResult {

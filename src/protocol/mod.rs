@@ -305,6 +305,11 @@ pub struct Columns {
     pub count: Option<String>,
     /// A survey-weight column: weighted rates are reported beside the counts.
     pub weight: Option<String>,
+    /// A cluster column (a patient key hashed by the site, or a survey's primary sampling unit):
+    /// comparisons take design-based variances (Taylor linearisation) over its clusters.
+    pub cluster: Option<String>,
+    /// The survey's strata (clusters nest within them); only with `cluster`.
+    pub strata: Option<String>,
 }
 
 /// How a column's values become groups.
@@ -929,6 +934,20 @@ impl Validator<'_> {
                 None,
             );
         }
+        if let (Some(c), Some(_)) = (&raw.cluster, &raw.count) {
+            self.error(
+                c,
+                "`columns.cluster` cannot be combined with `columns.count` (a design-based variance needs each case's cluster)",
+                None,
+            );
+        }
+        if let (Some(s), None) = (&raw.strata, &raw.cluster) {
+            self.error(
+                s,
+                "`columns.strata` needs `columns.cluster` (the primary sampling units within the strata)",
+                Some("name the cluster column too; NHANES, say, has `sdmvstra` and `sdmvpsu`".into()),
+            );
+        }
         if let (DecisionType::ScoreThreshold, Some(d)) = (decision_type, &raw.decision) {
             self.error(
                 d,
@@ -952,6 +971,8 @@ impl Validator<'_> {
             need: raw.need.map(Spanned::into_inner),
             count: raw.count.map(Spanned::into_inner),
             weight: raw.weight.map(Spanned::into_inner),
+            cluster: raw.cluster.map(Spanned::into_inner),
+            strata: raw.strata.map(Spanned::into_inner),
         }
     }
 

@@ -65,6 +65,8 @@ pub struct RawColumns {
     pub need: Option<Spanned<String>>,
     pub count: Option<Spanned<String>>,
     pub weight: Option<Spanned<String>>,
+    pub cluster: Option<Spanned<String>>,
+    pub strata: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -539,6 +539,76 @@ fn findings_in_detail(o: &mut String, a: &Artifact, sup: &Suppression) {
     }
 }
 
+/// The status rules the artifact was judged by: the interval decides from schema 1.4.0 on; before,
+/// a power rule came first.
+fn status_rules(schema: &str) -> &'static str {
+    if ["1.1.0", "1.2.0", "1.3.0"].contains(&schema) {
+        "\nStatus rules, in order: too few cases → insufficient data; beyond the band and significant → the trigger's severity; beyond but not significant → monitor; too little power → insufficient data; interval inside the band → pass; otherwise monitor.\n\n"
+    } else {
+        "\nStatus rules, in order: a cell under the minimum → insufficient data; beyond the band and significant after correction → the trigger's severity; beyond the band but not significant → monitor; the whole interval inside the band → pass, whatever the power (two one-sided tests, each at half the interval's error rate); the interval excludes no disparity and crosses the band's edge → monitor; otherwise (it holds both no disparity and a disparity beyond the edge) → insufficient data, too wide to judge.\n\n"
+    }
+}
+
+/// What the intervals assume of the rows: the protocol's clusters, or one row a patient.
+fn design_line(o: &mut String, a: &Artifact) {
+    match &a.data.design {
+        Some(d) => {
+            let strata = match &d.strata_column {
+                Some(c) => format!(" within {} strata of `{}`", d.strata, esc(c)),
+                None => String::new(),
+            };
+            let weighted = if d.weighted { ", with the survey weights" } else { "" };
+            let scores = if a.scores.is_some() { " The score analyses (discrimination, calibration) do not account for the clusters." } else { "" };
+            let _ = writeln!(o, "- Clusters: the rows come in {} clusters of `{}`{strata}{weighted}. Each rate's variance is Taylor-linearised over the clusters; each comparison's interval and test use each side's effective counts (cases divided by the design effect, never more than the cases): Newcombe's interval for the difference, Koopman's for the ratio, the pooled z-test.{scores}", d.clusters, esc(&d.cluster_column));
+        }
+        None if a.data.input == "counts" => o.push_str("- Clusters: a counts submission carries none, so each case is taken as one patient.\n"),
+        None => o.push_str("- Clusters: none named, so each row is taken as one patient. Several rows of one patient (repeat encounters) make the intervals too narrow; the protocol's `columns.cluster` names the patient key (hashed by the site).\n"),
+    }
+}
+
+/// A table of each group's rates beside the counts' (survey-weighted, or under the design), with
+/// their design effects; withheld where the group's rate is.
+fn side_rates(
+    o: &mut String,
+    attr: &crate::metrics::AttributeResult,
+    shown: &[Metric],
+    sup: &Suppression,
+    title: &str,
+    pick: impl Fn(&crate::metrics::MetricValue) -> Option<(&Estimate, f64)>,
+) {
+    let groups: Vec<&crate::metrics::GroupResult> = attr
+        .groups
+        .iter()
+        .filter(|g| g.metrics.iter().any(|m| pick(m).is_some()))
+        .collect();
+    if groups.is_empty() {
+        return;
+    }
+    let _ = write!(o, "{title}\n\n| group |");
+    for m in shown {
+        let _ = write!(o, " {} |", metric_label(m));
+    }
+    o.push_str("\n|---|");
+    for _ in shown {
+        o.push_str("---|");
+    }
+    o.push('\n');
+    for g in groups {
+        let _ = write!(o, "| {} |", esc(&g.group));
+        for m in shown {
+            match g.metrics.iter().find(|v| v.metric == *m).and_then(&pick) {
+                Some(_) if !sup.metric(&attr.attribute, &g.group, *m) => o.push_str(" withheld |"),
+                Some((e, deff)) => {
+                    let _ = write!(o, " {} [{deff:.2}] |", rate_ci(e));
+                }
+                None => o.push_str(" |"),
+            }
+        }
+        o.push('\n');
+    }
+    o.push('\n');
+}
+
 /// Each attribute's groups: counts, rates, survey-weighted rates, omnibus tests and gaps.
 fn groups_by_attribute(o: &mut String, a: &Artifact, sup: &Suppression) {
     o.push_str("## Groups by attribute\n\n");
@@ -614,45 +684,8 @@ fn groups_by_attribute(o: &mut String, a: &Artifact, sup: &Suppression) {
             o.push('\n');
         }
         o.push('\n');
-        let weighted: Vec<&crate::metrics::GroupResult> = attr
-            .groups
-            .iter()
-            .filter(|g| g.metrics.iter().any(|m| m.weighted.is_some()))
-            .collect();
-        if !weighted.is_empty() {
-            o.push_str("Survey-weighted rates (Wilson interval on Kish's effective sample size; design effect of unequal weights in brackets):\n\n");
-            let _ = write!(o, "| group |");
-            for m in &shown {
-                let _ = write!(o, " {} |", metric_label(m));
-            }
-            o.push_str("\n|---|");
-            for _ in &shown {
-                o.push_str("---|");
-            }
-            o.push('\n');
-            for g in weighted {
-                let _ = write!(o, "| {} |", esc(&g.group));
-                for m in &shown {
-                    match g
-                        .metrics
-                        .iter()
-                        .find(|v| v.metric == *m)
-                        .and_then(|v| v.weighted.as_ref())
-                    {
-                        Some(_) if !sup.metric(&attr.attribute, &g.group, *m) => {
-                            o.push_str(" withheld |")
-                        }
-                        Some(w) => {
-                            let _ =
-                                write!(o, " {} [{:.2}] |", rate_ci(&w.estimate), w.design_effect);
-                        }
-                        None => o.push_str(" |"),
-                    }
-                }
-                o.push('\n');
-            }
-            o.push('\n');
-        }
+        side_rates(o, attr, &shown, sup, "Survey-weighted rates (Wilson interval on Kish's effective sample size; design effect of unequal weights in brackets):", |v| v.weighted.as_ref().map(|w| (&w.estimate, w.design_effect)));
+        side_rates(o, attr, &shown, sup, "Rates under the design (Taylor-linearised over the clusters; Wilson interval on the effective sample size; design effect in brackets):", |v| v.design.as_ref().map(|w| (&w.estimate, w.design_effect)));
         let mut lines = Vec::new();
         for om in &attr.omnibus {
             match &om.result {
@@ -882,7 +915,8 @@ fn record_of_run(o: &mut String, a: &Artifact, beside: &super::Beside) {
     ] {
         let _ = writeln!(o, "- {k}: {v}");
     }
-    o.push_str("\nStatus rules, in order: too few cases → insufficient data; beyond the band and significant → the trigger's severity; beyond but not significant → monitor; too little power → insufficient data; interval inside the band → pass; otherwise monitor.\n\n");
+    design_line(o, a);
+    o.push_str(status_rules(&a.schema_version));
 
     o.push_str("## Suppression\n\n");
     if !a.suppression.applied {

@@ -12,6 +12,7 @@ pub mod base_rate;
 pub mod bootstrap;
 pub mod calibration;
 pub mod contingency;
+pub mod design;
 pub mod dist;
 pub mod grouped;
 pub mod means;

@@ -68,10 +68,22 @@ pub fn newcombe_diff(
     n0: u64,
     level: f64,
 ) -> Result<(f64, Ci), Undefined> {
-    let w1 = proportion::wilson(x1, n1, level)?;
-    let w0 = proportion::wilson(x0, n0, level)?;
-    let p1 = x1 as f64 / n1 as f64;
-    let p0 = x0 as f64 / n0 as f64;
+    newcombe_diff_real(x1 as f64, n1 as f64, x0 as f64, n0 as f64, level)
+}
+
+/// Newcombe's interval for real-valued counts: a design's effective counts `p̂·n_eff` of
+/// `n_eff` (Wilson's intervals on the effective sample sizes).
+pub fn newcombe_diff_real(
+    x1: f64,
+    n1: f64,
+    x0: f64,
+    n0: f64,
+    level: f64,
+) -> Result<(f64, Ci), Undefined> {
+    let w1 = proportion::wilson_real(x1, n1, level)?;
+    let w0 = proportion::wilson_real(x0, n0, level)?;
+    let p1 = x1 / n1;
+    let p0 = x0 / n0;
     let d = p1 - p0;
     let low = d - ((p1 - w1.low).powi(2) + (w0.high - p0).powi(2)).sqrt();
     let high = d + ((w1.high - p1).powi(2) + (p0 - w0.low).powi(2)).sqrt();
@@ -84,10 +96,14 @@ pub fn newcombe_diff(
 /// Reference: `statsmodels.stats.proportion.proportions_ztest([x1, x0], [n1, n0])`.
 /// Undefined when a denominator is zero or the pooled rate is 0 or 1 (no variance).
 pub fn pooled_z_test(x1: u64, n1: u64, x0: u64, n0: u64) -> Result<(f64, f64), Undefined> {
-    if n1 == 0 || n0 == 0 {
+    pooled_z_test_real(x1 as f64, n1 as f64, x0 as f64, n0 as f64)
+}
+
+/// The pooled z-test for real-valued counts (a design's effective counts).
+pub fn pooled_z_test_real(x1f: f64, n1f: f64, x0f: f64, n0f: f64) -> Result<(f64, f64), Undefined> {
+    if n1f <= 0.0 || n0f <= 0.0 {
         return Err(Undefined("denominator is zero"));
     }
-    let (x1f, n1f, x0f, n0f) = (x1 as f64, n1 as f64, x0 as f64, n0 as f64);
     let pooled = (x1f + x0f) / (n1f + n0f);
     if pooled <= 0.0 || pooled >= 1.0 {
         return Err(Undefined("pooled rate is 0 or 1"));
@@ -322,14 +338,25 @@ fn ratio_score_stat(x1: f64, n1: f64, x0: f64, n0: f64, theta: f64) -> f64 {
 /// correction=False)`. Lower bound 0 when `x1 = 0`; undefined when a denominator or the
 /// reference rate is zero (the upper bound is infinite).
 pub fn koopman_ratio(x1: u64, n1: u64, x0: u64, n0: u64, level: f64) -> Result<RatioCi, Undefined> {
-    if n1 == 0 || n0 == 0 {
+    koopman_ratio_real(x1 as f64, n1 as f64, x0 as f64, n0 as f64, level)
+}
+
+/// Koopman's interval for real-valued counts (a design's effective counts).
+pub fn koopman_ratio_real(
+    a: f64,
+    m: f64,
+    c: f64,
+    k: f64,
+    level: f64,
+) -> Result<RatioCi, Undefined> {
+    if m <= 0.0 || k <= 0.0 {
         return Err(Undefined("denominator is zero"));
     }
-    if x0 == 0 {
+    if c <= 0.0 {
         return Err(Undefined("reference rate is zero"));
     }
     let crit = dist::z_for_level(level).powi(2);
-    let (a, m, c, k) = (x1 as f64, n1 as f64, x0 as f64, n0 as f64);
+    let x1_zero = a <= 0.0;
     let ratio = (a / m) / (c / k);
     let stat = |t: f64| ratio_score_stat(a, m, c, k, t);
     // Find the edge between ln θ = inside (stat ≤ crit) and outside by bisection.
@@ -347,12 +374,12 @@ pub fn koopman_ratio(x1: u64, n1: u64, x0: u64, n0: u64, level: f64) -> Result<R
         }
         (0.5 * (inside + outside)).exp()
     };
-    let centre = if x1 == 0 {
+    let centre = if x1_zero {
         f64::NEG_INFINITY
     } else {
         ratio.ln()
     };
-    let low = if x1 == 0 {
+    let low = if x1_zero {
         0.0
     } else {
         let mut out = centre - 1.0;
@@ -361,7 +388,7 @@ pub fn koopman_ratio(x1: u64, n1: u64, x0: u64, n0: u64, level: f64) -> Result<R
         }
         edge(centre, out)
     };
-    let start = if x1 == 0 {
+    let start = if x1_zero {
         (0.5 / m / (c / k)).ln()
     } else {
         centre
