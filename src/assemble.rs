@@ -125,7 +125,7 @@ pub fn build(
         shrunk: crate::metrics::shrinkage::compute(&evidence.stats.attributes, a),
         scores,
         suppression: suppression(a.min_cell_size, ctx.suppress),
-        methods: methods(a),
+        methods: design_methods(methods(a), protocol),
         attestation: Attestation {
             statement:
                 "I have reviewed these findings and the actions they call for under 45 CFR 92.210."
@@ -372,4 +372,16 @@ fn design_info(
         strata: strata.len() as u64,
         weighted: protocol.columns.weight.is_some(),
     })
+}
+
+/// Under a design (`columns.cluster`) the comparisons take these methods, whatever the protocol's
+/// interval choices.
+fn design_methods(mut m: Methods, protocol: &Protocol) -> Methods {
+    if protocol.columns.cluster.is_some() {
+        m.ratio_interval = "Koopman's score interval on the design's effective counts (cases over the design effect, Korn–Graubard degrees-of-freedom factor)".into();
+        m.difference_interval =
+            "Newcombe's hybrid score interval on the design's effective counts".into();
+        m.test = "pooled two-proportion z-test on the design's effective counts".into();
+    }
+    m
 }

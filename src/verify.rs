@@ -116,6 +116,7 @@ pub fn verify(
         }
     }
     out.mismatches.extend(consistency(stated));
+    out.mismatches.extend(design_consistency(stated));
     let provenance = if data.is_some() {
         "the data period, run.as_of, suppression.applied and the attestation"
     } else {
@@ -189,6 +190,17 @@ pub fn verify(
         }
     }
     p.analysis.legacy_rules = old_rules;
+    if p.columns.cluster.is_some() != stated.data.design.is_some() {
+        out.mismatches.push(mismatch(
+            "data.design",
+            if stated.data.design.is_some() {
+                "present"
+            } else {
+                "absent"
+            },
+            "the protocol's `columns.cluster` says otherwise",
+        ));
+    }
     let protocol = &p;
     let mut recomputed = match data {
         Some(ev) => {
@@ -665,4 +677,59 @@ fn clear_1_5_parts(a: &mut Artifact) {
             g.need_among_selected_p = None;
         }
     }
+}
+
+/// The design moments against the artifact: present for every attribute exactly when the data
+/// names a design, the same strata everywhere with the stated clusters, stratum indices in range,
+/// and (unweighted) each group's cluster totals adding up to its counts.
+fn design_consistency(a: &Artifact) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    for s in &a.sufficient_statistics {
+        let path = format!("sufficient_statistics[{}].design", s.attribute);
+        let (info, d) = match (&a.data.design, &s.design) {
+            (None, None) => continue,
+            (Some(i), Some(d)) => (i, d),
+            (i, _) => {
+                let absent = if i.is_some() { "absent" } else { "present" };
+                out.push(mismatch(&path, absent, "as data.design says"));
+                continue;
+            }
+        };
+        let clusters: u64 = d.strata.iter().map(|x| x.clusters).sum();
+        if clusters != info.clusters || d.strata.len() as u64 != info.strata {
+            out.push(mismatch(
+                &path,
+                format!("{clusters} clusters in {} strata", d.strata.len()),
+                format!("{} in {} (data.design)", info.clusters, info.strata),
+            ));
+        }
+        for g in &d.groups {
+            if g.strata.iter().any(|m| m.stratum >= d.strata.len()) {
+                out.push(mismatch(
+                    &format!("{path}[{}]", g.group),
+                    "a stratum out of range",
+                    "one of the strata",
+                ));
+            }
+            let counts = s
+                .groups
+                .iter()
+                .find(|c| c.group == g.group)
+                .map(|c| c.counts.cells());
+            let mut sum = [0.0; 4];
+            for m in &g.strata {
+                for (x, y) in sum.iter_mut().zip(m.sum) {
+                    *x += y;
+                }
+            }
+            if !info.weighted && counts.map(|c| c.map(|x| x as f64)) != Some(sum) {
+                out.push(mismatch(
+                    &format!("{path}[{}].sum", g.group),
+                    format!("{sum:?}"),
+                    format!("{counts:?} (the group's counts)"),
+                ));
+            }
+        }
+    }
+    out
 }

@@ -147,6 +147,28 @@ fn copies_of_a_patients_row_count_once_under_the_cluster() {
         let deff = b["design"]["design_effect"].as_f64().unwrap();
         assert!((3.0..3.02).contains(&deff), "{id}: design effect {deff}");
     }
+    // verify recomputes from the moments, and checks them against the counts.
+    let artifact = dir.path().join("out/artifact.json");
+    s1557().arg("verify").arg(&artifact).assert().success();
+    let mut tampered = thrice.clone();
+    tampered["sufficient_statistics"][0]["design"]["groups"][0]["strata"][0]["sum"][0] =
+        Value::from(1.0);
+    std::fs::write(&artifact, serde_json::to_string(&tampered).unwrap()).unwrap();
+    s1557()
+        .arg("verify")
+        .arg(&artifact)
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains(
+            "sufficient_statistics[race].design",
+        ));
+    let mut dropped = thrice.clone();
+    dropped["sufficient_statistics"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("design");
+    std::fs::write(&artifact, serde_json::to_string(&dropped).unwrap()).unwrap();
+    s1557().arg("verify").arg(&artifact).assert().code(4);
     // Without the cluster, the copies pass for three times the patients: a narrower interval.
     let naive = run(dir.path(), &protocol(""), &patients(3));
     let id = "race/Black or African American/tpr";

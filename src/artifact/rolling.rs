@@ -162,6 +162,8 @@ fn pooled_counts(all: &[&Artifact]) -> SufficientStats {
             let Some(t) = attributes.iter_mut().find(|t| t.attribute == x.attribute) else {
                 let mut x = x.clone();
                 x.groups.iter_mut().for_each(|g| g.weights = None);
+                // Clusters do not pool across quarters (patients recur): the pool is on counts.
+                x.design = None;
                 attributes.push(x);
                 continue;
             };

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{metric_cells, Comparison, Estimate, GroupResult, Method, TestResult};
 use crate::stats::design::{self as taylor, StratumTerms};
-use crate::stats::{proportion, two_sample};
+use crate::stats::{dist, means, proportion, two_sample};
 use crate::suffstats::{AttributeDesign, ClusterMoments};
 
 /// A rate's design-based standard error and design effect.
@@ -48,6 +48,15 @@ fn terms(d: &AttributeDesign, group: &str, reference: &str) -> Vec<StratumTerms>
         .collect()
 }
 
+/// Korn & Graubard's degrees-of-freedom factor `(z / t_df)²` on the effective sample size, so a
+/// design with few clusters (NHANES: 15 degrees of freedom) gets a wider interval.
+fn df_factor(df: f64, level: f64) -> f64 {
+    if df < 1.0 {
+        return 1.0;
+    }
+    (dist::z_for_level(level) / means::t_critical(level, df)).powi(2)
+}
+
 fn design_rate(
     t: &[StratumTerms],
     metric: crate::protocol::Metric,
@@ -58,11 +67,8 @@ fn design_rate(
     let (p, v) = taylor::rate(t, num, den).ok()?;
     let binomial = p * (1.0 - p) / n as f64;
     let design_effect = if binomial > 0.0 { v / binomial } else { 1.0 };
-    let effective_n = if design_effect > 1.0 {
-        n as f64 / design_effect
-    } else {
-        n as f64
-    };
+    let effective_n =
+        n as f64 / design_effect.max(1.0) * df_factor(taylor::degrees_of_freedom(t), level);
     Some(DesignRate {
         estimate: Estimate::from_result(
             proportion::wilson_real(p * effective_n, effective_n, level).map(|ci| (p, ci)),
@@ -93,12 +99,13 @@ fn effective(
     t: &[StratumTerms],
     metric: crate::protocol::Metric,
     n: u64,
+    level: f64,
 ) -> Option<(f64, f64, f64)> {
     let (num, den) = metric_cells(metric);
     let (p, v) = taylor::rate(t, num, den).ok()?;
     let binomial = p * (1.0 - p) / n as f64;
     let deff = if binomial > 0.0 { v / binomial } else { 1.0 };
-    let n_eff = n as f64 / deff.max(1.0);
+    let n_eff = n as f64 / deff.max(1.0) * df_factor(taylor::degrees_of_freedom(t), level);
     Some((p * n_eff, n_eff, deff))
 }
 
@@ -126,9 +133,19 @@ pub fn compare(c: &mut Comparison, d: &AttributeDesign, level: f64) {
         terms(d, &c.reference_group, &c.reference_group),
     );
     let (Some((x1, n1, deff1)), Some((x0, n0, deff0))) = (
-        effective(&g, c.metric, c.denominator),
-        effective(&r, c.metric, c.reference_denominator),
+        effective(&g, c.metric, c.denominator, level),
+        effective(&r, c.metric, c.reference_denominator, level),
     ) else {
+        // No case, or weights summing to zero, on one side: no design-based comparison, and
+        // not the counts' one in its place.
+        let reason = "a side has no weighted case in the denominator under the design".to_string();
+        c.difference = Estimate::Undefined {
+            reason: reason.clone(),
+        };
+        c.ratio = Estimate::Undefined {
+            reason: reason.clone(),
+        };
+        c.test = TestResult::Undefined { reason };
         return;
     };
     let both = terms(d, &c.group, &c.reference_group);

@@ -545,7 +545,7 @@ fn status_rules(schema: &str) -> &'static str {
     if ["1.1.0", "1.2.0", "1.3.0"].contains(&schema) {
         "\nStatus rules, in order: too few cases → insufficient data; beyond the band and significant → the trigger's severity; beyond but not significant → monitor; too little power → insufficient data; interval inside the band → pass; otherwise monitor.\n\n"
     } else {
-        "\nStatus rules, in order: a cell under the minimum → insufficient data; beyond the band and significant after correction → the trigger's severity; beyond the band but not significant → monitor; the whole interval inside the band → pass, whatever the power (two one-sided tests, each at half the interval's error rate); the interval excludes no disparity and crosses the band's edge → monitor; otherwise (it holds both no disparity and a disparity beyond the edge) → insufficient data, too wide to judge.\n\n"
+        "\nStatus rules, in order: a cell under the minimum → insufficient data; beyond the band and significant (after correction, for a remediate trigger) → the trigger's severity; beyond the band but not significant → monitor; the whole interval inside the band → pass, whatever the power (two one-sided tests, each at half the interval's error rate); the interval excludes no disparity and crosses the band's edge → monitor; otherwise (it holds both no disparity and a disparity beyond the edge) → insufficient data, too wide to judge.\n\n"
     }
 }
 

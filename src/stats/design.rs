@@ -38,6 +38,13 @@ fn quad(m: &[[f64; 4]; 4], x: &[f64; 4], y: &[f64; 4]) -> f64 {
         .sum()
 }
 
+/// `Σ |x_i·m_ij·y_j|`: the size of the terms a quadratic form cancels.
+fn quad_abs(m: &[[f64; 4]; 4], x: &[f64; 4], y: &[f64; 4]) -> f64 {
+    (0..4)
+        .map(|i| (0..4).map(|j| (x[i] * m[i][j] * y[j]).abs()).sum::<f64>())
+        .sum()
+}
+
 fn dot(x: &[f64; 4], y: &[f64; 4]) -> f64 {
     (0..4).map(|i| x[i] * y[i]).sum()
 }
@@ -60,7 +67,10 @@ pub fn linear_variance(
             + 2.0 * quad(&s.gr_cross, alpha, beta);
         let sum = dot(&s.g_sum, alpha) + dot(&s.r_sum, beta);
         v += n / (n - 1.0) * (ss - sum * sum / n).max(0.0);
-        scale += n / (n - 1.0) * ss.abs();
+        scale += n / (n - 1.0)
+            * (quad_abs(&s.g_cross, alpha, alpha)
+                + quad_abs(&s.r_cross, beta, beta)
+                + 2.0 * quad_abs(&s.gr_cross, alpha, beta));
     }
     // What is left after the cancellation of equal terms (every cluster at the same rate) is
     // rounding, not variance.
@@ -199,6 +209,25 @@ mod tests {
         assert!((p - 0.4).abs() < 1e-15);
         let expected = 50.0 / 49.0 * (12.0 * 0.6 * 0.6 + 18.0 * 0.4 * 0.4) / 900.0;
         assert!((v - expected).abs() < 1e-15, "{v} {expected}");
+    }
+
+    /// Every cluster at the same rate: the variance is zero, not what rounding leaves.
+    #[test]
+    fn equal_clusters_have_no_variance() {
+        let mut s = StratumTerms {
+            clusters: 7,
+            ..Default::default()
+        };
+        let t = [3.0, 0.0, 4.0, 0.0];
+        for _ in 0..7 {
+            for i in 0..4 {
+                s.g_sum[i] += t[i];
+                for j in 0..4 {
+                    s.g_cross[i][j] += t[i] * t[j];
+                }
+            }
+        }
+        assert_eq!(rate(&[s], &[0], &[0, 2]).unwrap().1, 0.0);
     }
 
     #[test]

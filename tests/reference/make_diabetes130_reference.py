@@ -7,7 +7,7 @@ samplics' Taylor linearisation from the rows of ../shared/datasets/diabetes130/d
 Writes tests/reference/diabetes130_design.json:
 - per group and metric the rate's standard error (samplics TaylorEstimator, ratio with the group
   as a domain) and its design effect over the binomial variance;
-- per comparison the effective counts (n_eff = n / max(1, deff), x_eff = p n_eff), Newcombe's
+- per comparison the effective counts (n_eff = n / max(1, deff) (z/t_df)^2, x_eff = p n_eff), Newcombe's
   interval and the pooled z-test on them (statsmodels), and the Taylor standard error of the
   difference (samplics' variance of the combined linearised values).
 """
@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
 
 warnings.filterwarnings("ignore")
@@ -62,7 +63,9 @@ def deff(label, g, rate, z, den):
 
 def effective(label, g, rate, z, den):
     n = ((label == g).to_numpy() & np.isin(cell, den)).sum()
-    n_eff = n / max(1.0, deff(label, g, rate, z, den))
+    # Korn & Graubard's degrees-of-freedom factor (z / t_df)^2, df = patients - 1.
+    factor = (stats.norm.ppf(0.975) / stats.t.ppf(0.975, dof)) ** 2
+    n_eff = n / max(1.0, deff(label, g, rate, z, den)) * factor
     return rate * n_eff, n_eff
 
 
