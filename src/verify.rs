@@ -293,6 +293,12 @@ pub fn verify(
         if stated.schema_version != "1.5.0" {
             clear_1_5_parts(&mut recomputed);
         }
+        // The composite gaps' simultaneous intervals came with 1.6.0.
+        recomputed
+            .attributes
+            .iter_mut()
+            .flat_map(|x| x.composite.iter_mut())
+            .for_each(|g| g.simultaneous = None);
     }
     let fresh = serde_json::to_value(&recomputed).unwrap_or(Value::Null);
     let mut found = Vec::new();

@@ -633,11 +633,18 @@ fn base_rates_and_shrinkage_are_verified_and_an_artifact_of_schema_1_4_0_reads_w
         .code(4)
         .stdout(predicate::str::contains("base_rates"));
     // Schema 1.5.0 had no design; an artifact without one reads as it is.
+    // Nor the composite gaps' simultaneous intervals.
     let mut v15 = a.clone();
     v15["schema_version"] = Value::from("1.5.0");
+    verify(&v15, &[]).code(4);
+    for x in v15["attributes"].as_array_mut().unwrap() {
+        for g in x["composite"].as_array_mut().unwrap() {
+            g.as_object_mut().unwrap().remove("simultaneous");
+        }
+    }
     verify(&v15, &[]).success();
     // Schema 1.4.0 had no base rates: the same artifact without them verifies under 1.4.0.
-    let mut old = a.clone();
+    let mut old = v15.clone();
     old["schema_version"] = Value::from("1.4.0");
     old.as_object_mut().unwrap().remove("base_rates");
     old.as_object_mut().unwrap().remove("shrunk");

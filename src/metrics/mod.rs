@@ -5,6 +5,7 @@
 
 pub mod base_rates;
 pub mod design;
+pub mod range;
 pub mod scores;
 pub mod shrinkage;
 
@@ -83,6 +84,9 @@ pub enum Method {
     BetaPosterior,
     /// Wilson's interval on the design's effective sample size `n / design effect` (at most n).
     WilsonDesign,
+    /// The range of rates across groups from Bonferroni-simultaneous pairwise intervals
+    /// (Newcombe's for differences, Koopman's for the lowest-to-highest ratio).
+    SimultaneousPairwise,
     /// Newcombe's interval on the design's effective counts of group and reference.
     NewcombeDesign,
     /// Koopman's interval on the design's effective counts of group and reference.
@@ -298,6 +302,10 @@ pub struct CompositeGap {
     /// The bias-corrected and accelerated bootstrap interval, where it exists.
     pub bca: Option<Interval>,
     pub replicates: usize,
+    /// The interval from simultaneous pairwise intervals (Bonferroni over the pairs), which keeps
+    /// its coverage when groups tie at the extreme (schema 1.6.0).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub simultaneous: Option<Interval>,
 }
 
 /// An attribute's groups and omnibus tests.
@@ -801,12 +809,22 @@ fn composite(a: &AttributeCounts, analysis: &Analysis, seed: u64) -> Vec<Composi
                 ),
                 Err(u) => (Estimate::undefined(u), None, 0),
             };
+            let counts: Vec<Confusion> = kept.iter().map(|g| g.counts).collect();
+            let simultaneous = match i {
+                0 => range::range_interval(&counts, &[Metric::SelectionRate], level),
+                1 => range::ratio_interval(&counts, level),
+                2 => range::range_interval(&counts, &[Metric::Tpr], level),
+                3 => range::range_interval(&counts, &[Metric::Tpr, Metric::Fpr], level),
+                _ => range::range_interval(&counts, &[Metric::Ppv], level),
+            };
             CompositeGap {
                 gap: name.to_string(),
                 groups: kept.iter().map(|g| g.group.clone()).collect(),
                 estimate,
                 bca,
                 replicates,
+                simultaneous: simultaneous
+                    .map(|ci| interval(ci, level, Method::SimultaneousPairwise)),
             }
         })
         .collect()

@@ -772,8 +772,13 @@ fn groups_by_attribute(o: &mut String, a: &Artifact, sup: &Suppression) {
                         .as_ref()
                         .map(|b| format!("; BCa {:.3} to {:.3}", b.low, b.high))
                         .unwrap_or_default();
+                    let s = gap
+                        .simultaneous
+                        .as_ref()
+                        .map(|s| format!("simultaneous pairwise {:.3} to {:.3}; ", s.low, s.high))
+                        .unwrap_or_default();
                     format!(
-                        "{value:.3} (bootstrap {:.3} to {:.3}{b}; {} resamples, {} groups)",
+                        "{value:.3} ({s}bootstrap {:.3} to {:.3}{b}; {} resamples, {} groups)",
                         ci.low,
                         ci.high,
                         gap.replicates,
