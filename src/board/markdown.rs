@@ -423,9 +423,5 @@ fn csv_cell(c: Cell) -> (String, &'static str, &'static str) {
 
 /// A cell a spreadsheet will not read as a formula.
 fn safe(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
+    crate::report::csv_out::cell(s)
 }

@@ -166,6 +166,10 @@ impl Reading {
     }
 }
 
+/// The most cases a run takes: 2^53, below which every count is exact as a double and no sum of
+/// cells can wrap.
+pub const MAX_CASES: u64 = 1 << 53;
+
 /// Code the grouped table into sufficient statistics, or list every value that could not be coded.
 ///
 /// `key_columns` names the columns of `cells[i].keys` in order; `decision_column` and
@@ -234,6 +238,17 @@ pub fn code(
                 cell.bad_weights,
                 format!("column `{c}` has weights that are missing, negative or not finite"),
                 None,
+                false,
+            );
+        }
+        if cell.need_out_of_range > 0 {
+            let c = protocol.columns.need.as_deref().unwrap_or("need");
+            note(
+                c,
+                None,
+                cell.need_out_of_range,
+                format!("column `{c}` has values that are not finite or beyond ±10^15"),
+                Some("a measure of need is a count or an amount (chronic conditions, cost); check the column".into()),
                 false,
             );
         }
@@ -353,6 +368,23 @@ pub fn code(
                 coded_cell.push(ci);
             }
         }
+    }
+    // Counts are summed as doubles by the scan and as u64 after it: beyond 2^53 neither is
+    // exact, and sums of cells could wrap.
+    if cases > MAX_CASES {
+        let c = if reading.counts_file {
+            super::counts::N
+        } else {
+            protocol.columns.count.as_deref().unwrap_or("count")
+        };
+        note(
+            c,
+            None,
+            0,
+            format!("the counts add up to more than 2^53 ({MAX_CASES}) cases, beyond what s1557 counts exactly"),
+            Some("check the count column (a quarter of a large health system is under 10^9 cases)".into()),
+            false,
+        );
     }
     if !problems.is_empty() {
         return Err(problems.into_values().collect());

@@ -343,37 +343,73 @@ fn coding_error(
     s: &Scanned,
     problems: Vec<coding::CodingProblem>,
 ) -> DataError {
-    DataError(
-        problems
-            .into_iter()
-            .map(|p| {
-                let line = if s.format == Format::Csv && p.locate {
-                    scan::first_line_with(
-                        &s.path,
-                        s.format,
-                        &protocol.data.null_values,
-                        &p.column,
-                        p.value.as_deref(),
-                    )
-                } else {
-                    None
-                };
-                let rows = if p.rows == 1 {
-                    "1 row".to_string()
-                } else {
-                    format!("{} rows", p.rows)
-                };
-                let first = line
-                    .map(|l| format!(", first at line {l}"))
-                    .unwrap_or_default();
-                diag(
-                    &s.path,
-                    line.map(|l| l as usize),
-                    format!("{} ({rows}{first})", p.message),
-                    p.hint,
-                )
-            })
-            .collect(),
+    let total = problems.len();
+    let rest_rows: u64 = problems.iter().skip(MAX_LISTED).map(|p| p.rows).sum();
+    let mut diags: Vec<Diagnostic> = problems
+        .into_iter()
+        .take(MAX_LISTED)
+        .map(|p| coding_diag(protocol, s, p))
+        .collect();
+    if total > MAX_LISTED {
+        diags.push(diag(
+            &s.path,
+            None,
+            format!(
+                "… and {} more problems like these ({rest_rows} rows)",
+                total - MAX_LISTED
+            ),
+            Some(format!(
+                "a run lists the first {MAX_LISTED}; fix them and run again"
+            )),
+        ));
+    }
+    DataError(diags)
+}
+
+/// The most coding problems an error lists (each may re-read the file for its first line).
+const MAX_LISTED: usize = 20;
+
+/// The longest message an error prints for one problem (a 200 MB cell is not echoed).
+const MAX_MESSAGE: usize = 300;
+
+fn bounded(message: String) -> String {
+    match message.char_indices().nth(MAX_MESSAGE) {
+        Some((i, _)) => format!("{}…", &message[..i]),
+        None => message,
+    }
+}
+
+fn coding_diag(protocol: &Protocol, s: &Scanned, p: coding::CodingProblem) -> Diagnostic {
+    let line = if s.format == Format::Csv && p.locate {
+        scan::first_line_with(
+            &s.path,
+            s.format,
+            &protocol.data.null_values,
+            &p.column,
+            p.value.as_deref(),
+        )
+    } else {
+        None
+    };
+    let rows = if p.rows == 1 {
+        "1 row".to_string()
+    } else {
+        format!("{} rows", p.rows)
+    };
+    let first = line
+        .map(|l| format!(", first at line {l}"))
+        .unwrap_or_default();
+    let message = bounded(p.message);
+    diag(
+        &s.path,
+        line.map(|l| l as usize),
+        // A problem of the whole file (rows 0) has no rows to count.
+        if p.rows == 0 {
+            message
+        } else {
+            format!("{message} ({rows}{first})")
+        },
+        p.hint.map(bounded),
     )
 }
 

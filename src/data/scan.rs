@@ -50,6 +50,10 @@ pub struct TableRow {
     pub need: Option<(f64, f64, f64)>,
 }
 
+/// The largest magnitude of a need value: doubles count whole units exactly up to here, and sums
+/// of squares of a quarter's needs stay finite.
+pub const NEED_LIMIT: f64 = 1e15;
+
 /// One cell of the grouped table: the raw texts of the key columns and how many cases carry them.
 #[derive(Debug, Clone)]
 pub struct RawCell {
@@ -59,6 +63,8 @@ pub struct RawCell {
     pub count: f64,
     /// Rows in this cell whose score lies outside [0, 1] (a probability) or is not finite.
     pub score_out_of_range: u64,
+    /// Rows whose need is not finite or beyond ±10^15 ([`NEED_LIMIT`]).
+    pub need_out_of_range: u64,
     /// The scores of the cell's rows (NaN: missing), when kept; in no particular order.
     pub scores: Vec<f64>,
     /// The measure of need of the same rows, aligned with `scores` (NaN: missing), when kept.
@@ -286,6 +292,21 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
         }
     }
 
+    match spec.need.as_deref().filter(|_| spec.keep_scores) {
+        // NaN compares above every number in polars, so it counts as out of range.
+        Some(n) => {
+            let v = col(n).cast(DataType::Float64);
+            aggs.push(
+                v.clone()
+                    .gt(lit(NEED_LIMIT))
+                    .or(v.lt(lit(-NEED_LIMIT)))
+                    .cast(DataType::UInt64)
+                    .sum()
+                    .alias("__need_bad"),
+            )
+        }
+        None => aggs.push(lit(0u64).first().alias("__need_bad")),
+    }
     if spec.score_table {
         use super::counts::{SCORE_BIN, SCORE_MAX, SCORE_MIN, SCORE_SUM};
         let f = |c: &str| col(c).cast(DataType::Float64);
@@ -328,6 +349,7 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
     let counts = float("__n")?;
     let bad_counts = float("__bad_counts")?;
     let score_bad = float("__score_bad")?;
+    let need_bad = float("__need_bad")?;
     let score_null = float("__score_null")?;
     let (w, w2) = if spec.weight.is_some() {
         weight_sums(&df)?
@@ -358,6 +380,7 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
             outcome: outcomes[r].clone(),
             count: counts[r],
             score_out_of_range: score_bad[r] as u64,
+            need_out_of_range: need_bad[r] as u64,
             score_missing: score_null[r] as u64,
             scores: scores.next().unwrap_or_default(),
             needs: needs.next().unwrap_or_default(),

@@ -116,7 +116,7 @@ pub fn metrics_csv(a: &Artifact) -> String {
                     (fields, f.assessment.status)
                 });
                 finish_row(&mut row, comparison, hidden);
-                let _ = w.write_record(&row);
+                let _ = w.write_record(row.iter().map(|c| cell(c)));
             }
         }
         for p in sup.pools(a, &attr.attribute) {
@@ -163,7 +163,7 @@ fn pool_rows(
             None => row.extend(std::iter::repeat_n(String::new(), 9)),
         }
         row.push(String::new());
-        let _ = w.write_record(&row);
+        let _ = w.write_record(row.iter().map(|c| cell(c)));
     }
 }
 
@@ -269,8 +269,36 @@ fn score_rows(
                     (fields, f.assessment.status)
                 });
                 finish_row(&mut row, comparison, hidden);
-                let _ = w.write_record(&row);
+                let _ = w.write_record(row.iter().map(|c| cell(c)));
             }
         }
+    }
+}
+
+/// A cell a spreadsheet will not run as a formula: text starting with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return (a group label `=HYPERLINK(…)`) gets a leading `'`; numbers stay as
+/// they are.
+pub fn cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err() {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod cell_tests {
+    use super::cell;
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_kept() {
+        assert_eq!(
+            cell("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("-0.125"), "-0.125");
+        assert_eq!(cell("-1+1"), "'-1+1");
+        assert_eq!(cell("White"), "White");
     }
 }

@@ -4,7 +4,7 @@
 
 mod base_rates;
 mod calibration;
-mod csv_out;
+pub(crate) mod csv_out;
 pub mod figures;
 mod help;
 pub(crate) mod html;

@@ -570,6 +570,10 @@ where
     let pts = n.curves.iter().flat_map(|(_, p)| p);
     let lo = pts.clone().map(|p| p.2).fold(f64::MAX, f64::min);
     let hi = pts.map(|p| p.3).fold(f64::MIN, f64::max);
+    // An axis over a non-finite span never finishes its tick marks: no plot rather than a hang.
+    if !((hi - lo) * 1.1).is_finite() {
+        return Ok(());
+    }
     let pad = ((hi - lo) * 0.05).max(1e-9);
     let mut chart = ChartBuilder::on(root)
         .caption(

@@ -98,6 +98,9 @@ pub fn mean_ci(s: &Summary, level: f64) -> Result<Ci, Undefined> {
         return Err(Undefined("needs at least two values"));
     }
     let half = t_critical(level, (s.n - 1) as f64) * (s.variance / s.n as f64).sqrt();
+    if !(half.is_finite() && s.mean.is_finite()) {
+        return Err(Undefined("values out of numeric range"));
+    }
     Ok(Ci {
         low: s.mean - half,
         high: s.mean + half,
@@ -125,10 +128,15 @@ pub fn welch(g: &Summary, r: &Summary, level: f64) -> Result<Welch, Undefined> {
     }
     let (a, b) = (g.variance / g.n as f64, r.variance / r.n as f64);
     let se = (a + b).sqrt();
+    if !(se.is_finite() && g.mean.is_finite() && r.mean.is_finite()) {
+        return Err(Undefined("values out of numeric range"));
+    }
     if se <= 0.0 {
         return Err(Undefined("both groups' values are constant"));
     }
-    let df = (a + b).powi(2) / (a * a / (g.n - 1) as f64 + b * b / (r.n - 1) as f64);
+    // Welch–Satterthwaite on the shares of the variance, so huge values do not overflow.
+    let (sa, sb) = (a / (a + b), b / (a + b));
+    let df = 1.0 / (sa * sa / (g.n - 1) as f64 + sb * sb / (r.n - 1) as f64);
     let difference = g.mean - r.mean;
     let t = difference / se;
     let half = t_critical(level, df) * se;
@@ -190,6 +198,9 @@ pub fn standardized_difference(strata: &[(Summary, Summary)]) -> Result<Standard
         vb += w * w * r.variance / r.n as f64;
     }
     let se = (va + vb).sqrt();
+    if !(se.is_finite() && a.is_finite() && b.is_finite()) {
+        return Err(Undefined("values out of numeric range"));
+    }
     if se <= 0.0 {
         return Err(Undefined("the values are constant within every score bin"));
     }
@@ -220,6 +231,22 @@ mod tests {
         assert!((t_critical(0.95, 10.0) - 2.228_138_851_986_273_5).abs() < 1e-12);
         assert!((t_critical(0.95, 1e9) - 1.959_963_984_540_054).abs() < 1e-6);
         assert!((t_two_sided_p(2.228_138_851_986_273_5, 10.0) - 0.05).abs() < 1e-13);
+    }
+
+    /// Values whose squares overflow: undefined, at once (the degrees of freedom were NaN and
+    /// the incomplete beta looped for minutes).
+    #[test]
+    fn welch_on_values_out_of_range_is_undefined_at_once() {
+        let g = summary(&[1e300, -1e300, 3.0]);
+        let r = summary(&[1.0, 2.0, 3.0]);
+        let start = std::time::Instant::now();
+        assert!(welch(&g, &r, 0.95).is_err());
+        assert!(mean_ci(&g, 0.95).is_err());
+        assert!(start.elapsed().as_secs() < 5);
+        // Large but finite: the shares keep the degrees of freedom finite.
+        let big = summary(&[1e160, -1e160, 3.0]);
+        let w = welch(&big, &r, 0.95);
+        assert!(w.is_err() || w.unwrap().df.is_finite());
     }
 
     #[test]

@@ -162,7 +162,8 @@ fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
         d = 1.0 / d;
         let del = d * c;
         h *= del;
-        if (del - 1.0).abs() <= 2.0 * f64::EPSILON {
+        // Converged, or never will (a NaN or an infinity in the input).
+        if (del - 1.0).abs() <= 2.0 * f64::EPSILON || !h.is_finite() {
             break;
         }
     }
@@ -193,6 +194,9 @@ pub fn beta_reg_both(a: f64, b: f64, x: f64) -> (f64, f64) {
 /// kept inside a bracket (falling back to bisection, geometric where the bracket spans orders of
 /// magnitude), to full precision.
 pub fn beta_quantile(a: f64, b: f64, p: f64) -> f64 {
+    if !(a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite() && p.is_finite()) {
+        return f64::NAN;
+    }
     if p <= 0.0 {
         return 0.0;
     }

@@ -1,0 +1,195 @@
+//! Input that once crashed, hung or turned outputs against their reader: each case ends in a
+//! result or a clear error, fast.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn s1557() -> Command {
+    let mut c = Command::cargo_bin("s1557").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    // A hang is a failure, not a stuck CI job.
+    c.timeout(Duration::from_secs(120));
+    c
+}
+
+fn protocol(columns: &str, attribute: &str, extra: &str) -> String {
+    format!(
+        r#"protocol_version = "1.0.0"
+name = "hardening"
+[tool]
+name = "t"
+vendor = "v"
+version = "1"
+intended_use = "test"
+decision_type = "binary"
+[data]
+path = "data.csv"
+[columns]
+decision = "flagged"
+outcome = "outcome"
+{columns}
+[[attributes]]
+name = "group"
+column = "g"
+{attribute}
+[analysis]
+metrics = ["selection_rate", "tpr"]
+min_cell_size = 1
+{extra}
+"#
+    )
+}
+
+const PLAIN: &str = r#"standard = "sex"
+reference = "Male"
+map = { "M" = "Male", "F" = "Female" }"#;
+
+fn setup(protocol: &str, data: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.toml"), protocol).unwrap();
+    std::fs::write(dir.path().join("data.csv"), data).unwrap();
+    let p = dir.path().join("p.toml");
+    (dir, p)
+}
+
+fn run(p: &Path, out: &Path) -> assert_cmd::assert::Assert {
+    s1557().arg("run").arg(p).arg("--out").arg(out).assert()
+}
+
+/// A need of 1e80 once sent the Welch test's degrees of freedom to NaN and the incomplete beta
+/// into a near-endless loop, and 1e300 hung the need plot's axis. Needs beyond ±10^15 are now
+/// refused; within it, a huge need on a top score is compared (Welch) without a hang.
+#[test]
+fn a_huge_need_is_refused_or_compared_without_a_hang() {
+    for huge in ["1e80", "1e300", "inf", "1e14"] {
+        let mut data = String::from("g,flagged,outcome,score,need\n");
+        for i in 0..200 {
+            let g = if i % 2 == 0 { "M" } else { "F" };
+            let need = if i == 7 {
+                huge.to_string()
+            } else {
+                (i % 5).to_string()
+            };
+            // The huge need on a top score, so it is among the selected (Welch's test).
+            let score = if i == 7 {
+                "0.999".to_string()
+            } else {
+                format!("0.{:02}", (i * 37) % 100)
+            };
+            data.push_str(&format!(
+                "{g},{},{},{score},{need}\n",
+                i % 3 == 0,
+                i % 4 == 0
+            ));
+        }
+        let (dir, p) = setup(
+            &protocol(
+                "score = \"score\"\nneed = \"need\"",
+                PLAIN,
+                "[scores]\nmetrics = [\"need_at_equal_score\"]\ntop_percent = [10]\n",
+            ),
+            &data,
+        );
+        let out = dir.path().join("out");
+        if huge != "1e14" {
+            run(&p, &out).code(2).stderr(predicate::str::contains(
+                "column `need` has values that are not finite or beyond ±10^15 (1 row)",
+            ));
+            continue;
+        }
+        run(&p, &out).code(predicate::in_iter([0, 1]));
+        let text = std::fs::read_to_string(out.join("artifact.json")).unwrap();
+        let a: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let selected = &a["scores"]["operating_points"][0]["attributes"][0]["groups"];
+        let diff = selected
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|g| {
+                g.get("need_among_selected_difference")
+                    .filter(|d| !d.is_null())
+            })
+            .expect("the need among the selected is compared");
+        assert_eq!(diff["kind"], "value", "{diff}");
+    }
+}
+
+/// Counts that add up past 2^53 are refused: beyond it neither the scan's doubles nor the sums
+/// of cells are exact (near 2^64 they once wrapped or panicked).
+#[test]
+fn counts_beyond_two_to_the_53_are_refused() {
+    for rows in [2, 2100] {
+        let mut data = String::from("g,flagged,outcome,n\n");
+        for i in 0..rows {
+            let g = if i % 2 == 0 { "M" } else { "F" };
+            data.push_str(&format!("{g},1,1,9007199254740992\n"));
+        }
+        let (dir, p) = setup(&protocol("count = \"n\"", PLAIN, ""), &data);
+        run(&p, &dir.path().join("out"))
+            .code(2)
+            .stderr(predicate::str::contains(
+                "the counts add up to more than 2^53 (9007199254740992) cases",
+            ));
+        assert!(!dir.path().join("out/artifact.json").exists());
+    }
+}
+
+/// A label a spreadsheet would run as a formula is neutralised in metrics.csv; numbers are not.
+#[test]
+fn metrics_csv_cells_cannot_run_as_formulas() {
+    let attribute = r#"standard = "custom"
+reference = "A"
+map = { "M" = "A", "F" = "=HYPERLINK(""http://example.org"")" }"#
+        .replace("\"\"", "\\\"");
+    let mut data = String::from("g,flagged,outcome\n");
+    for i in 0..120 {
+        let g = if i % 2 == 0 { "M" } else { "F" };
+        data.push_str(&format!("{g},{},{}\n", i % 3 == 0, i % 4 == 0));
+    }
+    let (dir, p) = setup(&protocol("", &attribute, ""), &data);
+    run(&p, &dir.path().join("out")).code(predicate::in_iter([0, 1]));
+    let csv = std::fs::read_to_string(dir.path().join("out/metrics.csv")).unwrap();
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let mut seen = 0;
+    for r in rows.records() {
+        let r = r.unwrap();
+        for field in r.iter() {
+            assert!(!field.starts_with('='), "a formula cell: {field}");
+        }
+        if r.iter().any(|f| f == "'=HYPERLINK(\"http://example.org\")") {
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "{csv}");
+    // Negative differences stay numbers.
+    assert!(csv.contains(",-0."), "{csv}");
+}
+
+/// 10,000 distinct unmapped codes once re-read the file once each (219 s for 30,000 rows); a
+/// 100 kB cell was echoed whole. An error lists the first 20 problems, each message bounded.
+#[test]
+fn many_bad_values_give_a_short_error_fast() {
+    let mut data = String::from("g,flagged,outcome\n");
+    for i in 0..30_000 {
+        data.push_str(&format!(
+            "code{},{},{}\n",
+            i % 10_000,
+            i % 3 == 0,
+            i % 4 == 0
+        ));
+    }
+    data.push_str(&format!("{},1,1\n", "x".repeat(100_000)));
+    let (dir, p) = setup(&protocol("", PLAIN, ""), &data);
+    let start = std::time::Instant::now();
+    let out = run(&p, &dir.path().join("out"))
+        .code(2)
+        .stderr(predicate::str::contains(
+            "… and 9981 more problems like these",
+        ));
+    assert!(start.elapsed() < Duration::from_secs(60));
+    let stderr = out.get_output().stderr.len();
+    assert!(stderr < 20_000, "{stderr} bytes of errors");
+}
