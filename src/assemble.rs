@@ -95,6 +95,7 @@ pub fn build(
             period_start: protocol.data.period_start.map(|d| d.to_string()),
             period_end: protocol.data.period_end.map(|d| d.to_string()),
             design: design_info(protocol, &evidence.stats),
+            accepted_columns: protocol.data.accept.clone(),
         },
         record: record(protocol),
         run: RunInfo {

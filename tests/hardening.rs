@@ -193,3 +193,79 @@ fn many_bad_values_give_a_short_error_fast() {
     let stderr = out.get_output().stderr.len();
     assert!(stderr < 20_000, "{stderr} bytes of errors");
 }
+
+/// Extra columns holding identifiers are refused by their values, each named with its kind and
+/// never echoed; a protocol may accept one with a reason, which the artifact records.
+#[test]
+fn identifiers_are_refused_by_value_without_echoing_them() {
+    let mut data = String::from("g,flagged,outcome,note,x1,code,visit,c_jail_in,patient_nbr\n");
+    let first = [
+        "Aisha", "Bo", "Carl", "Dee", "Eli", "Fay", "Gus", "Hal", "Ida", "Jo",
+    ];
+    let last = [
+        "Chen", "Diaz", "Evans", "Ford", "Gray", "Hunt", "Ives", "Jones",
+    ];
+    for i in 0..300 {
+        let g = if i % 2 == 0 { "M" } else { "F" };
+        data.push_str(&format!(
+            "{g},{},{},{} {},{:03}-{:02}-{:04},p{i}@example.org,2026-{:02}-{:02},2013-08-{:02} 06:03:42,{}\n",
+            i % 3 == 0,
+            i % 4 == 0,
+            first[i % 10],
+            last[i % 8],
+            100 + i,
+            10 + i % 80,
+            1000 + i,
+            1 + i % 12,
+            1 + i % 28,
+            1 + i % 28,
+            8_222_157 + 7 * i
+        ));
+    }
+    let (dir, p) = setup(&protocol("", PLAIN, ""), &data);
+    let out = run(&p, &dir.path().join("out")).code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    for (column, kind) in [
+        ("note", "person names"),
+        ("x1", "Social Security numbers"),
+        ("code", "e-mail addresses"),
+        ("visit", "dates finer than the year"),
+        ("c_jail_in", "dates finer than the year"),
+        ("patient_nbr", "record or account numbers"),
+    ] {
+        assert!(
+            stderr.contains(&format!("column `{column}` holds {kind}")),
+            "{column}: {stderr}"
+        );
+    }
+    for value in [
+        "Aisha",
+        "@example.org",
+        "100-10-1000",
+        "2026-01-01",
+        "8222157",
+    ] {
+        assert!(!stderr.contains(value), "{value} echoed: {stderr}");
+    }
+    assert!(!dir.path().join("out").exists());
+    // The identifiers dropped but the patient number kept, as a key the site has hashed.
+    let kept: String = data
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            format!("{},{},{},{}\n", f[0], f[1], f[2], f[8])
+        })
+        .collect();
+    let accept = "[[data.accept]]\ncolumn = \"patient_nbr\"\nreason = \"hashed by the site\"\n";
+    let text = protocol("", PLAIN, "").replace("[columns]", &format!("{accept}[columns]"));
+    let (dir, p) = setup(&text, &kept);
+    run(&p, &dir.path().join("out")).code(predicate::in_iter([0, 1]));
+    let a: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/artifact.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        a["data"]["accepted_columns"][0]["reason"],
+        "hashed by the site"
+    );
+}

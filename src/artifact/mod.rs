@@ -127,6 +127,10 @@ pub struct DataInfo {
     /// schema 1.6.0). Absent: each row is taken as one patient.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub design: Option<DesignInfo>,
+    /// Columns the protocol accepted past the de-identification guard, with its reasons
+    /// (schema 1.6.0).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub accepted_columns: Vec<crate::protocol::AcceptedColumn>,
 }
 
 /// How the rows cluster: the columns, how many clusters and strata, and whether weighted.

@@ -91,6 +91,52 @@ fn counts_file_problems(protocol: &Protocol, path: &Path) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// Rows the de-identification guard looks at, from the top of the file.
+const SAMPLE_ROWS: u32 = 2_000;
+
+/// Columns whose values look like direct identifiers (e-mail addresses, Social Security numbers,
+/// dates finer than the year, …), except the protocol's declared cluster key and the columns it
+/// accepts with a reason. The messages name the column and the kind, never a value.
+fn identifiers_by_value(
+    protocol: &Protocol,
+    path: &Path,
+    format: Format,
+    header: &[String],
+) -> Vec<Diagnostic> {
+    let Ok(sample) = scan::sample(
+        path,
+        format,
+        &protocol.data.null_values,
+        header,
+        SAMPLE_ROWS,
+    ) else {
+        return Vec::new();
+    };
+    let c = &protocol.columns;
+    let measures = [&c.score, &c.need, &c.weight, &c.count];
+    let mut out = Vec::new();
+    for (i, (name, values)) in header.iter().zip(&sample).enumerate() {
+        let exempt = c.cluster.as_deref() == Some(name.as_str())
+            || protocol.data.accept.iter().any(|a| &a.column == name);
+        if exempt {
+            continue;
+        }
+        let measure = measures.iter().any(|m| m.as_deref() == Some(name.as_str()))
+            || (c.outcome == *name && c.outcome_at_least.is_some());
+        let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+        if let Some(kind) = phi::value_reason(name, &refs, measure) {
+            out.push(Diagnostic {
+                file: path.to_path_buf(),
+                line: None,
+                column: Some(i + 1),
+                message: format!("column `{name}` holds {kind}, a direct identifier; s1557 takes de-identified data only"),
+                hint: Some(format!("drop the column (HIPAA Safe Harbor, 45 CFR 164.514(b)(2)); if it is not an identifier (a key the site has hashed), accept it in the protocol: [[data.accept]] column = \"{name}\", reason = \"…\"")),
+            });
+        }
+    }
+    out
+}
+
 /// Check that the file exists and has every column the run reads, and none that looks like a
 /// direct identifier. Returns the header and whether the file is a counts submission.
 pub fn check_columns(
@@ -125,7 +171,8 @@ pub fn check_columns(
     };
     for (i, c) in header.iter().enumerate() {
         // The cluster column is named by the protocol as a key the site has hashed.
-        let declared_key = protocol.columns.cluster.as_deref() == Some(c.as_str());
+        let declared_key = protocol.columns.cluster.as_deref() == Some(c.as_str())
+            || protocol.data.accept.iter().any(|a| &a.column == c);
         if let Some(why) = phi::identifier_reason(c).filter(|_| !declared_key) {
             problems.push(Diagnostic {
                 file: path.to_path_buf(),
@@ -135,6 +182,9 @@ pub fn check_columns(
                 hint: Some("drop the column before the run (HIPAA Safe Harbor, 45 CFR 164.514(b)(2))".into()),
             });
         }
+    }
+    if problems.is_empty() {
+        problems.extend(identifiers_by_value(protocol, path, format, &header));
     }
     for (key, c) in wanted_columns(protocol, counts_file) {
         if !header.contains(&c) {

@@ -130,3 +130,233 @@ mod tests {
         }
     }
 }
+
+/// The smallest sample of non-missing values a column is judged on by value.
+const MIN_VALUES: usize = 5;
+
+fn digits(s: &str) -> usize {
+    s.chars().filter(char::is_ascii_digit).count()
+}
+
+fn is_email(v: &str) -> bool {
+    let mut parts = v.split('@');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(local), Some(domain), None) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !v.contains(char::is_whitespace)
+        }
+        _ => false,
+    }
+}
+
+fn is_ssn(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 11
+        && b[3] == b'-'
+        && b[6] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 3 || i == 6 || c.is_ascii_digit())
+}
+
+fn is_phone(v: &str) -> bool {
+    let separated = v.contains(['(', ')', '-', '.', ' ']);
+    let allowed = v
+        .chars()
+        .all(|c| c.is_ascii_digit() || "()-. +".contains(c));
+    let d = digits(v);
+    separated
+        && allowed
+        && (d == 10 || (d == 11 && v.trim_start_matches('+').starts_with('1')))
+        && v.parse::<f64>().is_err()
+}
+
+/// A date finer than the year: `2026-03-14` (also the start of a timestamp) or `3/14/2026`.
+fn is_full_date(v: &str) -> bool {
+    let b = v.as_bytes();
+    let iso = b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[8..10].iter().all(u8::is_ascii_digit)
+        && (1..=12).contains(&v[5..7].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&v[8..10].parse::<u32>().unwrap_or(0));
+    let parts: Vec<&str> = v.split('/').collect();
+    let us = parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && (1..=12).contains(&parts[0].parse::<u32>().unwrap_or(0))
+        && (1..=31).contains(&parts[1].parse::<u32>().unwrap_or(0))
+        && matches!(parts[2].len(), 2 | 4);
+    iso || us
+}
+
+fn is_url(v: &str) -> bool {
+    let l = v.to_ascii_lowercase();
+    l.starts_with("http://") || l.starts_with("https://") || l.starts_with("www.")
+}
+
+fn is_ip(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('.').collect();
+    parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u16>().is_ok_and(|n| n <= 255))
+}
+
+fn is_zip(v: &str) -> bool {
+    let b = v.as_bytes();
+    (b.len() == 5 && b.iter().all(u8::is_ascii_digit))
+        || (b.len() == 10 && b[5] == b'-' && digits(v) == 9)
+}
+
+/// Two or three capitalised words of letters: `Aisha Chen`, `Mary-Jo O'Neil`.
+fn is_person_name(v: &str) -> bool {
+    let words: Vec<&str> = v.split_whitespace().collect();
+    (2..=3).contains(&words.len())
+        && words.iter().all(|w| {
+            let mut c = w.chars();
+            c.next().is_some_and(char::is_uppercase)
+                && w.chars().count() >= 2
+                && c.all(|x| x.is_lowercase() || x == '\'' || x == '-')
+        })
+}
+
+/// A record or account number: no spaces or decimal point, five digits or more.
+fn is_record_number(v: &str) -> bool {
+    digits(v) >= 5
+        && !v.contains(['.', ' '])
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Why a column's values look like a direct identifier, judged on a sample of its non-missing
+/// values: most of them shaped like one kind (e-mail addresses, Social Security numbers, …), or
+/// nearly all distinct record numbers, or person names (many different ones). `measure` columns (a score, a need, a
+/// weight, a count) are numbers that may all differ and are not judged as record numbers.
+/// Never returns the values: a message names the column and the kind only.
+pub fn value_reason(column: &str, values: &[&str], measure: bool) -> Option<&'static str> {
+    let values: Vec<&str> = values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if values.len() < MIN_VALUES {
+        return None;
+    }
+    let most = |f: fn(&str) -> bool| {
+        let hits = values.iter().filter(|v| f(v)).count();
+        hits >= MIN_VALUES && 2 * hits >= values.len()
+    };
+    let distinct = |f: fn(&str) -> bool| {
+        let hit: Vec<&str> = values.iter().copied().filter(|v| f(v)).collect();
+        let unique: std::collections::BTreeSet<&str> = hit.iter().copied().collect();
+        // Many different values (a category of two-word labels has a handful).
+        hit.len() >= MIN_VALUES
+            && 2 * hit.len() >= values.len()
+            && (unique.len() >= 20 || 2 * unique.len() >= hit.len())
+    };
+    let name = column.to_ascii_lowercase();
+    if most(is_email) {
+        Some("e-mail addresses")
+    } else if most(is_ssn) {
+        Some("Social Security numbers (ddd-dd-dddd)")
+    } else if most(is_full_date) {
+        Some("dates finer than the year (a day or a time)")
+    } else if most(is_url) {
+        Some("web addresses")
+    } else if most(is_ip) {
+        Some("IP addresses")
+    } else if most(is_phone) {
+        Some("telephone or fax numbers")
+    } else if (name.contains("zip") || name.contains("postal")) && most(is_zip) {
+        Some("ZIP codes of more than three digits")
+    } else if distinct(is_person_name) {
+        Some("person names")
+    } else if !measure && values.len() >= 100 && most(is_record_number) && {
+        let unique: std::collections::BTreeSet<&&str> = values.iter().collect();
+        unique.len() * 10 >= values.len() * 9
+    } {
+        Some("record or account numbers (nearly every value distinct)")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod value_tests {
+    use super::value_reason;
+
+    fn check(values: &[&str]) -> Option<&'static str> {
+        value_reason("x1", values, false)
+    }
+
+    fn as_refs(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn identifiers_are_found_by_their_values() {
+        let many = |f: &dyn Fn(usize) -> String| (0..150).map(f).collect::<Vec<String>>();
+        let ssn = many(&|i| format!("{:03}-{:02}-{:04}", 100 + i, 10 + i % 80, 1000 + i));
+        assert!(check(&as_refs(&ssn))
+            .unwrap()
+            .starts_with("Social Security"));
+        let mail = many(&|i| format!("p{i}@example.org"));
+        assert_eq!(check(&as_refs(&mail)), Some("e-mail addresses"));
+        let dates = many(&|i| format!("2026-{:02}-{:02}", 1 + i % 12, 1 + i % 28));
+        assert!(check(&as_refs(&dates)).unwrap().starts_with("dates"));
+        let stamps = many(&|i| format!("2013-08-{:02} 06:03:42", 1 + i % 28));
+        assert!(check(&as_refs(&stamps)).unwrap().starts_with("dates"));
+        let us = many(&|i| format!("{}/{}/1961", 1 + i % 12, 1 + i % 28));
+        assert!(check(&as_refs(&us)).unwrap().starts_with("dates"));
+        let ids = many(&|i| format!("{}", 8_222_157 + 7 * i));
+        assert!(check(&as_refs(&ids)).unwrap().starts_with("record"));
+        assert_eq!(value_reason("cost", &as_refs(&ids), true), None);
+        // Four names repeated over 150 values: a category, not people.
+        let names =
+            many(&|i| ["Aisha Chen", "Bo Diaz", "Carl Evans", "Dee Ford"][i % 4].to_string());
+        assert_eq!(check(&as_refs(&names)), None);
+        let real = [
+            "Aisha Chen",
+            "Bo Diaz",
+            "Carl Evans",
+            "Dee Ford",
+            "Eli Gray",
+            "Fay Hunt",
+            "Gus Ives",
+        ];
+        assert_eq!(check(&real), Some("person names"));
+        let phones = many(&|i| format!("(555) 010-{:04}", i));
+        assert!(check(&as_refs(&phones)).unwrap().starts_with("telephone"));
+    }
+
+    #[test]
+    fn ordinary_columns_pass() {
+        let scores: Vec<String> = (0..300)
+            .map(|i| format!("0.{:06}", i * 3331 % 1_000_000))
+            .collect();
+        let refs: Vec<&str> = scores.iter().map(String::as_str).collect();
+        assert_eq!(check(&refs), None);
+        let races = [
+            "White",
+            "Black or African American",
+            "Asian",
+            "Native Hawaiian",
+            "White",
+        ];
+        assert_eq!(check(&races), None);
+        let years = ["1961", "1975", "1980", "1990", "2001", "1999"];
+        assert_eq!(check(&years), None);
+        let ages = ["[70-80)", "[60-70)", "[50-60)", "[80-90)", "[40-50)"];
+        assert_eq!(check(&ages), None);
+        let zips_elsewhere = ["12345", "23456", "34567", "45678", "56789"];
+        assert_eq!(check(&zips_elsewhere), None);
+        assert!(value_reason("zip", &zips_elsewhere, false).is_some());
+    }
+}

@@ -89,6 +89,42 @@ pub fn header(path: &Path, format: Format, null_values: &[String]) -> PolarsResu
     Ok(schema.iter_names().map(|n| n.to_string()).collect())
 }
 
+/// The first `rows` rows of every column as text (missing values left out), for the
+/// de-identification guard's look at the values.
+pub fn sample(
+    path: &Path,
+    format: Format,
+    null_values: &[String],
+    header: &[String],
+    rows: u32,
+) -> PolarsResult<Vec<Vec<String>>> {
+    let lf = match format {
+        // Every column read as text, as written.
+        Format::Csv => {
+            let nulls: Vec<PlSmallStr> = null_values.iter().map(|s| s.as_str().into()).collect();
+            LazyCsvReader::new(PlRefPath::new(path.to_string_lossy().as_ref()))
+                .with_has_header(true)
+                .with_infer_schema_length(Some(0))
+                .with_null_values(if nulls.is_empty() {
+                    None
+                } else {
+                    Some(NullValues::AllColumns(nulls))
+                })
+                .finish()?
+        }
+        Format::Parquet => frame(path, format, null_values, &[], &[])?,
+    };
+    let exprs: Vec<Expr> = header
+        .iter()
+        .map(|c| col(c.as_str()).cast(DataType::String))
+        .collect();
+    let df = lf.limit(rows).select(exprs).collect()?;
+    df.columns()
+        .iter()
+        .map(|c| Ok(c.str()?.iter().flatten().map(str::to_string).collect()))
+        .collect()
+}
+
 fn frame(
     path: &Path,
     format: Format,

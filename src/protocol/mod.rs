@@ -288,6 +288,18 @@ pub struct DataSpec {
     pub period_end: Option<chrono::NaiveDate>,
     /// Cell texts read as missing, besides an empty cell.
     pub null_values: Vec<String>,
+    /// Columns the de-identification guard would refuse, accepted by the protocol with a reason
+    /// (a site's hashed key, a research dataset's own record number); recorded in the artifact.
+    pub accept: Vec<AcceptedColumn>,
+}
+
+/// A column accepted past the de-identification guard, and why.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct AcceptedColumn {
+    pub column: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone)]
@@ -868,6 +880,23 @@ impl Validator<'_> {
                 );
             }
         }
+        let mut accept = Vec::new();
+        for a in raw.accept {
+            if a.reason.get_ref().trim().is_empty() {
+                self.error(
+                    &a.reason,
+                    format!("`data.accept` for column `{}` gives no reason", a.column),
+                    Some(
+                        "say why the column is not an identifier (a key the site has hashed, say)"
+                            .into(),
+                    ),
+                );
+            }
+            accept.push(AcceptedColumn {
+                column: a.column,
+                reason: a.reason.into_inner(),
+            });
+        }
         let written = raw.path.into_inner();
         let base = protocol_path.parent().unwrap_or(Path::new("."));
         DataSpec {
@@ -879,6 +908,7 @@ impl Validator<'_> {
             null_values: raw
                 .null_values
                 .unwrap_or_else(|| DEFAULT_NULL_VALUES.map(String::from).to_vec()),
+            accept,
         }
     }
 

@@ -52,6 +52,16 @@ pub struct RawData {
     pub period_end: Option<Spanned<String>>,
     #[serde(default)]
     pub null_values: Option<Vec<String>>,
+    /// Columns the de-identification guard would refuse, accepted with a reason.
+    #[serde(default)]
+    pub accept: Vec<RawAccept>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAccept {
+    pub column: String,
+    pub reason: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
