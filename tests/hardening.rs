@@ -269,3 +269,72 @@ fn identifiers_are_refused_by_value_without_echoing_them() {
         "hashed by the site"
     );
 }
+
+/// A value that could identify someone is never echoed in an error; a code is, with its line.
+#[test]
+fn errors_do_not_echo_identifying_values() {
+    let mut data = String::from("g,flagged,outcome\n");
+    for i in 0..50 {
+        data.push_str(&format!("{},1,0\n", if i % 2 == 0 { "M" } else { "F" }));
+    }
+    data.push_str("Aisha Chen,1,0\nM,1,john.smith@example.org\nQ,1,0\n");
+    let (dir, p) = setup(&protocol("", PLAIN, ""), &data);
+    let out = run(&p, &dir.path().join("out")).code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        !stderr.contains("Aisha") && !stderr.contains("john.smith"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("a value not shown here (it could identify someone) is not in the map of attribute `group` (1 row, first at line 52)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("column `outcome` has an outcome that is not a yes/no value"),
+        "{stderr}"
+    );
+    // A code is shown, and the hint does not guess its category.
+    assert!(stderr.contains("value `Q` is not in the map"), "{stderr}");
+    assert!(
+        !stderr.contains("\"Q\" = \"Male\"") && !stderr.contains("\"Q\" = \"Female\""),
+        "{stderr}"
+    );
+}
+
+/// A repeated column name the run reads, and a row with an extra field, are errors that say
+/// where; polars would take the first of the two columns, or report no line.
+#[test]
+fn messy_csv_files_are_refused_with_their_place() {
+    let mut data = String::from("g,flagged,outcome,flagged\n");
+    for i in 0..60 {
+        data.push_str(&format!(
+            "{},{},{},{}\n",
+            if i % 2 == 0 { "M" } else { "F" },
+            i % 2,
+            i % 3 == 0,
+            1 - i % 2
+        ));
+    }
+    let (dir, p) = setup(&protocol("", PLAIN, ""), &data);
+    run(&p, &dir.path().join("out"))
+        .code(2)
+        .stderr(predicate::str::contains(
+            "columns 2 and 4 are both named `flagged`, which the run reads (`columns.decision`)",
+        ));
+    let mut data = String::from("g,flagged,outcome\n");
+    for i in 0..60 {
+        let extra = if i == 9 { ",x" } else { "" };
+        data.push_str(&format!(
+            "{},{},{}{extra}\n",
+            if i % 2 == 0 { "M" } else { "F" },
+            i % 2,
+            i % 3 == 0
+        ));
+    }
+    let (dir, p) = setup(&protocol("", PLAIN, ""), &data);
+    run(&p, &dir.path().join("out"))
+        .code(2)
+        .stderr(predicate::str::contains(
+            "data.csv:11: line 11 has 4 fields; the header has 3",
+        ));
+}

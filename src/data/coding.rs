@@ -54,13 +54,21 @@ pub(super) fn code_value(
                     .iter()
                     .position(|g| g == target)
                     .unwrap_or(unknown)),
-                None => Err((
-                    format!("value `{v}` is not in the map of attribute `{}`", attr.name),
-                    Some(format!(
-                        "add it to `map` (e.g. \"{v}\" = \"{}\") or to `missing`",
-                        attr.groups.first().map_or("…", String::as_str)
-                    )),
-                )),
+                None => Err(match super::phi::shown(v) {
+                    Some(s) => (
+                        format!("value {s} is not in the map of attribute `{}`", attr.name),
+                        Some(format!(
+                            "add it to `map` as {s} = \"<one of the standard's categories>\", or to `missing`"
+                        )),
+                    ),
+                    None => (
+                        format!(
+                            "a value not shown here (it could identify someone) is not in the map of attribute `{}`",
+                            attr.name
+                        ),
+                        Some("look at the line named; add the code to `map` or to `missing`".into()),
+                    ),
+                }),
             }
         }
         Coding::AgeYears { bounds, missing } => {
@@ -69,20 +77,27 @@ pub(super) fn code_value(
             }
             let Ok(years) = v.trim().parse::<f64>() else {
                 return Err((
-                    format!("age `{v}` is not a number of years"),
+                    format!(
+                        "age {} is not a number of years",
+                        super::phi::shown(v).unwrap_or_else(|| "(a value not shown)".into())
+                    ),
                     Some("list codes for missing ages in `missing`".into()),
                 ));
             };
             if !years.is_finite() {
                 return Err((
-                    format!("age `{v}` is not a number of years"),
+                    format!(
+                        "age {} is not a number of years",
+                        super::phi::shown(v).unwrap_or_else(|| "(a value not shown)".into())
+                    ),
                     Some("list codes for missing ages in `missing`".into()),
                 ));
             }
             if years < bounds[0] as f64 {
                 return Err((
                     format!(
-                        "age `{v}` is below the first band, which starts at {}",
+                        "age {} is below the first band, which starts at {}",
+                        super::phi::shown(v).unwrap_or_else(|| "(a value not shown)".into()),
                         bounds[0]
                     ),
                     Some(
@@ -331,9 +346,10 @@ pub fn code(
         if d.is_none() {
             let what = match cell.decision.as_deref() {
                 None => format!("column `{decision_column}` has missing decisions"),
-                Some(v) => {
-                    format!("decision `{v}` in column `{decision_column}` is not a yes/no value")
-                }
+                Some(v) => match super::phi::shown(v) {
+                    Some(s) => format!("decision {s} in column `{decision_column}` is not a yes/no value"),
+                    None => format!("column `{decision_column}` has a decision that is not a yes/no value (not shown: it could identify someone)"),
+                },
             };
             note(
                 decision_column,
@@ -349,7 +365,10 @@ pub fn code(
         if o.is_none() {
             let what = match cell.outcome.as_deref() {
                 None => format!("column `{oc}` has missing outcomes"),
-                Some(v) => format!("outcome `{v}` in column `{oc}` is not a yes/no value"),
+                Some(v) => match super::phi::shown(v) {
+                    Some(s) => format!("outcome {s} in column `{oc}` is not a yes/no value"),
+                    None => format!("column `{oc}` has an outcome that is not a yes/no value (not shown: it could identify someone)"),
+                },
             };
             note(
                 oc,

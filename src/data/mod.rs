@@ -91,6 +91,64 @@ fn counts_file_problems(protocol: &Protocol, path: &Path) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// A CSV header's names as written (polars renames a repeated name, so it is read here).
+fn csv_header(path: &Path) -> Option<Vec<String>> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .ok()?;
+    let first = r.records().next()?.ok()?;
+    Some(first.iter().map(str::to_string).collect())
+}
+
+/// A name the run reads that heads two or more columns: which one is meant cannot be told.
+fn duplicated_columns(protocol: &Protocol, path: &Path, counts_file: bool) -> Vec<Diagnostic> {
+    let Some(names) = csv_header(path) else {
+        return Vec::new();
+    };
+    let wanted = wanted_columns(protocol, counts_file);
+    let mut out = Vec::new();
+    for (key, name) in &wanted {
+        let at: Vec<usize> = (0..names.len()).filter(|&i| &names[i] == name).collect();
+        if at.len() > 1
+            && !out
+                .iter()
+                .any(|d: &Diagnostic| d.message.contains(&format!("`{name}`")))
+        {
+            let places = at
+                .iter()
+                .map(|i| (i + 1).to_string())
+                .collect::<Vec<_>>()
+                .join(" and ");
+            out.push(diag(
+                path,
+                Some(1),
+                format!("columns {places} are both named `{name}`, which the run reads (`{key}`): which one is meant cannot be told"),
+                Some("rename or drop one of them in the data".into()),
+            ));
+        }
+    }
+    out
+}
+
+/// The first line whose number of fields differs from the header's, with both counts.
+fn ragged_line(path: &Path) -> Option<(u64, usize, usize)> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_path(path)
+        .ok()?;
+    let width = r.headers().ok()?.len();
+    let mut record = csv::ByteRecord::new();
+    while r.read_byte_record(&mut record).ok()? {
+        if record.len() != width {
+            return Some((record.position()?.line(), record.len(), width));
+        }
+    }
+    None
+}
+
 /// Rows the de-identification guard looks at, from the top of the file.
 const SAMPLE_ROWS: u32 = 2_000;
 
@@ -182,6 +240,9 @@ pub fn check_columns(
                 hint: Some("drop the column before the run (HIPAA Safe Harbor, 45 CFR 164.514(b)(2))".into()),
             });
         }
+    }
+    if format == Format::Csv {
+        problems.extend(duplicated_columns(protocol, path, counts_file));
     }
     if problems.is_empty() {
         problems.extend(identifiers_by_value(protocol, path, format, &header));
@@ -320,7 +381,20 @@ fn scan_data(protocol: &Protocol, data_override: Option<&Path>) -> Result<Scanne
         Ok(Err(e)) => return Err(unreadable(&path, e)),
         Err(_) => return Err(unreadable(&path, "hashing failed")),
     };
-    let cells = cells.map_err(|e| unreadable(&path, e))?;
+    let cells = cells.map_err(
+        |e| match ragged_line(&path).filter(|_| format == Format::Csv) {
+            Some((line, fields, width)) => DataError(vec![diag(
+                &path,
+                Some(line as usize),
+                format!("line {line} has {fields} fields; the header has {width}"),
+                Some(
+                    "every row needs one field per column (a comma inside a value needs quotes)"
+                        .into(),
+                ),
+            )]),
+            None => unreadable(&path, e),
+        },
+    )?;
     if counts_file {
         let k = key_columns.len();
         let bad: u64 = cells

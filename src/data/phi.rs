@@ -360,3 +360,42 @@ mod value_tests {
         assert!(value_reason("zip", &zips_elsewhere, false).is_some());
     }
 }
+
+/// A cell value as an error message may show it: in backticks when it looks like a code (short,
+/// and not shaped like a name, a date, a number of five digits or more, an e-mail, web or IP
+/// address, a telephone or Social Security number), else `None`: the message then names the
+/// column and the row, not the value.
+pub fn shown(v: &str) -> Option<String> {
+    let t = v.trim();
+    let identifying = is_email(t)
+        || is_ssn(t)
+        || is_full_date(t)
+        || is_url(t)
+        || is_ip(t)
+        || is_phone(t)
+        || is_person_name(t)
+        || digits(t) >= 5;
+    (t.chars().count() <= 32 && !identifying).then(|| format!("`{v}`"))
+}
+
+#[cfg(test)]
+mod shown_tests {
+    use super::shown;
+
+    #[test]
+    fn codes_are_shown_and_identifiers_are_not() {
+        assert_eq!(shown("W").as_deref(), Some("`W`"));
+        assert_eq!(shown("Caucasian").as_deref(), Some("`Caucasian`"));
+        assert_eq!(shown("[70-80)").as_deref(), Some("`[70-80)`"));
+        for v in [
+            "Aisha Chen",
+            "john.smith@example.org",
+            "123-45-6789",
+            "2013-08-14",
+            "8222157",
+        ] {
+            assert_eq!(shown(v), None, "{v}");
+        }
+        assert_eq!(shown(&"x".repeat(40)), None);
+    }
+}
