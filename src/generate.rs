@@ -57,17 +57,17 @@ pub fn write_example(out: &Path, rows: u64, seed: u64, disparity: f64) -> std::i
         _ => Path::new("."),
     };
     fs_err::create_dir_all(dir)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".example.")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let name = out
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("example");
+    let tmp = crate::artifact::write::Staged::new(dir, name)?;
     {
-        let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file());
+        let mut w = BufWriter::with_capacity(1 << 20, &tmp.file);
         write_rows(&mut w, rows, seed, disparity)?;
         w.flush()?;
     }
-    crate::artifact::write::readable(tmp.as_file())?;
-    tmp.persist(out).map_err(|e| e.error)?;
+    tmp.persist(out)?;
     Ok(())
 }
 

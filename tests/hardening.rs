@@ -338,3 +338,56 @@ fn messy_csv_files_are_refused_with_their_place() {
             "data.csv:11: line 11 has 4 fields; the header has 3",
         ));
 }
+
+/// Outputs take the user's umask (they hold every count), a second run into a folder another
+/// holds is refused, and a failed write leaves no temporary files behind.
+#[cfg(unix)]
+#[test]
+fn outputs_respect_the_umask_the_lock_and_leave_no_temporaries() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut data = String::from("g,flagged,outcome\n");
+    for i in 0..60 {
+        data.push_str(&format!(
+            "{},{},{}\n",
+            if i % 2 == 0 { "M" } else { "F" },
+            i % 2,
+            i % 3 == 0
+        ));
+    }
+    let (dir, p) = setup(&protocol("", PLAIN, ""), &data);
+    let out = dir.path().join("out");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "umask 077; exec '{}' run '{}' --out '{}'",
+            env!("CARGO_BIN_EXE_s1557"),
+            p.display(),
+            out.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(matches!(status.code(), Some(0 | 1)));
+    let mode = std::fs::metadata(out.join("artifact.json"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    // Another run holds the folder.
+    let held = std::fs::File::open(&out).unwrap();
+    held.try_lock().unwrap();
+    run(&p, &out).failure().stderr(predicate::str::contains(
+        "another s1557 run is writing into",
+    ));
+    drop(held);
+    // A target that cannot be replaced: the write fails, and no temporary file stays.
+    std::fs::remove_file(out.join("report.md")).unwrap();
+    std::fs::create_dir(out.join("report.md")).unwrap();
+    std::fs::write(out.join("report.md/x"), "x").unwrap();
+    run(&p, &out).failure();
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

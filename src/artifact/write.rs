@@ -1,31 +1,98 @@
 //! The one place that writes output files, atomically: every file of a bundle is written to a
 //! temporary file in the target folder first, and only when all are written are they renamed
-//! into place. A failure before the renames leaves the folder as it was.
+//! into place. A failure before the renames leaves the folder as it was and removes the
+//! temporary files. Two runs cannot write into one folder at once (an advisory lock on the
+//! folder), a rename replaces a symbolic link rather than following it, and new files take the
+//! user's umask like any other program's (the outputs hold every count: a umask of 077 keeps
+//! them private).
 
+use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A temporary file beside its target, removed on drop unless renamed into place.
+pub struct Staged {
+    pub file: File,
+    path: PathBuf,
+    done: bool,
+}
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+impl Staged {
+    /// A new file `.{name}.{pid}.{n}.tmp` in `folder`, created with the umask's permissions.
+    pub fn new(folder: &Path, name: &str) -> std::io::Result<Staged> {
+        loop {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let path = folder.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(file) => {
+                    return Ok(Staged {
+                        file,
+                        path,
+                        done: false,
+                    })
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(std::io::Error::new(
+                        e.kind(),
+                        format!("cannot create a file in {}: {e}", folder.display()),
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Rename into place (replacing a file or a symbolic link at `target`, never following it).
+    pub fn persist(mut self, target: &Path) -> std::io::Result<()> {
+        self.file.sync_all()?;
+        fs_err::rename(&self.path, target)?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// An advisory lock on the folder itself (no lock file left behind): a second run into the same
+/// folder is refused while the first holds it.
+fn lock(dir: &Path) -> std::io::Result<File> {
+    let f = File::open(dir)?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(std::io::Error::other(format!(
+            "another s1557 run is writing into {}; wait for it to finish",
+            dir.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
 
 /// Write `(file name, contents)` pairs into `dir`, creating it if needed. A name may hold one
 /// folder (`figures/a.png`), created inside `dir`.
 pub fn write_bundle(dir: &Path, files: &[(&str, &[u8])]) -> std::io::Result<()> {
     fs_err::create_dir_all(dir)?;
+    let _lock = lock(dir)?;
     let mut staged = Vec::with_capacity(files.len());
     for (name, bytes) in files {
         let target = dir.join(name);
         let folder = target.parent().unwrap_or(dir);
         fs_err::create_dir_all(folder)?;
         let base = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{base}."))
-            .suffix(".tmp")
-            .tempfile_in(folder)?;
-        tmp.write_all(bytes)?;
-        readable(tmp.as_file())?;
-        tmp.as_file().sync_all()?;
+        let mut tmp = Staged::new(folder, base)?;
+        tmp.file.write_all(bytes)?;
         staged.push((tmp, target));
     }
     for (tmp, target) in staged {
-        tmp.persist(&target).map_err(|e| e.error)?;
+        tmp.persist(&target)?;
     }
     Ok(())
 }
@@ -38,16 +105,4 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     };
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
     write_bundle(dir, &[(name, bytes)])
-}
-
-/// Temporary files are created owner-only; outputs are ordinary files (rw-r--r--).
-pub fn readable(file: &std::fs::File) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    #[cfg(not(unix))]
-    let _ = file;
-    Ok(())
 }
