@@ -391,3 +391,45 @@ fn outputs_respect_the_umask_the_lock_and_leave_no_temporaries() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Sizes that could explode are limited at `validate`: groups per attribute and bootstrap
+/// resamples; and the "columns are" hint prints a bounded list (a CR-only file reads as one
+/// header of every cell).
+#[test]
+fn sizes_that_could_explode_are_limited() {
+    let map: Vec<String> = (0..250).map(|i| format!("\"c{i}\" = \"G{i}\"")).collect();
+    let attribute = format!(
+        "standard = \"custom\"\nreference = \"G0\"\nmap = {{ {} }}",
+        map.join(", ")
+    );
+    let (_dir, p) = setup(&protocol("", &attribute, ""), "g,flagged,outcome\nc0,1,1\n");
+    s1557()
+        .arg("validate")
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "attribute `group` defines 250 groups; at most 200",
+        ));
+    let (_dir, p) = setup(
+        &protocol("", PLAIN, "bootstrap_replicates = 1000000"),
+        "g,flagged,outcome\nM,1,1\n",
+    );
+    s1557()
+        .arg("validate")
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("expected 200 to 100,000"));
+    // A file with carriage returns only: one line of 90,000 cells.
+    let cells: Vec<String> = (0..30_000)
+        .map(|i| format!("M,{},{}", i % 2, i % 3))
+        .collect();
+    let data = format!("g,flagged,outcome\r{}\r", cells.join("\r"));
+    let (dir, p) = setup(&protocol("", PLAIN, ""), &data);
+    let out = run(&p, &dir.path().join("out"))
+        .code(2)
+        .stderr(predicate::str::contains("end in a carriage return only"));
+    let stderr = out.get_output().stderr.len();
+    assert!(stderr < 5_000, "{stderr} bytes of errors");
+}

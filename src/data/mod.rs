@@ -213,6 +213,14 @@ pub fn check_columns(
             )),
         )]));
     }
+    if format == Format::Csv && cr_only(path) {
+        return Err(DataError(vec![diag(
+            path,
+            None,
+            "the file's lines end in a carriage return only (classic Mac OS), so it reads as one line".into(),
+            Some("save it with LF or CRLF line endings".into()),
+        )]));
+    }
     let header = scan::header(path, format, &protocol.data.null_values).map_err(|e| {
         DataError(vec![diag(
             path,
@@ -257,14 +265,7 @@ pub fn check_columns(
                 } else {
                     format!("column `{c}` (from `{key}` in the protocol) is not in the data")
                 },
-                Some(format!(
-                    "the columns are: {}",
-                    header
-                        .iter()
-                        .map(|h| format!("`{h}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
+                Some(columns_hint(&header)),
             ));
         }
     }
@@ -636,4 +637,32 @@ pub fn counts_table(
     );
     let counts_input = protocol.columns.count.is_some();
     Ok((table, evidence(&scanned, counts_input, stats)))
+}
+
+/// The file's column names for a hint, bounded: at most 30 names of at most 40 characters (a
+/// path to some other file, or a CR-only file read as one huge header, is not printed whole).
+fn columns_hint(header: &[String]) -> String {
+    let names: Vec<String> = header
+        .iter()
+        .take(30)
+        .map(|h| match h.char_indices().nth(40) {
+            Some((i, _)) => format!("`{}…`", &h[..i]),
+            None => format!("`{h}`"),
+        })
+        .collect();
+    let more = header.len().saturating_sub(30);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!("the columns are: {}{more}", names.join(", "))
+}
+
+/// Whether the start of a file has carriage returns and no line feed.
+fn cr_only(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(1 << 16);
+    let read = std::fs::File::open(path).and_then(|f| f.take(1 << 16).read_to_end(&mut head));
+    read.is_ok() && head.contains(&b'\r') && !head.contains(&b'\n')
 }

@@ -277,6 +277,10 @@ pub struct Tool {
     pub decision_type: DecisionType,
 }
 
+/// The most groups one attribute may define (its categories or bands, Unknown apart): every group
+/// gets nine rates, comparisons and plots, and 10,000 groups once made a 661 MB artifact.
+pub const MAX_GROUPS: usize = 200;
+
 #[derive(Debug, Clone)]
 pub struct DataSpec {
     /// The path as the protocol writes it (relative to the protocol file).
@@ -1155,6 +1159,17 @@ impl Validator<'_> {
             };
             (Coding::Map { map, missing }, groups)
         };
+        if groups.len() > MAX_GROUPS {
+            self.error(
+                &a.name,
+                format!(
+                    "attribute `{}` defines {} groups; at most {MAX_GROUPS}",
+                    a.name.get_ref(),
+                    groups.len()
+                ),
+                Some("group codes into the categories a report can show (every group gets nine rates, comparisons and plots)".into()),
+            );
+        }
         let reference = a.reference.get_ref().clone();
         if !groups.contains(&reference) {
             self.error(
@@ -1335,11 +1350,11 @@ impl Validator<'_> {
         );
         if let Some(b) = &raw.bootstrap_replicates {
             let v = *b.get_ref();
-            if !(200..=1_000_000).contains(&v) {
+            if !(200..=100_000).contains(&v) {
                 self.error(
                     b,
                     format!(
-                        "`bootstrap_replicates` is {v}; expected 200 to 1,000,000 (2,000 is usual)"
+                        "`bootstrap_replicates` is {v}; expected 200 to 100,000 (2,000 is usual)"
                     ),
                     None,
                 );
