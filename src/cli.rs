@@ -985,19 +985,29 @@ fn init(data_path: &Path, out: Option<&Path>) -> Result<u8, Failure> {
     }
     let format = data::format_of(data_path, None);
     let nulls: Vec<String> = protocol::DEFAULT_NULL_VALUES.map(String::from).to_vec();
-    let profiles = data::scan::profile(data_path, format, &nulls, 40).map_err(|e| {
+    let mut profiles = data::scan::profile(data_path, format, &nulls, 40).map_err(|e| {
         Failure::input(format!(
             "{}: cannot read the data: {e}",
             data_path.display()
         ))
     })?;
-    let refused: Vec<String> = profiles
+    let mut refused: Vec<String> = profiles
         .iter()
         .filter_map(|p| {
             data::phi::identifier_reason(&p.name)
                 .map(|why| format!("column `{}` looks like {why}", p.name))
         })
         .collect();
+    // Values that could identify someone never reach the starter protocol; a column of them is
+    // named in a warning, as `run` would refuse it.
+    for p in &mut profiles {
+        let values: Vec<&str> = p.top.iter().filter_map(|(v, _)| v.as_deref()).collect();
+        if let Some(kind) = data::phi::value_reason(&p.name, &values, p.numeric_range.is_some()) {
+            refused.push(format!("column `{}` holds {kind}", p.name));
+        }
+        p.top
+            .retain(|(v, _)| v.as_deref().is_none_or(|v| data::phi::shown(v).is_some()));
+    }
     let relative = match out.and_then(Path::parent) {
         Some(dir) => relative_path(data_path, dir),
         None => data_path.display().to_string(),

@@ -433,3 +433,37 @@ fn sizes_that_could_explode_are_limited() {
     let stderr = out.get_output().stderr.len();
     assert!(stderr < 5_000, "{stderr} bytes of errors");
 }
+
+/// `init` warns of a column of identifiers by its values and copies no such value into the
+/// starter protocol (it once wrote 40 names from a column into it).
+#[test]
+fn init_warns_of_identifiers_and_copies_none() {
+    let first = [
+        "Aisha", "Bo", "Carl", "Dee", "Eli", "Fay", "Gus", "Hal", "Ida", "Jo", "Kim", "Lu",
+    ];
+    let last = ["Smith", "Brown", "Jones", "White"];
+    let mut data = String::from("race,flagged,outcome,note\n");
+    for i in 0..400 {
+        data.push_str(&format!(
+            "{},{},{},{} {}\n",
+            ["W", "B", "A"][i % 3],
+            i % 2,
+            i % 3 == 0,
+            first[i % 12],
+            last[i / 12 % 4]
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("d.csv"), data).unwrap();
+    let out = s1557()
+        .arg("init")
+        .arg("--data")
+        .arg(dir.path().join("d.csv"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("column `note` holds person names"));
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    for name in first {
+        assert!(!text.contains(name), "{name} copied into the starter");
+    }
+}
