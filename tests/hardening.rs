@@ -208,11 +208,12 @@ fn identifiers_are_refused_by_value_without_echoing_them() {
     for i in 0..300 {
         let g = if i % 2 == 0 { "M" } else { "F" };
         data.push_str(&format!(
-            "{g},{},{},{} {},{:03}-{:02}-{:04},p{i}@example.org,2026-{:02}-{:02},2013-08-{:02} 06:03:42,{}\n",
+            "{g},{},{},{} {} {},{:03}-{:02}-{:04},p{i}@example.org,2026-{:02}-{:02},2013-08-{:02} 06:03:42,{}\n",
             i % 3 == 0,
             i % 4 == 0,
             first[i % 10],
-            last[i % 8],
+            ["Rose", "Lee", "Ann", "Ray", "Kay", "Joy"][i / 10 % 6],
+            last[i / 60 % 5],
             100 + i,
             10 + i % 80,
             1000 + i,
@@ -435,22 +436,24 @@ fn sizes_that_could_explode_are_limited() {
 }
 
 /// `init` warns of a column of identifiers by its values and copies no such value into the
-/// starter protocol (it once wrote 40 names from a column into it).
+/// starter protocol (it once wrote 40 names from a column into its map).
 #[test]
 fn init_warns_of_identifiers_and_copies_none() {
     let first = [
-        "Aisha", "Bo", "Carl", "Dee", "Eli", "Fay", "Gus", "Hal", "Ida", "Jo", "Kim", "Lu",
+        "Aisha", "Bo", "Carl", "Dee", "Eli", "Fay", "Gus", "Hal", "Ida", "Jo",
     ];
-    let last = ["Smith", "Brown", "Jones", "White"];
-    let mut data = String::from("race,flagged,outcome,note\n");
+    let middle = ["Rose", "Lee", "Ann", "Ray", "Kay", "Joy", "Mae", "Sue"];
+    let last = ["Chen", "Diaz", "Evans", "Ford", "Gray"];
+    // A race column exported with the patient's name in it: init would map its values.
+    let mut data = String::from("race,flagged,outcome\n");
     for i in 0..400 {
         data.push_str(&format!(
-            "{},{},{},{} {}\n",
-            ["W", "B", "A"][i % 3],
+            "{} {} {},{},{}\n",
+            first[i % 10],
+            middle[i / 10 % 8],
+            last[i / 80 % 5],
             i % 2,
-            i % 3 == 0,
-            first[i % 12],
-            last[i / 12 % 4]
+            i % 3 == 0
         ));
     }
     let dir = tempfile::tempdir().unwrap();
@@ -461,9 +464,36 @@ fn init_warns_of_identifiers_and_copies_none() {
         .arg(dir.path().join("d.csv"))
         .assert()
         .success()
-        .stderr(predicate::str::contains("column `note` holds person names"));
+        .stderr(predicate::str::contains("column `race` holds person names"));
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains("race"), "{text}");
     for name in first {
         assert!(!text.contains(name), "{name} copied into the starter");
     }
+}
+
+/// A text in a numeric column makes the reader fail; its message names the type, not the value.
+#[test]
+fn a_reader_error_does_not_echo_the_value() {
+    let mut data = String::from("g,flagged,outcome,score\n");
+    for i in 0..50 {
+        data.push_str(&format!(
+            "{},1,0,0.{}\n",
+            if i % 2 == 0 { "M" } else { "F" },
+            i % 10
+        ));
+    }
+    data.push_str("M,1,0,Aisha Chen\n");
+    let (dir, p) = setup(
+        &protocol(
+            "score = \"score\"",
+            PLAIN,
+            "[scores]\nmetrics = [\"auroc\"]\n",
+        ),
+        &data,
+    );
+    let out = run(&p, &dir.path().join("out")).code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(!stderr.contains("Aisha"), "{stderr}");
+    assert!(stderr.contains("cannot read the data"), "{stderr}");
 }

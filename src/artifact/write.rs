@@ -63,16 +63,19 @@ impl Drop for Staged {
 }
 
 /// An advisory lock on the folder itself (no lock file left behind): a second run into the same
-/// folder is refused while the first holds it.
-fn lock(dir: &Path) -> std::io::Result<File> {
-    let f = File::open(dir)?;
+/// folder is refused while the first holds it. Where a folder cannot be locked (some network
+/// file systems, Windows) the write goes ahead unlocked.
+fn lock(dir: &Path) -> std::io::Result<Option<File>> {
+    let Ok(f) = File::open(dir) else {
+        return Ok(None);
+    };
     match f.try_lock() {
-        Ok(()) => Ok(f),
+        Ok(()) => Ok(Some(f)),
         Err(std::fs::TryLockError::WouldBlock) => Err(std::io::Error::other(format!(
             "another s1557 run is writing into {}; wait for it to finish",
             dir.display()
         ))),
-        Err(std::fs::TryLockError::Error(e)) => Err(e),
+        Err(std::fs::TryLockError::Error(_)) => Ok(None),
     }
 }
 
@@ -81,6 +84,10 @@ fn lock(dir: &Path) -> std::io::Result<File> {
 pub fn write_bundle(dir: &Path, files: &[(&str, &[u8])]) -> std::io::Result<()> {
     fs_err::create_dir_all(dir)?;
     let _lock = lock(dir)?;
+    write_staged(dir, files)
+}
+
+fn write_staged(dir: &Path, files: &[(&str, &[u8])]) -> std::io::Result<()> {
     let mut staged = Vec::with_capacity(files.len());
     for (name, bytes) in files {
         let target = dir.join(name);
@@ -104,5 +111,8 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         _ => Path::new("."),
     };
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    write_bundle(dir, &[(name, bytes)])
+    // One file, renamed into place: nothing to interleave, so the folder is not locked (two
+    // commands may write different files into one folder at once).
+    fs_err::create_dir_all(dir)?;
+    write_staged(dir, &[(name, bytes)])
 }

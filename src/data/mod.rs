@@ -124,7 +124,10 @@ fn duplicated_columns(protocol: &Protocol, path: &Path, counts_file: bool) -> Ve
             out.push(diag(
                 path,
                 Some(1),
-                format!("columns {places} are both named `{name}`, which the run reads (`{key}`): which one is meant cannot be told"),
+                format!(
+                    "columns {places} are both named `{name}`, which the run reads{}: which one is meant cannot be told",
+                    if key.is_empty() { String::new() } else { format!(" (`{key}`)") }
+                ),
                 Some("rename or drop one of them in the data".into()),
             ));
         }
@@ -142,7 +145,8 @@ fn ragged_line(path: &Path) -> Option<(u64, usize, usize)> {
     let width = r.headers().ok()?.len();
     let mut record = csv::ByteRecord::new();
     while r.read_byte_record(&mut record).ok()? {
-        if record.len() != width {
+        // Polars reads a short row as missing values; only a long one stops it.
+        if record.len() > width {
             return Some((record.position()?.line(), record.len(), width));
         }
     }
@@ -174,8 +178,10 @@ fn identifiers_by_value(
     let measures = [&c.score, &c.need, &c.weight, &c.count];
     let mut out = Vec::new();
     for (i, (name, values)) in header.iter().zip(&sample).enumerate() {
+        // The counts format's own columns are counts and sums, not identifiers.
         let exempt = c.cluster.as_deref() == Some(name.as_str())
-            || protocol.data.accept.iter().any(|a| &a.column == name);
+            || protocol.data.accept.iter().any(|a| &a.column == name)
+            || name.starts_with("s1557_");
         if exempt {
             continue;
         }
@@ -357,9 +363,28 @@ fn unreadable(path: &Path, e: impl std::fmt::Display) -> DataError {
     DataError(vec![diag(
         path,
         None,
-        format!("cannot read the data: {e}"),
+        format!("cannot read the data: {}", without_values(&e.to_string())),
         None,
     )])
+}
+
+/// A reader's message with every backticked cell value replaced (polars quotes the value it
+/// could not parse: ``could not parse `Aisha Chen` as dtype `f64` ``), and cut to 300 characters.
+/// Type names stay.
+fn without_values(message: &str) -> String {
+    // The reader's first line says what went wrong; the rest is advice about its own options.
+    let message = message.lines().next().unwrap_or(message);
+    let mut out = String::new();
+    for (i, part) in message.split('`').enumerate() {
+        let quoted = i % 2 == 1;
+        let kept = !quoted || ["f64", "i64", "str", "bool", "String"].contains(&part);
+        match (quoted, kept) {
+            (true, true) => out.push_str(&format!("`{part}`")),
+            (true, false) => out.push_str("a value"),
+            (false, _) => out.push_str(part),
+        }
+    }
+    bounded(out)
 }
 
 /// Check the columns, then make the one pass (hashing the file on one thread while polars scans
@@ -435,7 +460,7 @@ fn scan_data(protocol: &Protocol, data_override: Option<&Path>) -> Result<Scanne
                 format!(
                     "the counts were made under a protocol that reads the rows differently: column `{}` holds {}, this protocol's is `{expected}`",
                     counts::SHAPE_COLUMN,
-                    if other.is_empty() { "missing values".to_string() } else { other.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ") }
+                    if other.is_empty() { "missing values".to_string() } else { other.iter().take(5).map(|s| phi::shown(s).unwrap_or_else(|| "(a value not shown)".into())).collect::<Vec<_>>().join(", ") }
                 ),
                 Some("the attribute columns, age bands, null values, yes/no values, threshold, outcome cut, score or need column, scale or bin width differ: make the counts again with this protocol (`s1557 counts` or `s1557 sql`)".into()),
             )]));

@@ -162,20 +162,51 @@ fn is_ssn(v: &str) -> bool {
             .all(|(i, c)| i == 3 || i == 6 || c.is_ascii_digit())
 }
 
+/// A North American number grouped 3-3-4 (with an optional leading 1): `(555) 010-1234`,
+/// `555.010.1234`, `+1 555 010 1234`. Other groupings (an NDC drug code, 4-4-2) are not.
 fn is_phone(v: &str) -> bool {
-    let separated = v.contains(['(', ')', '-', '.', ' ']);
     let allowed = v
         .chars()
         .all(|c| c.is_ascii_digit() || "()-. +".contains(c));
-    let d = digits(v);
-    separated
-        && allowed
-        && (d == 10 || (d == 11 && v.trim_start_matches('+').starts_with('1')))
-        && v.parse::<f64>().is_err()
+    let groups: Vec<usize> = v
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .map(str::len)
+        .collect();
+    allowed && (groups == [3, 3, 4] || groups == [1, 3, 3, 4]) && v.parse::<f64>().is_err()
 }
 
-/// A date finer than the year: `2026-03-14` (also the start of a timestamp) or `3/14/2026`.
+/// A date finer than the year: `2026-03-14` or `2026/03/14` (also the start of a timestamp),
+/// `3/14/2026` (with or without a time), `14-Mar-2026`, or a month `2026-03`.
 fn is_full_date(v: &str) -> bool {
+    let first = v.split([' ', 'T']).next().unwrap_or(v);
+    if first != v && is_full_date(first) {
+        return true;
+    }
+    let dashed = v.replacen('/', "-", 2);
+    let v = dashed.as_str();
+    let b = v.as_bytes();
+    let month = b.len() == 7
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && (1900..=2100).contains(&v[..4].parse::<u32>().unwrap_or(0))
+        && (1..=12).contains(&v[5..7].parse::<u32>().unwrap_or(0));
+    let named: Vec<&str> = v.split('-').collect();
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let day_month = named.len() == 3
+        && (1..=2).contains(&named[0].len())
+        && named[0].chars().all(|c| c.is_ascii_digit())
+        && MONTHS.contains(&named[1].to_ascii_lowercase().as_str())
+        && matches!(named[2].len(), 2 | 4)
+        && named[2].chars().all(|c| c.is_ascii_digit());
+    month || day_month || is_day_date(v)
+}
+
+/// `2026-03-14` (the start of a longer text too) or `3-14-2026` (slashes made dashes).
+fn is_day_date(v: &str) -> bool {
     let b = v.as_bytes();
     let iso = b.len() >= 10
         && b[..4].iter().all(u8::is_ascii_digit)
@@ -185,7 +216,7 @@ fn is_full_date(v: &str) -> bool {
         && b[8..10].iter().all(u8::is_ascii_digit)
         && (1..=12).contains(&v[5..7].parse::<u32>().unwrap_or(0))
         && (1..=31).contains(&v[8..10].parse::<u32>().unwrap_or(0));
-    let parts: Vec<&str> = v.split('/').collect();
+    let parts: Vec<&str> = v.split('-').collect();
     let us = parts.len() == 3
         && parts
             .iter()
@@ -215,16 +246,35 @@ fn is_zip(v: &str) -> bool {
         || (b.len() == 10 && b[5] == b'-' && digits(v) == 9)
 }
 
-/// Two or three capitalised words of letters: `Aisha Chen`, `Mary-Jo O'Neil`.
+/// Two or three capitalised (or upper-case) words of letters, `Last, First` too: `Aisha Chen`,
+/// `Mary-Jo O'Neil`, `McDonald Ross`, `CHEN, AISHA`.
 fn is_person_name(v: &str) -> bool {
     let words: Vec<&str> = v.split_whitespace().collect();
     (2..=3).contains(&words.len())
-        && words.iter().all(|w| {
-            let mut c = w.chars();
-            c.next().is_some_and(char::is_uppercase)
-                && w.chars().count() >= 2
-                && c.all(|x| x.is_lowercase() || x == '\'' || x == '-')
+        && words.iter().enumerate().all(|(i, w)| {
+            let w = if i == 0 {
+                w.strip_suffix(',').unwrap_or(w)
+            } else {
+                w
+            };
+            w.chars().count() >= 2
+                && w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars()
+                    .all(|x| x.is_alphabetic() || x == '\'' || x == '-')
         })
+}
+
+/// Whether a column's name suggests a number that identifies a record (`encounter_id`,
+/// `patient_nbr`, `acct_no`): a column of whole-dollar charges may also be nearly all distinct.
+fn looks_like_an_id(name: &str) -> bool {
+    let tokens: Vec<&str> = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let words = [
+        "id", "nbr", "num", "no", "number", "mrn", "acct", "account", "key", "record",
+    ];
+    tokens.iter().any(|t| words.contains(t)) || name.ends_with("id")
 }
 
 /// A record or account number: no spaces or decimal point, five digits or more.
@@ -257,9 +307,7 @@ pub fn value_reason(column: &str, values: &[&str], measure: bool) -> Option<&'st
         let hit: Vec<&str> = values.iter().copied().filter(|v| f(v)).collect();
         let unique: std::collections::BTreeSet<&str> = hit.iter().copied().collect();
         // Many different values (a category of two-word labels has a handful).
-        hit.len() >= MIN_VALUES
-            && 2 * hit.len() >= values.len()
-            && (unique.len() >= 20 || 2 * unique.len() >= hit.len())
+        hit.len() >= MIN_VALUES && 2 * hit.len() >= values.len() && 2 * unique.len() >= hit.len()
     };
     let name = column.to_ascii_lowercase();
     if most(is_email) {
@@ -278,10 +326,15 @@ pub fn value_reason(column: &str, values: &[&str], measure: bool) -> Option<&'st
         Some("ZIP codes of more than three digits")
     } else if distinct(is_person_name) {
         Some("person names")
-    } else if !measure && values.len() >= 100 && most(is_record_number) && {
-        let unique: std::collections::BTreeSet<&&str> = values.iter().collect();
-        unique.len() * 10 >= values.len() * 9
-    } {
+    } else if !measure
+        && looks_like_an_id(&name)
+        && values.len() >= 100
+        && most(is_record_number)
+        && {
+            let unique: std::collections::BTreeSet<&&str> = values.iter().collect();
+            unique.len() * 10 >= values.len() * 9
+        }
+    {
         Some("record or account numbers (nearly every value distinct)")
     } else {
         None
@@ -316,8 +369,36 @@ mod value_tests {
         let us = many(&|i| format!("{}/{}/1961", 1 + i % 12, 1 + i % 28));
         assert!(check(&as_refs(&us)).unwrap().starts_with("dates"));
         let ids = many(&|i| format!("{}", 8_222_157 + 7 * i));
-        assert!(check(&as_refs(&ids)).unwrap().starts_with("record"));
-        assert_eq!(value_reason("cost", &as_refs(&ids), true), None);
+        assert!(value_reason("patient_nbr", &as_refs(&ids), false)
+            .unwrap()
+            .starts_with("record"));
+        // A measure, or a column not named like an identifier (whole-dollar charges), is not.
+        assert_eq!(value_reason("patient_nbr", &as_refs(&ids), true), None);
+        assert_eq!(check(&as_refs(&ids)), None);
+        for shape in [
+            |i: usize| format!("{}/{}/2026 6:{:02}", 1 + i % 12, 1 + i % 28, i % 60),
+            |i: usize| format!("2026/{:02}/{:02}", 1 + i % 12, 1 + i % 28),
+            |i: usize| format!("{}-Mar-2026", 1 + i % 28),
+            |i: usize| format!("20{:02}-{:02}", 10 + i % 15, 1 + i % 12),
+        ] {
+            let v = many(&shape);
+            assert!(
+                check(&as_refs(&v)).unwrap().starts_with("dates"),
+                "{}",
+                v[0]
+            );
+        }
+        let upper = many(&|i| {
+            format!(
+                "{}, {}",
+                ["CHEN", "DIAZ", "EVANS"][i % 3],
+                ["AISHA", "BO", "CARL", "DEE", "ELI"][i % 5]
+            ) + &"A".repeat(i / 15)
+        });
+        assert_eq!(check(&as_refs(&upper)), Some("person names"));
+        // An NDC drug code (4-4-2) is not a telephone number.
+        let ndc = many(&|i| format!("0002-{:04}-{:02}", 3000 + i, i % 90));
+        assert_eq!(check(&as_refs(&ndc)), None);
         // Four names repeated over 150 values: a category, not people.
         let names =
             many(&|i| ["Aisha Chen", "Bo Diaz", "Carl Evans", "Dee Ford"][i % 4].to_string());
@@ -374,8 +455,8 @@ pub fn shown(v: &str) -> Option<String> {
         || is_ip(t)
         || is_phone(t)
         || is_person_name(t)
-        || digits(t) >= 5;
-    (t.chars().count() <= 32 && !identifying).then(|| format!("`{v}`"))
+        || digits(t) >= 6;
+    (t.chars().count() <= 32 && !identifying).then(|| format!("`{}`", v.escape_debug()))
 }
 
 #[cfg(test)]
