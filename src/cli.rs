@@ -1002,7 +1002,9 @@ fn init(data_path: &Path, out: Option<&Path>) -> Result<u8, Failure> {
     // named in a warning, as `run` would refuse it.
     for p in &mut profiles {
         let values: Vec<&str> = p.top.iter().filter_map(|(v, _)| v.as_deref()).collect();
-        if let Some(kind) = data::phi::value_reason(&p.name, &values, p.numeric_range.is_some()) {
+        let named = data::phi::identifier_reason(&p.name).is_some();
+        let by_value = data::phi::value_reason(&p.name, &values, p.numeric_range.is_some());
+        if let (false, Some(kind)) = (named, by_value) {
             refused.push(format!("column `{}` holds {kind}", p.name));
         }
         p.top

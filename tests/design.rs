@@ -1,32 +1,20 @@
 //! Clustered and survey designs (`columns.cluster`, `columns.strata`) through the whole run: the
 //! scan, the moments, the comparisons and statuses, verify, and the errors.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use assert_cmd::Command;
+use common::{close, read_json, root};
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
+/// The binary, run from the project's folder (the shipped protocols name paths from it).
 fn s1557() -> Command {
-    let mut c = Command::cargo_bin("s1557").unwrap();
+    let mut c = common::s1557();
     c.current_dir(root());
     c
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
-
-fn close(ours: f64, reference: f64, what: &str) {
-    let tol = 1e-9 * ours.abs().max(reference.abs()) + 1e-15;
-    assert!(
-        (ours - reference).abs() <= tol,
-        "{what}: ours {ours:e}, reference {reference:e}"
-    );
 }
 
 /// A protocol over `data.csv` with race codes W/B/A, and `extra` lines in [columns].

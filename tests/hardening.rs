@@ -1,6 +1,8 @@
 //! Input that once crashed, hung or turned outputs against their reader: each case ends in a
 //! result or a clear error, fast.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -8,8 +10,8 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 fn s1557() -> Command {
-    let mut c = Command::cargo_bin("s1557").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    let mut c = common::s1557();
+    c.current_dir(common::root());
     // A hang is a failure, not a stuck CI job.
     c.timeout(Duration::from_secs(120));
     c

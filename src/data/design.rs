@@ -72,6 +72,28 @@ fn problem(column: &str, rows: u64, message: String, hint: &str) -> CodingProble
     }
 }
 
+/// The problems of rows without a cluster or a stratum.
+fn missing(protocol: &Protocol, no_cluster: u64, no_stratum: u64) -> Vec<CodingProblem> {
+    let mut problems = Vec::new();
+    if let (true, Some(c)) = (no_cluster > 0, &protocol.columns.cluster) {
+        problems.push(problem(
+            c,
+            no_cluster,
+            format!("column `{c}` has missing cluster keys"),
+            "every row needs its cluster (the patient key, or the survey's primary sampling unit)",
+        ));
+    }
+    if let (true, Some(c)) = (no_stratum > 0, &protocol.columns.strata) {
+        problems.push(problem(
+            c,
+            no_stratum,
+            format!("column `{c}` has missing strata"),
+            "every row needs its stratum",
+        ));
+    }
+    problems
+}
+
 /// The coded cells, or the clusters and strata that are missing. Cells the main pass could not
 /// code (it has reported them) are skipped.
 fn rows<'a>(
@@ -115,12 +137,7 @@ fn rows<'a>(
                 stratum,
                 cluster,
                 groups,
-                cell: match (d, o) {
-                    (true, true) => 0,
-                    (true, false) => 1,
-                    (false, true) => 2,
-                    (false, false) => 3,
-                },
+                cell: usize::from(!d) * 2 + usize::from(!o),
                 value: if weighted {
                     cell.weight_sum
                 } else {
@@ -129,23 +146,7 @@ fn rows<'a>(
             }),
         }
     }
-    let mut problems = Vec::new();
-    if let (true, Some(c)) = (no_cluster > 0, &protocol.columns.cluster) {
-        problems.push(problem(
-            c,
-            no_cluster,
-            format!("column `{c}` has missing cluster keys"),
-            "every row needs its cluster (the patient key, or the survey's primary sampling unit)",
-        ));
-    }
-    if let (true, Some(c)) = (no_stratum > 0, &protocol.columns.strata) {
-        problems.push(problem(
-            c,
-            no_stratum,
-            format!("column `{c}` has missing strata"),
-            "every row needs its stratum",
-        ));
-    }
+    let problems = missing(protocol, no_cluster, no_stratum);
     if problems.is_empty() {
         Ok(out)
     } else {
