@@ -5,6 +5,23 @@
 //! or another internal error.
 
 use std::path::{Path, PathBuf};
+
+/// Print a line to standard output. A closed pipe (`s1557 schema | head`) is not an error: the
+/// command's files are already written, so the rest of the text is dropped without a panic.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// As [`say!`], without the newline.
+macro_rules! say_raw {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -276,6 +293,7 @@ impl Failure {
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    artifact::cleanup::install();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -319,7 +337,7 @@ pub fn main() -> ExitCode {
                     protocol.display()
                 )));
             }
-            print!("{}", crate::sql::query(&p, dialect, &table));
+            say_raw!("{}", crate::sql::query(&p, dialect, &table));
             Ok(EXIT_OK)
         }),
         Command::Verify {
@@ -374,7 +392,7 @@ pub fn main() -> ExitCode {
             shareable,
         } => render(&artifact, out.as_deref(), shareable),
         Command::Schema => {
-            print!("{}", artifact::schema_json());
+            say_raw!("{}", artifact::schema_json());
             Ok(EXIT_OK)
         }
         Command::Plan {
@@ -403,7 +421,7 @@ pub fn main() -> ExitCode {
             disparity,
         } => crate::generate::write_example(&out, rows, seed, disparity)
             .map(|()| {
-                println!("wrote {} rows to {}", rows, out.display());
+                say!("wrote {} rows to {}", rows, out.display());
                 EXIT_OK
             })
             .map_err(|e| Failure::output(&out, e)),
@@ -484,7 +502,7 @@ fn run(
     write::write_bundle(out, &files).map_err(|e| Failure::output(out, e))?;
     remove_stale_figures(out, &files);
     let s = &art.summary;
-    println!(
+    say!(
         "{}: {} cases; {} remediate, {} monitor, {} insufficient data, {} pass, {} not assessed",
         art.tool.name,
         art.data.cases,
@@ -494,7 +512,7 @@ fn run(
         s.pass,
         s.not_assessed
     );
-    println!(
+    say!(
         "wrote {}",
         ["artifact.json", "metrics.csv", "report.md", "report.html"]
             .map(|f| out.join(f).display().to_string())
@@ -537,7 +555,7 @@ fn plan(
         }
     };
     let rows = crate::plan::plan(&protocol, &counts, patients);
-    print!(
+    say_raw!(
         "{}",
         crate::plan::markdown(&protocol, &source, patients, &rows)
     );
@@ -556,7 +574,7 @@ fn counts(protocol_path: &Path, data: Option<&Path>, out: &Path) -> Result<u8, F
         }
     };
     write::write_file(out, &bytes).map_err(|e| Failure::output(out, e))?;
-    println!(
+    say!(
         "wrote {} rows ({} cases) of format `{}` to {}",
         table.rows.len(),
         loaded.stats.cases,
@@ -622,7 +640,7 @@ fn render(path: &Path, out: Option<&Path>, shareable: bool) -> Result<u8, Failur
         .collect();
     write::write_bundle(&dir, &files).map_err(|e| Failure::output(&dir, e))?;
     remove_stale_figures(&dir, &files);
-    println!(
+    say!(
         "wrote {}, {}, {}{}",
         dir.join("report.md").display(),
         dir.join("report.html").display(),
@@ -704,7 +722,7 @@ fn action(
     write::write_file(&out, actions::to_json(&log).as_bytes())
         .map_err(|e| Failure::output(&out, e))?;
     let a = log.actions.iter().find(|x| x.finding == finding);
-    println!(
+    say!(
         "recorded: `{finding}` {} (owner {}, due {}); wrote {}",
         serde_json::to_value(status)
             .ok()
@@ -806,7 +824,7 @@ fn attest(
     let protocol = verifying_protocol(path, &stated, None)?;
     let v = crate::verify::verify(&stated, &json, &protocol, None, (None, Vec::new()));
     if !v.mismatches.is_empty() {
-        println!(
+        say!(
             "not signed: `{}` does not verify ({} differences; run `s1557 verify` to see them): a sign-off binds only to an artifact that verifies",
             path.display(),
             v.mismatches.len()
@@ -833,7 +851,7 @@ fn attest(
     );
     write::write_file(&out, artifact::signoff::to_json(&s).as_bytes())
         .map_err(|e| Failure::output(&out, e))?;
-    println!(
+    say!(
         "signed: {} ({}) {} `{}` on {}; wrote {}",
         s.reviewer,
         s.role,
@@ -869,7 +887,7 @@ fn verify(
         eprintln!("note: {n}");
     }
     if v.mismatches.is_empty() {
-        println!(
+        say!(
             "verified: `{}` ({}, {} cases): every result, status and the summary recomputed to {:e} (the notes say what is taken as stated)",
             path.display(),
             stated.tool.name,
@@ -878,7 +896,7 @@ fn verify(
         );
         return Ok(EXIT_OK);
     }
-    println!(
+    say!(
         "not verified: `{}`: {} difference{} between what it states and its recomputation",
         path.display(),
         v.mismatches.len(),
@@ -886,13 +904,15 @@ fn verify(
     );
     const SHOWN: usize = 50;
     for m in v.mismatches.iter().take(SHOWN) {
-        println!(
+        say!(
             "  {}: stated {}, recomputed {}",
-            m.path, m.stated, m.recomputed
+            m.path,
+            m.stated,
+            m.recomputed
         );
     }
     if v.mismatches.len() > SHOWN {
-        println!("  … and {} more", v.mismatches.len() - SHOWN);
+        say!("  … and {} more", v.mismatches.len() - SHOWN);
     }
     Ok(EXIT_UNVERIFIED)
 }
@@ -966,7 +986,7 @@ fn validate(protocol_path: &Path, data: Option<&Path>) -> Result<u8, Failure> {
                 .join(", ")
         );
     }
-    println!(
+    say!(
         "ok: `{}` is valid and `{}` reads as {} cases in {} attributes",
         protocol_path.display(),
         data.map_or_else(|| protocol.data.path.display(), |d| d.display()),
@@ -1024,7 +1044,7 @@ fn init(data_path: &Path, out: Option<&Path>) -> Result<u8, Failure> {
                 p.display()
             );
         }
-        None => print!("{text}"),
+        None => say_raw!("{text}"),
     }
     for r in &refused {
         eprintln!("warning: {r}, a direct identifier; drop it before `s1557 run`");
@@ -1099,7 +1119,7 @@ fn board(
             .iter()
             .filter(|(_, why)| why.starts_with("cannot be read"))
             .count();
-    println!(
+    say!(
         "{}: {} tools, {} artifacts ({} not verified or unreadable); wrote {}/board.md, board.html, board.csv",
         b.quarter,
         b.tools.len(),

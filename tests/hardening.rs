@@ -304,8 +304,9 @@ fn errors_do_not_echo_identifying_values() {
     );
 }
 
-/// A repeated column name the run reads, and a row with an extra field, are errors that say
-/// where; polars would take the first of the two columns, or report no line.
+/// A repeated column name the run reads, and a row with an extra field or one field short, are
+/// errors that say where; polars would take the first of the two columns, report no line, or
+/// read the short row's last fields as missing.
 #[test]
 fn messy_csv_files_are_refused_with_their_place() {
     let mut data = String::from("g,flagged,outcome,flagged\n");
@@ -339,6 +340,14 @@ fn messy_csv_files_are_refused_with_their_place() {
         .code(2)
         .stderr(predicate::str::contains(
             "data.csv:11: line 11 has 4 fields; the header has 3",
+        ));
+    // A row one field short: polars would read the patient's group as missing (`Unknown`).
+    let short = sixty_rows().replacen("\nM,0,false\n", "\nM,0,false\n0,false\n", 1);
+    let (dir, p) = setup(&protocol("", PLAIN, ""), &short);
+    run(&p, &dir.path().join("out"))
+        .code(2)
+        .stderr(predicate::str::contains(
+            "data.csv:5: line 5 has 2 fields; the header has 3",
         ));
 }
 
@@ -382,17 +391,135 @@ fn outputs_respect_the_umask_the_lock_and_leave_no_temporaries() {
         "another s1557 run is writing into",
     ));
     drop(held);
-    // A target that cannot be replaced: the write fails, and no temporary file stays.
+    // A target that cannot be replaced: the write fails before anything moves, the artifact
+    // is the one written before, and no temporary file or folder stays.
+    let before = std::fs::read(out.join("artifact.json")).unwrap();
     std::fs::remove_file(out.join("report.md")).unwrap();
     std::fs::create_dir(out.join("report.md")).unwrap();
     std::fs::write(out.join("report.md/x"), "x").unwrap();
-    run(&p, &out).failure();
-    let left: Vec<String> = std::fs::read_dir(&out)
+    std::fs::write(
+        &p,
+        protocol("", PLAIN, "").replace("name = \"t\"", "name = \"t2\""),
+    )
+    .unwrap();
+    run(&p, &out)
+        .failure()
+        .stderr(predicate::str::contains("`report.md` is a folder in"));
+    assert_eq!(std::fs::read(out.join("artifact.json")).unwrap(), before);
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}
+
+/// Temporary files (`*.tmp`) and staging folders (`.NAME.s1557-*`) under `dir`.
+fn leftovers(dir: &Path) -> Vec<String> {
+    let mut left = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".tmp") || name.contains(".s1557-") {
+            left.push(name);
+        } else if e.file_type().unwrap().is_dir() {
+            left.extend(leftovers(&e.path()));
+        }
+    }
+    left
+}
+
+fn sixty_rows() -> String {
+    let mut data = String::from("g,flagged,outcome\n");
+    for i in 0..60 {
+        let g = if i % 2 == 0 { "M" } else { "F" };
+        data.push_str(&format!("{g},{},{}\n", i % 2, i % 3 == 0));
+    }
+    data
+}
+
+/// A bundle is swapped in whole: the folder's other files (a sign-off, notes, a link) are kept,
+/// figures s1557 no longer draws are gone and a user's file among them stays, and a symbolic
+/// link at a bundle name is replaced, not followed.
+#[cfg(unix)]
+#[test]
+fn a_bundle_is_swapped_in_whole_and_keeps_the_folder_s_other_files() {
+    let (dir, p) = setup(&protocol("", PLAIN, ""), &sixty_rows());
+    let out = dir.path().join("out");
+    run(&p, &out);
+    let outside = dir.path().join("outside.md");
+    std::fs::write(&outside, "not s1557's").unwrap();
+    std::fs::remove_file(out.join("report.md")).unwrap();
+    std::os::unix::fs::symlink(&outside, out.join("report.md")).unwrap();
+    std::fs::write(out.join("notes.txt"), "kept").unwrap();
+    std::os::unix::fs::symlink("notes.txt", out.join("notes-link")).unwrap();
+    std::fs::create_dir_all(out.join("figures")).unwrap();
+    std::fs::write(out.join("figures/old-plot.png"), "stale").unwrap();
+    std::fs::write(out.join("figures/README"), "kept too").unwrap();
+    std::fs::write(
+        &p,
+        protocol("", PLAIN, "").replace("name = \"t\"", "name = \"t2\""),
+    )
+    .unwrap();
+    run(&p, &out);
+    let artifact = std::fs::read_to_string(out.join("artifact.json")).unwrap();
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(artifact.contains("\"name\": \"t2\""), "the new artifact");
+    assert!(report.contains("t2"), "the new report beside it");
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "not s1557's");
+    assert!(!std::fs::symlink_metadata(out.join("report.md"))
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".tmp"))
-        .collect();
-    assert!(left.is_empty(), "{left:?}");
+        .is_symlink());
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "kept"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes-link")).unwrap(),
+        "kept"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("figures/README")).unwrap(),
+        "kept too"
+    );
+    assert!(!out.join("figures/old-plot.png").exists());
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}
+
+/// An interrupt while the bundle is staged (held there by a debug-build hook) removes the
+/// staging folder and leaves the old bundle exactly as it was; the exit code is 128 + signal.
+#[cfg(unix)]
+#[test]
+fn an_interrupt_leaves_the_old_bundle_and_no_temporaries() {
+    if !cfg!(debug_assertions) {
+        return; // the hook exists in debug builds only
+    }
+    let (dir, p) = setup(&protocol("", PLAIN, ""), &sixty_rows());
+    let out = dir.path().join("out");
+    run(&p, &out);
+    let before = std::fs::read(out.join("artifact.json")).unwrap();
+    std::fs::write(
+        &p,
+        protocol("", PLAIN, "").replace("name = \"t\"", "name = \"t2\""),
+    )
+    .unwrap();
+    for (signal, code) in [("TERM", 143), ("INT", 130)] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_s1557"))
+            .args(["run", &p.to_string_lossy(), "--out", &out.to_string_lossy()])
+            .env("S1557_STALL_BEFORE_SWAP_MS", "60000")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        while leftovers(dir.path()).is_empty() {
+            assert!(start.elapsed() < Duration::from_secs(60), "never staged");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let kill = std::process::Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        assert_eq!(child.wait().unwrap().code(), Some(code), "SIG{signal}");
+        assert_eq!(std::fs::read(out.join("artifact.json")).unwrap(), before);
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    }
 }
 
 /// Sizes that could explode are limited at `validate`: groups per attribute and bootstrap
@@ -498,4 +625,22 @@ fn a_reader_error_does_not_echo_the_value() {
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(!stderr.contains("Aisha"), "{stderr}");
     assert!(stderr.contains("cannot read the data"), "{stderr}");
+}
+
+/// A closed standard output (`| head`) is not a panic: the command ends normally.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "'{}' schema | head -c 1 >/dev/null; echo \"status ${{PIPESTATUS[0]}}\"",
+            env!("CARGO_BIN_EXE_s1557")
+        ))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stdout.trim(), "status 0", "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -6,10 +6,12 @@
 
 pub mod actions;
 pub mod beside;
+pub mod cleanup;
 pub mod rolling;
 pub mod shared;
 pub mod signoff;
 pub mod suppression;
+mod swap;
 pub mod trend;
 pub mod write;
 

@@ -1,10 +1,14 @@
-//! The one place that writes output files, atomically: every file of a bundle is written to a
-//! temporary file in the target folder first, and only when all are written are they renamed
-//! into place. A failure before the renames leaves the folder as it was and removes the
-//! temporary files. Two runs cannot write into one folder at once (an advisory lock on the
-//! folder), a rename replaces a symbolic link rather than following it, and new files take the
-//! user's umask like any other program's (the outputs hold every count: a umask of 077 keeps
-//! them private).
+//! The one place that writes output files, atomically.
+//!
+//! A bundle (artifact, reports, figures) is whole or absent: it is written into a fresh staging
+//! folder beside the target, the target's other files are linked into it, and the staging
+//! folder is swapped with the target in one step (`renameat2` with `RENAME_EXCHANGE` on Linux;
+//! elsewhere two renames, between which the folder is briefly absent, never mixed). See
+//! [`super::swap`]. A failure or an interrupt before the swap leaves the target as it was and
+//! removes the staging folder. Two runs cannot write into one folder at once (an advisory lock
+//! on the folder), a symbolic link inside the target is replaced rather than followed, and new
+//! files take the user's umask like any other program's (the outputs hold every count: a umask
+//! of 077 keeps them private).
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -28,11 +32,12 @@ impl Staged {
             let path = folder.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(file) => {
+                    super::cleanup::track(&path);
                     return Ok(Staged {
                         file,
                         path,
                         done: false,
-                    })
+                    });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => {
@@ -50,6 +55,7 @@ impl Staged {
         self.file.sync_all()?;
         fs_err::rename(&self.path, target)?;
         self.done = true;
+        super::cleanup::untrack(&self.path);
         Ok(())
     }
 }
@@ -58,6 +64,7 @@ impl Drop for Staged {
     fn drop(&mut self) {
         if !self.done {
             let _ = std::fs::remove_file(&self.path);
+            super::cleanup::untrack(&self.path);
         }
     }
 }
@@ -65,7 +72,7 @@ impl Drop for Staged {
 /// An advisory lock on the folder itself (no lock file left behind): a second run into the same
 /// folder is refused while the first holds it. Where a folder cannot be locked (some network
 /// file systems, Windows) the write goes ahead unlocked.
-fn lock(dir: &Path) -> std::io::Result<Option<File>> {
+pub(super) fn lock(dir: &Path) -> std::io::Result<Option<File>> {
     let Ok(f) = File::open(dir) else {
         return Ok(None);
     };
@@ -81,13 +88,19 @@ fn lock(dir: &Path) -> std::io::Result<Option<File>> {
 
 /// Write `(file name, contents)` pairs into `dir`, creating it if needed. A name may hold one
 /// folder (`figures/a.png`), created inside `dir`.
+/// The bundle is swapped in whole (see the module notes); a folder that cannot be swapped (it
+/// holds other folders, or is the working directory) is written file by file.
 pub fn write_bundle(dir: &Path, files: &[(&str, &[u8])]) -> std::io::Result<()> {
     fs_err::create_dir_all(dir)?;
     let _lock = lock(dir)?;
-    write_staged(dir, files)
+    match super::swap::plan(dir, files)? {
+        Some(plan) if plan.swap_in(files)? => Ok(()),
+        _ => write_staged(dir, files),
+    }
 }
 
-fn write_staged(dir: &Path, files: &[(&str, &[u8])]) -> std::io::Result<()> {
+/// Write each file to a temporary file beside its target, then rename them all into place.
+pub(super) fn write_staged(dir: &Path, files: &[(&str, &[u8])]) -> std::io::Result<()> {
     let mut staged = Vec::with_capacity(files.len());
     for (name, bytes) in files {
         let target = dir.join(name);

@@ -8,6 +8,7 @@ pub mod counts;
 pub mod design;
 pub mod phi;
 pub mod scan;
+pub mod shape;
 
 use std::path::{Path, PathBuf};
 
@@ -133,24 +134,6 @@ fn duplicated_columns(protocol: &Protocol, path: &Path, counts_file: bool) -> Ve
         }
     }
     out
-}
-
-/// The first line whose number of fields differs from the header's, with both counts.
-fn ragged_line(path: &Path) -> Option<(u64, usize, usize)> {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_path(path)
-        .ok()?;
-    let width = r.headers().ok()?.len();
-    let mut record = csv::ByteRecord::new();
-    while r.read_byte_record(&mut record).ok()? {
-        // Polars reads a short row as missing values; only a long one stops it.
-        if record.len() > width {
-            return Some((record.position()?.line(), record.len(), width));
-        }
-    }
-    None
 }
 
 /// Rows the de-identification guard looks at, from the top of the file.
@@ -284,15 +267,48 @@ pub fn check_columns(
 
 /// Hex SHA-256 of a file, streamed (memory stays flat whatever the file's size).
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    Ok(hash_and_shape(path, false)?.0)
+}
+
+/// The file's SHA-256 and, for a CSV file, its first ragged row (see [`shape`]), in one read.
+fn hash_and_shape(
+    path: &Path,
+    csv: bool,
+) -> std::io::Result<(String, Option<(shape::Ragged, usize)>)> {
     use sha2::{Digest, Sha256};
+    use std::io::Read;
     let mut hasher = Sha256::new();
+    let mut rows = shape::Shape::new();
     let mut file = fs_err::File::open(path)?;
-    std::io::copy(&mut file, &mut hasher)?;
-    Ok(hasher
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        if csv {
+            rows.feed(&buf[..n]);
+        }
+    }
+    let hex = hasher
         .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect())
+        .collect();
+    Ok((hex, if csv { rows.finish() } else { None }))
+}
+
+/// A row whose field count differs from the header's, as an error at its line.
+fn ragged_row(path: &Path, ((line, fields), width): (shape::Ragged, usize)) -> DataError {
+    DataError(vec![diag(
+        path,
+        Some(line as usize),
+        format!("line {line} has {fields} fields; the header has {width}"),
+        Some("every row needs one field per column (a comma inside a value needs quotes)".into()),
+    )])
 }
 
 /// The scanned data: the grouped table's cells and how to read them.
@@ -398,29 +414,19 @@ fn scan_data(protocol: &Protocol, data_override: Option<&Path>) -> Result<Scanne
     let key_columns = counts::attribute_columns(protocol);
     let spec = scan_spec(protocol, &path, format, &key_columns, counts_file);
     let (hash, cells) = std::thread::scope(|s| {
-        let h = s.spawn(|| sha256_file(&path));
+        let h = s.spawn(|| hash_and_shape(&path, format == Format::Csv));
         let cells = scan::grouped_counts(&spec);
         (h.join(), cells)
     });
-    let sha256 = match hash {
+    let (sha256, ragged) = match hash {
         Ok(Ok(h)) => h,
         Ok(Err(e)) => return Err(unreadable(&path, e)),
         Err(_) => return Err(unreadable(&path, "hashing failed")),
     };
-    let cells = cells.map_err(
-        |e| match ragged_line(&path).filter(|_| format == Format::Csv) {
-            Some((line, fields, width)) => DataError(vec![diag(
-                &path,
-                Some(line as usize),
-                format!("line {line} has {fields} fields; the header has {width}"),
-                Some(
-                    "every row needs one field per column (a comma inside a value needs quotes)"
-                        .into(),
-                ),
-            )]),
-            None => unreadable(&path, e),
-        },
-    )?;
+    if let Some(r) = ragged {
+        return Err(ragged_row(&path, r));
+    }
+    let cells = cells.map_err(|e| unreadable(&path, e))?;
     if counts_file {
         let k = key_columns.len();
         let bad: u64 = cells

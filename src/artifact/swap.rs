@@ -1,0 +1,249 @@
+//! Swap a whole bundle into its folder in one step, so a reader sees the old bundle or the new
+//! one, never a mix.
+//!
+//! The bundle is written into a fresh staging folder beside the target (same file system); the
+//! target's other entries (a sign-off, an action log, a user's notes) are hard-linked into it,
+//! or copied where links are not supported; then the two folders are exchanged. The staging
+//! name then holds the old folder, which is removed. A bundle's own names are replaced: its
+//! files, and in its folders (`figures/`) the figures s1557 draws (`*.png`); anything else in
+//! those folders is kept.
+//!
+//! A folder holding other folders, or holding the working directory, is not swapped (moving a
+//! user's folders is not the harness's business): the caller writes it file by file.
+
+use super::cleanup;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A folder ready to be swapped: its real path, its permissions, and what to carry over.
+pub(super) struct Plan {
+    target: PathBuf,
+    permissions: std::fs::Permissions,
+    carry: Vec<(PathBuf, Carry)>,
+}
+
+enum Carry {
+    File,
+    Link(PathBuf),
+}
+
+/// More entries than this to carry over: not a bundle folder; written file by file.
+const MAX_CARRIED: usize = 10_000;
+
+/// How `dir` can take `files` in one swap, or `None` when it must be written file by file.
+/// A bundle file name held by a folder in `dir` is an error (nothing is written).
+pub(super) fn plan(dir: &Path, files: &[(&str, &[u8])]) -> std::io::Result<Option<Plan>> {
+    if cfg!(not(unix)) {
+        return Ok(None);
+    }
+    let target = fs_err::canonicalize(dir)?;
+    let cwd = std::env::current_dir().and_then(std::fs::canonicalize);
+    if target.parent().is_none() || cwd.is_ok_and(|c| c.starts_with(&target)) {
+        return Ok(None);
+    }
+    let mut carry = Vec::new();
+    for entry in fs_err::read_dir(&target)? {
+        let entry = entry?;
+        let name = PathBuf::from(entry.file_name());
+        let kind = entry.file_type()?;
+        let owned_folder = files.iter().any(|(f, _)| Path::new(f).starts_with(&name))
+            && !files.iter().any(|(f, _)| Path::new(f) == name);
+        if owned_folder && kind.is_dir() {
+            if !carry_inside(&target, &name, files, &mut carry)? {
+                return Ok(None);
+            }
+        } else if files.iter().any(|(f, _)| Path::new(f) == name) || owned_folder {
+            if kind.is_dir() != owned_folder {
+                return Err(std::io::Error::other(format!(
+                    "`{}` is a {} in {}; s1557 writes a {} there: move it away",
+                    name.display(),
+                    if kind.is_dir() { "folder" } else { "file" },
+                    target.display(),
+                    if owned_folder { "folder" } else { "file" },
+                )));
+            }
+        } else if !carry_entry(&target, name, &kind, &mut carry)? {
+            return Ok(None);
+        }
+        if carry.len() > MAX_CARRIED {
+            return Ok(None);
+        }
+    }
+    let permissions = fs_err::metadata(&target)?.permissions();
+    Ok(Some(Plan {
+        target,
+        permissions,
+        carry,
+    }))
+}
+
+/// Carry a plain file or a symbolic link; anything else (a folder, a socket) is not swapped.
+fn carry_entry(
+    target: &Path,
+    rel: PathBuf,
+    kind: &std::fs::FileType,
+    carry: &mut Vec<(PathBuf, Carry)>,
+) -> std::io::Result<bool> {
+    if kind.is_symlink() {
+        let dest = fs_err::read_link(target.join(&rel))?;
+        carry.push((rel, Carry::Link(dest)));
+    } else if kind.is_file() {
+        carry.push((rel, Carry::File));
+    } else {
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// In a bundle's own folder, keep what s1557 did not draw: files other than `*.png`.
+fn carry_inside(
+    target: &Path,
+    folder: &Path,
+    files: &[(&str, &[u8])],
+    carry: &mut Vec<(PathBuf, Carry)>,
+) -> std::io::Result<bool> {
+    for entry in fs_err::read_dir(target.join(folder))? {
+        let entry = entry?;
+        let rel = folder.join(entry.file_name());
+        let drawn = rel.extension().is_some_and(|e| e == "png");
+        if drawn || files.iter().any(|(f, _)| Path::new(f) == rel) {
+            continue;
+        }
+        if !carry_entry(target, rel, &entry.file_type()?, carry)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh name beside `target`: `.{name}.s1557-{what}-{pid}-{n}`.
+fn sibling(target: &Path, what: &str) -> PathBuf {
+    let base = target.file_name().unwrap_or_default().to_string_lossy();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let pid = std::process::id();
+    target.with_file_name(format!(".{base}.s1557-{what}-{pid}-{n}"))
+}
+
+/// The staging folder: removed with whatever it holds when dropped (the new bundle before the
+/// swap, the old folder after it), and removed by the interrupt handler meanwhile.
+struct Staging(PathBuf);
+
+impl Staging {
+    fn create(target: &Path) -> std::io::Result<Staging> {
+        loop {
+            let path = sibling(target, "new");
+            match std::fs::create_dir(&path) {
+                Ok(()) => {
+                    cleanup::track(&path);
+                    return Ok(Staging(path));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    let parent = target.parent().unwrap_or(target);
+                    return Err(std::io::Error::new(
+                        e.kind(),
+                        format!("cannot create a folder in {}: {e}", parent.display()),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+        cleanup::untrack(&self.0);
+    }
+}
+
+impl Plan {
+    /// Write the bundle, carry the rest over, and swap. `Ok(false)`: the operating system
+    /// refused to move the folder (a folder owned by another user in a shared sticky folder):
+    /// nothing changed, and the caller writes file by file.
+    pub(super) fn swap_in(&self, files: &[(&str, &[u8])]) -> std::io::Result<bool> {
+        let staging = Staging::create(&self.target)?;
+        fs_err::set_permissions(&staging.0, self.permissions.clone())?;
+        for (name, bytes) in files {
+            let path = staging.0.join(name);
+            if let Some(folder) = path.parent() {
+                fs_err::create_dir_all(folder)?;
+            }
+            let mut f = fs_err::File::create(&path)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+        }
+        for (rel, how) in &self.carry {
+            self.carry_one(&staging.0, rel, how)?;
+        }
+        std::fs::File::open(&staging.0)?.sync_all()?;
+        stall_for_tests();
+        let swapped = cleanup::critical(|| exchange(&staging.0, &self.target));
+        if let Some(parent) = self.target.parent() {
+            let _ = std::fs::File::open(parent).and_then(|d| d.sync_all());
+        }
+        match swapped {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn carry_one(&self, staging: &Path, rel: &Path, how: &Carry) -> std::io::Result<()> {
+        let to = staging.join(rel);
+        if let Some(folder) = to.parent() {
+            fs_err::create_dir_all(folder)?;
+        }
+        match how {
+            Carry::File => {
+                let from = self.target.join(rel);
+                if std::fs::hard_link(&from, &to).is_err() {
+                    fs_err::copy(&from, &to)?;
+                }
+            }
+            #[cfg(unix)]
+            Carry::Link(dest) => std::os::unix::fs::symlink(dest, &to)?,
+            #[cfg(not(unix))]
+            Carry::Link(_) => {}
+        }
+        Ok(())
+    }
+}
+
+/// Debug builds only: `S1557_STALL_BEFORE_SWAP_MS` holds the staged bundle before the swap, so
+/// a test can interrupt the run there.
+fn stall_for_tests() {
+    if cfg!(debug_assertions) {
+        if let Some(ms) = std::env::var("S1557_STALL_BEFORE_SWAP_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
+    }
+}
+
+/// Exchange the two folders in one step where the system can (Linux); else rename the target
+/// aside, the staging folder in, and the old folder to the staging name.
+fn exchange(staging: &Path, target: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        use rustix::io::Errno;
+        match renameat_with(CWD, staging, CWD, target, RenameFlags::EXCHANGE) {
+            Ok(()) => return Ok(()),
+            Err(e) if e == Errno::INVAL || e == Errno::NOSYS || e == Errno::OPNOTSUPP => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let aside = sibling(target, "old");
+    std::fs::rename(target, &aside)?;
+    if let Err(e) = std::fs::rename(staging, target) {
+        let _ = std::fs::rename(&aside, target);
+        return Err(e);
+    }
+    std::fs::rename(&aside, staging)
+}

@@ -1,0 +1,113 @@
+//! The width of every CSV row, checked on the bytes the file hash reads anyway (one read serves
+//! both, on the hashing thread beside the scan). The polars reader stops on a row with an extra
+//! field but fills a short row with missing values, which would put a patient in `Unknown`
+//! without a word; here both are errors with their line.
+
+/// A row whose field count differs from the header's: its first line and its field count.
+pub type Ragged = (u64, usize);
+
+/// A comma-separated, double-quoted reader of row widths, fed in chunks.
+#[derive(Default)]
+pub struct Shape {
+    width: Option<usize>,
+    fields: usize,
+    bytes_in_row: bool,
+    in_quotes: bool,
+    line: u64,
+    row_line: u64,
+    first: Option<Ragged>,
+}
+
+impl Shape {
+    /// A checker for rows of the header's width (taken from the first row).
+    pub fn new() -> Shape {
+        Shape {
+            fields: 1,
+            line: 1,
+            row_line: 1,
+            ..Shape::default()
+        }
+    }
+
+    /// Read the next chunk of the file.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        if self.first.is_some() {
+            return;
+        }
+        for &b in chunk {
+            match b {
+                b'"' => {
+                    self.in_quotes = !self.in_quotes;
+                    self.bytes_in_row = true;
+                }
+                b',' if !self.in_quotes => {
+                    self.fields += 1;
+                    self.bytes_in_row = true;
+                }
+                b'\n' => {
+                    self.line += 1;
+                    if !self.in_quotes {
+                        self.end_row();
+                        if self.first.is_some() {
+                            return;
+                        }
+                    }
+                }
+                b'\r' => {}
+                _ => self.bytes_in_row = true,
+            }
+        }
+    }
+
+    fn end_row(&mut self) {
+        // A blank line is skipped, as the reader skips it.
+        if self.bytes_in_row {
+            match self.width {
+                None => self.width = Some(self.fields),
+                Some(w) if w != self.fields => self.first = Some((self.row_line, self.fields)),
+                Some(_) => {}
+            }
+        }
+        self.fields = 1;
+        self.bytes_in_row = false;
+        self.row_line = self.line;
+    }
+
+    /// The end of the file: the first ragged row, if any, and the header's width.
+    pub fn finish(mut self) -> Option<(Ragged, usize)> {
+        if self.first.is_none() && self.bytes_in_row {
+            self.end_row();
+        }
+        Some((self.first?, self.width?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ragged(text: &str, chunk: usize) -> Option<(Ragged, usize)> {
+        let mut s = Shape::new();
+        for c in text.as_bytes().chunks(chunk) {
+            s.feed(c);
+        }
+        s.finish()
+    }
+
+    #[test]
+    fn short_and_long_rows_are_found_with_their_line_in_any_chunking() {
+        for chunk in [1, 2, 3, 7, 1000] {
+            assert_eq!(ragged("a,b,c\n1,2,3\n4,5,6\n", chunk), None);
+            assert_eq!(ragged("a,b,c\n1,2,3\n4,5\n", chunk), Some(((3, 2), 3)));
+            assert_eq!(ragged("a,b,c\r\n1,2,3,4\r\n", chunk), Some(((2, 4), 3)));
+            // Quoted commas and line breaks belong to their field; a row's line is its first.
+            assert_eq!(ragged("a,b\n\"x,\ny\",2\n\"q\"\"\",3\n", chunk), None);
+            assert_eq!(ragged("a,b\n\"x,\ny\",2\n1\n", chunk), Some(((4, 1), 2)));
+            // Blank lines are skipped; a last row without a line break is still checked.
+            assert_eq!(ragged("a,b\n\n1,2\n\n", chunk), None);
+            assert_eq!(ragged("a,b\n1,2\n3", chunk), Some(((3, 1), 2)));
+            // Empty fields are fields.
+            assert_eq!(ragged("a,b,c\n,,\n", chunk), None);
+        }
+    }
+}
