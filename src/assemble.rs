@@ -96,6 +96,16 @@ pub fn build(
             period_end: protocol.data.period_end.map(|d| d.to_string()),
             design: design_info(protocol, &evidence.stats),
             accepted_columns: protocol.data.accept.clone(),
+            excluded: protocol
+                .data
+                .exclude
+                .iter()
+                .enumerate()
+                .map(|(i, rule)| crate::artifact::ExcludedRows {
+                    rule: rule.clone(),
+                    rows: evidence.stats.excluded.as_ref().map(|e| e[i]),
+                })
+                .collect(),
         },
         record: record(protocol),
         run: RunInfo {

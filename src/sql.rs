@@ -10,7 +10,7 @@
 //! as a marker (never the value itself), and `run` refuses that.
 
 use crate::data::counts;
-use crate::protocol::{DecisionType, Protocol};
+use crate::protocol::{DecisionType, Protocol, YesNo};
 
 /// The SQL dialects the query is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -101,15 +101,15 @@ const NOT_IN_MAP: &str = "(withheld: not in the map)";
 
 /// A yes/no column coded `true`/`false` by the protocol's values; any other value is written as
 /// [`NOT_YES_NO`].
-fn yes_no(d: Dialect, protocol: &Protocol, column: &str) -> String {
+fn yes_no(d: Dialect, protocol: &Protocol, column: &str, values: &YesNo) -> String {
     let x = text(d, protocol, column);
     let lower =
         |v: &[String]| -> Vec<String> { v.iter().map(|s| s.to_ascii_lowercase()).collect() };
     let t = format!("LOWER(TRIM({x}))");
     format!(
         "CASE WHEN {t} IN ({}) THEN 'true' WHEN {t} IN ({}) THEN 'false' WHEN {x} IS NULL THEN NULL ELSE {} END",
-        d.list(&lower(&protocol.positive_values)),
-        d.list(&lower(&protocol.negative_values)),
+        d.list(&lower(&values.positive)),
+        d.list(&lower(&values.negative)),
         d.lit(NOT_YES_NO)
     )
 }
@@ -182,7 +182,7 @@ pub fn query(protocol: &Protocol, d: Dialect, table: &str) -> String {
         .map(|k| format!("{} AS {}", key(d, protocol, k), d.ident(k)))
         .collect();
     let decision = match (protocol.tool.decision_type, &c.decision, &c.score) {
-        (DecisionType::Binary, Some(col), _) => yes_no(d, protocol, col),
+        (DecisionType::Binary, Some(col), _) => yes_no(d, protocol, col, &protocol.decision_values),
         (_, _, Some(s)) => {
             let probability = protocol
                 .scores
@@ -196,7 +196,7 @@ pub fn query(protocol: &Protocol, d: Dialect, table: &str) -> String {
     inner.push(format!("{decision} AS {}", counts::DECISION));
     let outcome = match c.outcome_at_least {
         Some(t) => at_least(d, protocol, &c.outcome, t, FINITE),
-        None => yes_no(d, protocol, &c.outcome),
+        None => yes_no(d, protocol, &c.outcome, &protocol.outcome_values),
     };
     inner.push(format!("{outcome} AS {}", counts::OUTCOME));
     let n = match &c.count {
@@ -271,6 +271,7 @@ pub fn query(protocol: &Protocol, d: Dialect, table: &str) -> String {
         used.extend(c.need.as_ref());
     }
     used.push(&c.outcome);
+    used.extend(protocol.data.exclude.iter().map(|e| &e.column));
     used.sort();
     used.dedup();
     let mut first: Vec<String> = used
@@ -284,9 +285,28 @@ pub fn query(protocol: &Protocol, d: Dialect, table: &str) -> String {
     if c.count.is_some() {
         inner.push("s1557_count".into());
     }
+    // Rows a `[[data.exclude]]` rule leaves out never reach the counts.
+    let kept: Vec<String> = protocol
+        .data
+        .exclude
+        .iter()
+        .map(|e| {
+            let values: Vec<String> = e.values.iter().map(|v| v.trim().to_string()).collect();
+            format!(
+                "NOT COALESCE(TRIM({}) IN ({}), FALSE)",
+                d.ident(&e.column),
+                d.list(&values)
+            )
+        })
+        .collect();
+    let filter = if kept.is_empty() {
+        String::new()
+    } else {
+        format!("\n  WHERE {}", kept.join("\n    AND "))
+    };
     let indent = |v: &[String]| v.join(",\n    ");
     format!(
-        "-- s1557 counts submission, format {}, for protocol `{}` version {} (sha256 {}).\n-- Save the result as CSV or Parquet and run: s1557 run PROTOCOL --data FILE\nWITH s1557_text AS (\n  SELECT\n    {}\n  FROM {}\n), s1557_coded AS (\n  SELECT\n    {}\n  FROM s1557_text\n)\nSELECT\n    {}\nFROM s1557_coded\nGROUP BY\n    {}\n",
+        "-- s1557 counts submission, format {}, for protocol `{}` version {} (sha256 {}).\n-- Save the result as CSV or Parquet and run: s1557 run PROTOCOL --data FILE\nWITH s1557_text AS (\n  SELECT\n    {}\n  FROM {}\n), s1557_coded AS (\n  SELECT\n    {}\n  FROM s1557_text{}\n)\nSELECT\n    {}\nFROM s1557_coded\nGROUP BY\n    {}\n",
         counts::FORMAT,
         protocol.name,
         protocol.protocol_version,
@@ -294,6 +314,7 @@ pub fn query(protocol: &Protocol, d: Dialect, table: &str) -> String {
         indent(&first),
         table,
         indent(&inner),
+        filter,
         indent(&outer),
         indent(&group),
     )

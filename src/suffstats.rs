@@ -205,6 +205,9 @@ pub struct SufficientStats {
     pub stratified: Vec<StratifiedCounts>,
     /// The rows' scores, when the protocol asks for score analyses.
     pub scores: Option<ScoreSample>,
+    /// Cases each `[[data.exclude]]` rule left out, in the protocol's order (`None`: a counts
+    /// submission, made with the rules applied, does not say).
+    pub excluded: Option<Vec<u64>>,
 }
 
 /// The scores, kept per cell of the grouped table (from rows, each case's score; from a counts

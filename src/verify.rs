@@ -48,6 +48,9 @@ pub fn evidence_of(a: &Artifact) -> Evidence {
             attributes: a.sufficient_statistics.clone(),
             stratified: a.stratified_statistics.clone(),
             scores: None,
+            excluded: (!a.data.excluded.is_empty())
+                .then(|| a.data.excluded.iter().map(|e| e.rows).collect())
+                .flatten(),
         },
     }
 }

@@ -97,7 +97,7 @@ fn example_run_finds_the_injected_disparities() {
         .code(EXIT_REMEDIATE)
         .stdout(predicate::str::contains("remediate"));
     let a = read_json(&out.path().join("artifact.json"));
-    assert_eq!(a["schema_version"], "1.6.0");
+    assert_eq!(a["schema_version"], "1.7.0");
     assert_eq!(a["data"]["cases"], 30000);
     assert_eq!(a["summary"]["overall"], "remediate");
     // Injected: Black patients' readmissions are missed more often.

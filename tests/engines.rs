@@ -273,6 +273,11 @@ decision_type = "binary"
 [data]
 path = "awkward.csv"
 
+[[data.exclude]]
+column = "flag"
+values = ["TRUE"]
+reason = "engine check: rows left out by a stated rule"
+
 [columns]
 decision = "flag"
 score = "score"

@@ -145,12 +145,12 @@ fn an_unsupported_schema_version_cannot_be_read() {
     let mut a = shipped();
     a["schema_version"] = Value::from("9.0.0");
     verify(&a, &[]).code(2).stderr(predicate::str::contains(
-        "has schema version `9.0.0`; this build reads 1.1.0, 1.2.0, 1.3.0, 1.4.0, 1.5.0, 1.6.0",
+        "has schema version `9.0.0`; this build reads 1.1.0, 1.2.0, 1.3.0, 1.4.0, 1.5.0, 1.6.0, 1.7.0",
     ));
     let mut b = shipped();
     b.as_object_mut().unwrap().remove("summary");
     verify(&b, &[]).code(2).stderr(
-        predicate::str::contains("does not follow the artifact schema 1.6.0")
+        predicate::str::contains("does not follow the artifact schema 1.7.0")
             .and(predicate::str::contains("missing field `summary`")),
     );
 }
@@ -595,7 +595,7 @@ fn an_artifact_of_schema_1_3_0_verifies_under_its_own_status_rules() {
     // The same data under the current rules (the shipped board example's run): the findings
     // power vetoed are judged by their intervals; no finding to remediate is lost.
     let now = read_json(&root().join("reports/board/runs/care-enrolment/2026-q3/artifact.json"));
-    assert_eq!(now["schema_version"], "1.6.0");
+    assert_eq!(now["schema_version"], "1.7.0");
     assert_eq!(now["data"]["sha256"], old["data"]["sha256"]);
     let n = |a: &Value, k: &str| a["summary"][k].as_u64().unwrap();
     assert_eq!(
@@ -625,7 +625,7 @@ fn an_artifact_of_schema_1_3_0_verifies_under_its_own_status_rules() {
 #[test]
 fn base_rates_and_shrinkage_are_verified_and_an_artifact_of_schema_1_4_0_reads_without_them() {
     let a = read_json(&root().join("reports/example/artifact.json"));
-    assert_eq!(a["schema_version"], "1.6.0");
+    assert_eq!(a["schema_version"], "1.7.0");
     // A changed split is named.
     let mut tampered = a.clone();
     tampered["base_rates"]["attributes"][0]["groups"][0]["due_to_tool"]["value"] = Value::from(0.5);

@@ -24,14 +24,16 @@ use crate::suffstats::{AttributeCounts, StratifiedCounts};
 use crate::triggers::{Assessment, Status};
 
 /// Version of the artifact's layout; bumped on any change to the schema.
-pub const SCHEMA_VERSION: &str = "1.6.0";
+pub const SCHEMA_VERSION: &str = "1.7.0";
 
 /// The schema versions `read` accepts: 1.1.0 lacks the embedded protocol text and the score
 /// source, 1.1.0 and 1.2.0 lack the pools, and before 1.4.0 the statuses followed the power rule
 /// and one correction family for the run (no `run.families`), and before 1.5.0 artifacts lack the
 /// base rates and the need among the selected at operating points, and before 1.6.0 the design
 /// (`columns.cluster`); everything else reads the same.
-pub const SUPPORTED_VERSIONS: [&str; 6] = ["1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0", "1.6.0"];
+pub const SUPPORTED_VERSIONS: [&str; 7] = [
+    "1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0", "1.6.0", "1.7.0",
+];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Artifact {
@@ -133,6 +135,19 @@ pub struct DataInfo {
     /// (schema 1.6.0).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub accepted_columns: Vec<crate::protocol::AcceptedColumn>,
+    /// Rows left out by the protocol's `[[data.exclude]]` rules, with their counts (schema
+    /// 1.7.0).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub excluded: Vec<ExcludedRows>,
+}
+
+/// One exclusion rule and the cases it left out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ExcludedRows {
+    #[serde(flatten)]
+    pub rule: crate::protocol::Exclusion,
+    /// Cases left out; absent when the input was a counts submission made with the rule.
+    pub rows: Option<u64>,
 }
 
 /// How the rows cluster: the columns, how many clusters and strata, and whether weighted.

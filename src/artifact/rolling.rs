@@ -193,6 +193,7 @@ fn pooled_counts(all: &[&Artifact]) -> SufficientStats {
         attributes,
         stratified: Vec::new(),
         scores: None,
+        excluded: None,
     }
 }
 

@@ -31,6 +31,22 @@ pub struct CodingProblem {
 }
 
 /// The group index of a raw value under an attribute's coding, or why it has none.
+/// The first `[[data.exclude]]` rule that leaves this cell's rows out (a counts submission
+/// carries no exclusion column: its maker applied the rules).
+pub(super) fn excluded_by(
+    protocol: &Protocol,
+    key_columns: &[String],
+    cell: &RawCell,
+) -> Option<usize> {
+    protocol.data.exclude.iter().position(|e| {
+        key_columns
+            .iter()
+            .position(|k| k == &e.column)
+            .and_then(|k| cell.keys.get(k)?.as_deref())
+            .is_some_and(|v| e.values.iter().any(|x| x.trim() == v.trim()))
+    })
+}
+
 pub(super) fn code_value(
     attr: &Attribute,
     null_values: &[String],
@@ -163,7 +179,7 @@ impl Reading {
 
     /// The decision and outcome of one cell, `None` where they cannot be read.
     pub fn booleans(&self, protocol: &Protocol, cell: &RawCell) -> (Option<bool>, Option<bool>) {
-        let read = |coded: bool, v: Option<&str>| {
+        let read = |coded: bool, v: Option<&str>, values: &crate::protocol::YesNo| {
             if coded {
                 match v.map(str::trim) {
                     Some(t) if t.eq_ignore_ascii_case("true") => Some(true),
@@ -171,12 +187,20 @@ impl Reading {
                     _ => None,
                 }
             } else {
-                binary(v, &protocol.positive_values, &protocol.negative_values)
+                binary(v, &values.positive, &values.negative)
             }
         };
         (
-            read(self.decision_coded, cell.decision.as_deref()),
-            read(self.outcome_coded, cell.outcome.as_deref()),
+            read(
+                self.decision_coded,
+                cell.decision.as_deref(),
+                &protocol.decision_values,
+            ),
+            read(
+                self.outcome_coded,
+                cell.outcome.as_deref(),
+                &protocol.outcome_values,
+            ),
         )
     }
 }
@@ -227,9 +251,14 @@ pub fn code(
     // The cell of `cells` behind each entry of `coded`.
     let mut coded_cell: Vec<usize> = Vec::with_capacity(cells.len());
     let mut cases: u64 = 0;
+    let mut excluded = vec![0u64; protocol.data.exclude.len()];
     for (ci, cell) in cells.iter().enumerate() {
         let count = cell.count.max(0.0).round() as u64;
         let rows = count.max(1);
+        if let Some(rule) = excluded_by(protocol, key_columns, cell) {
+            excluded[rule] = excluded[rule].saturating_add(count);
+            continue;
+        }
         if cell.bad_counts > 0 {
             let c = if reading.counts_file {
                 super::counts::N
@@ -334,14 +363,16 @@ pub fn code(
             }
         }
         let (d, o) = reading.booleans(protocol, cell);
-        let hint = if reading.counts_file {
-            "a counts submission codes it `true` or `false` (see docs/counts.md)".to_string()
-        } else {
-            format!(
-                "expected one of {} (positive) or {} (negative); set [values] to map other codes",
-                protocol.positive_values.join(", "),
-                protocol.negative_values.join(", ")
-            )
+        let hint = |values: &crate::protocol::YesNo, table: &str| {
+            if reading.counts_file {
+                "a counts submission codes it `true` or `false` (see docs/counts.md)".to_string()
+            } else {
+                format!(
+                    "expected one of {} (positive) or {} (negative); set {table} to map other codes",
+                    values.positive.join(", "),
+                    values.negative.join(", ")
+                )
+            }
         };
         if d.is_none() {
             let what = match cell.decision.as_deref() {
@@ -356,7 +387,7 @@ pub fn code(
                 cell.decision.as_deref(),
                 rows,
                 what,
-                Some(hint.clone()),
+                Some(hint(&protocol.decision_values, "[values.decision]")),
                 !reading.decision_from_score,
             );
             ok = false;
@@ -375,7 +406,7 @@ pub fn code(
                 cell.outcome.as_deref(),
                 rows,
                 what,
-                Some(hint.clone()),
+                Some(hint(&protocol.outcome_values, "[values.outcome]")),
                 true,
             );
             ok = false;
@@ -421,6 +452,7 @@ pub fn code(
         attributes,
         stratified,
         scores,
+        excluded: (!reading.counts_file).then_some(excluded),
     })
 }
 

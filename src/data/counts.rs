@@ -136,10 +136,21 @@ pub fn shape(protocol: &Protocol) -> String {
         c.threshold,
         c.outcome,
         c.outcome_at_least,
-        set(&protocol.positive_values, true),
-        set(&protocol.negative_values, true),
+        set(&protocol.decision_values.positive, true),
+        set(&protocol.decision_values.negative, true),
         c.count,
     );
+    for e in &protocol.data.exclude {
+        base += &format!("exclude={:?} {:?}\n", e.column, e.values);
+    }
+    // Separate outcome lists are part of the shape; one shared list keeps the earlier shape.
+    if protocol.outcome_values != protocol.decision_values {
+        base += &format!(
+            "outcome_values={:?} {:?}\n",
+            set(&protocol.outcome_values.positive, true),
+            set(&protocol.outcome_values.negative, true),
+        );
+    }
     let score = protocol.scores.as_ref().map_or("-".to_string(), |sa| {
         part(format!(
             "score={:?} probability={probability} width={:?}",
@@ -247,11 +258,20 @@ pub fn table(
     type Key = (Vec<Option<String>>, bool, bool, Option<i64>);
     // Per row: cases, their scores, their (finite) needs.
     let mut acc: BTreeMap<Key, (u64, Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    // The rows were also grouped by the exclusion columns, which the counts do not carry.
+    let keep: Vec<usize> = attribute_columns(protocol)
+        .iter()
+        .filter_map(|a| key_columns.iter().position(|k| k == a))
+        .collect();
     for cell in cells {
+        if super::coding::excluded_by(protocol, key_columns, cell).is_some() {
+            continue;
+        }
         let (Some(d), Some(o)) = reading.booleans(protocol, cell) else {
             continue;
         };
-        let keys = banded_keys(protocol, key_columns, &cell.keys);
+        let all = banded_keys(protocol, key_columns, &cell.keys);
+        let keys: Vec<Option<String>> = keep.iter().map(|&i| all[i].clone()).collect();
         let key = |bin| (keys.clone(), d, o, bin);
         match (with_scores, width) {
             (true, Some(w)) => {
@@ -305,7 +325,7 @@ pub fn table(
         )
         .collect();
     Table {
-        key_columns: key_columns.to_vec(),
+        key_columns: attribute_columns(protocol),
         shape: shape(protocol),
         with_scores,
         with_need,

@@ -113,6 +113,9 @@ fn rows<'a>(
     let (mut no_cluster, mut no_stratum) = (0u64, 0u64);
     let mut out = Vec::with_capacity(cells.len());
     for cell in cells {
+        if super::coding::excluded_by(protocol, key_columns, cell).is_some() {
+            continue;
+        }
         let (Some(d), Some(o)) = reading.booleans(protocol, cell) else {
             continue;
         };

@@ -81,6 +81,9 @@ fn wanted_columns(protocol: &Protocol, counts_file: bool) -> Vec<(&'static str, 
     for a in &protocol.attributes {
         wanted.push(("attributes.column", a.column.clone()));
     }
+    for e in &protocol.data.exclude {
+        wanted.push(("data.exclude", e.column.clone()));
+    }
     wanted
 }
 
@@ -411,7 +414,14 @@ fn scan_data(protocol: &Protocol, data_override: Option<&Path>) -> Result<Scanne
         .unwrap_or_else(|| protocol.data.path.clone());
     let format = format_of(&path, protocol.data.format);
     let (_, counts_file) = check_columns(protocol, &path, format)?;
-    let key_columns = counts::attribute_columns(protocol);
+    // Rows are also grouped by the columns of `[[data.exclude]]`; a counts submission was made
+    // with the exclusions applied (they are part of its shape).
+    let mut key_columns = counts::attribute_columns(protocol);
+    if !counts_file {
+        key_columns.extend(protocol.data.exclude.iter().map(|e| e.column.clone()));
+        key_columns.sort();
+        key_columns.dedup();
+    }
     let spec = scan_spec(protocol, &path, format, &key_columns, counts_file);
     let (hash, cells) = std::thread::scope(|s| {
         let h = s.spawn(|| hash_and_shape(&path, format == Format::Csv));

@@ -295,6 +295,19 @@ pub struct DataSpec {
     /// Columns the de-identification guard would refuse, accepted by the protocol with a reason
     /// (a site's hashed key, a research dataset's own record number); recorded in the artifact.
     pub accept: Vec<AcceptedColumn>,
+    /// Rows left out by a stated rule (`[[data.exclude]]`), each rule's rows counted.
+    pub exclude: Vec<Exclusion>,
+}
+
+/// Rows whose `column` holds one of `values` (as written, spaces around trimmed) are left out
+/// of the analysis, for the stated reason (gender `Unknown/Invalid`, 3 rows of diabetes130).
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+pub struct Exclusion {
+    pub column: String,
+    pub values: Vec<String>,
+    pub reason: String,
 }
 
 /// A column accepted past the de-identification guard, and why.
@@ -593,8 +606,10 @@ pub struct Protocol {
     pub tool: Tool,
     pub data: DataSpec,
     pub columns: Columns,
-    pub positive_values: Vec<String>,
-    pub negative_values: Vec<String>,
+    /// The texts read as yes and no in the decision column.
+    pub decision_values: YesNo,
+    /// The texts read as yes and no in the outcome column.
+    pub outcome_values: YesNo,
     pub attributes: Vec<Attribute>,
     pub crossed: Vec<Crossed>,
     pub stratified: Vec<Stratified>,
@@ -604,6 +619,13 @@ pub struct Protocol {
     pub triggers: Vec<Trigger>,
     /// The oversight record (`[record]`), empty parts where the protocol has none.
     pub record: record::Record,
+}
+
+/// The texts of a yes/no column read as yes and as no (compared without case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YesNo {
+    pub positive: Vec<String>,
+    pub negative: Vec<String>,
 }
 
 /// Default texts read as a positive and a negative decision or outcome (compared without case).
@@ -718,27 +740,7 @@ impl Validator<'_> {
             _ => ScoreScale::Probability,
         };
         let columns = self.columns(raw.columns, decision_type, scale);
-        let (positive_values, negative_values) = match raw.values {
-            Some(v) => (
-                v.positive
-                    .unwrap_or_else(|| DEFAULT_POSITIVE.map(String::from).to_vec()),
-                v.negative
-                    .unwrap_or_else(|| DEFAULT_NEGATIVE.map(String::from).to_vec()),
-            ),
-            None => (
-                DEFAULT_POSITIVE.map(String::from).to_vec(),
-                DEFAULT_NEGATIVE.map(String::from).to_vec(),
-            ),
-        };
-        if let Some(v) = positive_values
-            .iter()
-            .find(|p| negative_values.iter().any(|n| n.eq_ignore_ascii_case(p)))
-        {
-            self.error_nowhere(
-                format!("value `{v}` is listed as both positive and negative in [values]"),
-                None,
-            );
-        }
+        let (decision_values, outcome_values) = self.yes_no(raw.values);
         if raw.attributes.is_empty() {
             self.error_nowhere(
                 "the protocol names no protected attribute",
@@ -798,8 +800,8 @@ impl Validator<'_> {
             tool,
             data,
             columns,
-            positive_values,
-            negative_values,
+            decision_values,
+            outcome_values,
             attributes,
             crossed,
             stratified,
@@ -858,6 +860,46 @@ impl Validator<'_> {
         }
     }
 
+    /// The yes/no lists of the decision and of the outcome: each its own `[values.decision]` or
+    /// `[values.outcome]` list where given, else the shared `[values]` list, else the defaults.
+    fn yes_no(&mut self, raw: Option<raw::RawValues>) -> (YesNo, YesNo) {
+        let default = |d: [&str; 5]| d.map(String::from).to_vec();
+        let raw = raw.unwrap_or(raw::RawValues {
+            positive: None,
+            negative: None,
+            decision: None,
+            outcome: None,
+        });
+        let shared = YesNo {
+            positive: raw.positive.unwrap_or_else(|| default(DEFAULT_POSITIVE)),
+            negative: raw.negative.unwrap_or_else(|| default(DEFAULT_NEGATIVE)),
+        };
+        let mut role = |own: Option<raw::RawYesNo>, table: &str| {
+            let own = own.unwrap_or(raw::RawYesNo {
+                positive: None,
+                negative: None,
+            });
+            let v = YesNo {
+                positive: own.positive.unwrap_or_else(|| shared.positive.clone()),
+                negative: own.negative.unwrap_or_else(|| shared.negative.clone()),
+            };
+            if let Some(x) = v
+                .positive
+                .iter()
+                .find(|p| v.negative.iter().any(|n| n.eq_ignore_ascii_case(p)))
+            {
+                self.error_nowhere(
+                    format!("value `{x}` is listed as both positive and negative in {table}"),
+                    None,
+                );
+            }
+            v
+        };
+        let decision = role(raw.decision, "[values.decision] (or [values])");
+        let outcome = role(raw.outcome, "[values.outcome] (or [values])");
+        (decision, outcome)
+    }
+
     fn data(&mut self, raw: raw::RawData, protocol_path: &Path) -> DataSpec {
         let format = match raw.format {
             None => None,
@@ -901,6 +943,7 @@ impl Validator<'_> {
                 reason: a.reason.into_inner(),
             });
         }
+        let exclude = raw.exclude.into_iter().map(|e| self.exclusion(e)).collect();
         let written = raw.path.into_inner();
         let base = protocol_path.parent().unwrap_or(Path::new("."));
         DataSpec {
@@ -913,6 +956,36 @@ impl Validator<'_> {
                 .null_values
                 .unwrap_or_else(|| DEFAULT_NULL_VALUES.map(String::from).to_vec()),
             accept,
+            exclude,
+        }
+    }
+
+    /// One `[[data.exclude]]` rule: a column, the values that leave a row out, and a reason.
+    fn exclusion(&mut self, e: raw::RawExclude) -> Exclusion {
+        if e.reason.get_ref().trim().is_empty() {
+            self.error(
+                &e.reason,
+                format!(
+                    "`data.exclude` on column `{}` gives no reason",
+                    e.column.get_ref()
+                ),
+                Some("say why these rows are not analysed (the report prints it)".into()),
+            );
+        }
+        if e.values.get_ref().is_empty() {
+            self.error(
+                &e.values,
+                format!(
+                    "`data.exclude` on column `{}` lists no values",
+                    e.column.get_ref()
+                ),
+                None,
+            );
+        }
+        Exclusion {
+            column: e.column.into_inner(),
+            values: e.values.into_inner(),
+            reason: e.reason.into_inner(),
         }
     }
 
@@ -1023,6 +1096,17 @@ impl Validator<'_> {
             );
             return None;
         };
+        if let (Some(order), false) = (&a.order, standard == Standard::Custom) {
+            self.error(
+                order,
+                format!(
+                    "`order` is for `custom` attributes; `{}` is `{}`",
+                    a.name.get_ref(),
+                    standard.name()
+                ),
+                Some("the standard's categories have no order; `age_years` bands are ordered already".into()),
+            );
+        }
         let missing: BTreeSet<String> = a.missing.iter().cloned().collect();
         for (code, target) in &a.map {
             if null_values.contains(code) {
@@ -1098,6 +1182,11 @@ impl Validator<'_> {
                 );
             }
             let mut map = BTreeMap::new();
+            if let (true, Some(order)) = (a.map.is_empty(), &a.order) {
+                for label in order.get_ref() {
+                    map.insert(label.clone(), label.clone());
+                }
+            }
             for (code, target) in &a.map {
                 let t = target.get_ref();
                 // Shared outputs name crossed groups `a × b` and pools `Pooled (a; b)`.
@@ -1157,6 +1246,10 @@ impl Validator<'_> {
                     g
                 }
             };
+            let groups = match &a.order {
+                Some(order) => self.ordered_groups(a.name.get_ref(), order, groups),
+                None => groups,
+            };
             (Coding::Map { map, missing }, groups)
         };
         if groups.len() > MAX_GROUPS {
@@ -1200,12 +1293,54 @@ impl Validator<'_> {
             name: a.name.into_inner(),
             column: a.column.into_inner(),
             class,
-            ordered: standard == Standard::AgeYears,
+            ordered: standard == Standard::AgeYears || a.order.is_some(),
             standard,
             coding,
             groups,
             reference,
         })
+    }
+
+    /// The groups in the protocol's `order`, which must name each mapped group once.
+    fn ordered_groups(
+        &mut self,
+        name: &str,
+        order: &Spanned<Vec<String>>,
+        groups: Vec<String>,
+    ) -> Vec<String> {
+        let listed: BTreeSet<&String> = order.get_ref().iter().collect();
+        let unlisted: Vec<&String> = groups.iter().filter(|g| !listed.contains(g)).collect();
+        let unknown: Vec<&String> = order
+            .get_ref()
+            .iter()
+            .filter(|o| !groups.contains(o))
+            .collect();
+        if listed.len() != order.get_ref().len() || !unlisted.is_empty() || !unknown.is_empty() {
+            self.error(
+                order,
+                format!("`order` of attribute `{name}` must list each of its groups once"),
+                Some(format!(
+                    "groups not listed: {}; listed but not a group: {}{}",
+                    if unlisted.is_empty() {
+                        "none".into()
+                    } else {
+                        backticked(&unlisted)
+                    },
+                    if unknown.is_empty() {
+                        "none".into()
+                    } else {
+                        backticked(&unknown)
+                    },
+                    if listed.len() != order.get_ref().len() {
+                        "; a group is listed twice"
+                    } else {
+                        ""
+                    }
+                )),
+            );
+            return groups;
+        }
+        order.get_ref().clone()
     }
 
     fn crossed(

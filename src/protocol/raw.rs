@@ -55,6 +55,17 @@ pub struct RawData {
     /// Columns the de-identification guard would refuse, accepted with a reason.
     #[serde(default)]
     pub accept: Vec<RawAccept>,
+    /// Rows left out by a stated rule (a column's values), counted in the artifact.
+    #[serde(default)]
+    pub exclude: Vec<RawExclude>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExclude {
+    pub column: Spanned<String>,
+    pub values: Spanned<Vec<String>>,
+    pub reason: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,6 +95,17 @@ pub struct RawColumns {
 pub struct RawValues {
     pub positive: Option<Vec<String>>,
     pub negative: Option<Vec<String>>,
+    /// The decision's own lists (a decision read from a category: `GenHealth` in Fair, Poor).
+    pub decision: Option<RawYesNo>,
+    /// The outcome's own lists.
+    pub outcome: Option<RawYesNo>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawYesNo {
+    pub positive: Option<Vec<String>>,
+    pub negative: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,6 +120,9 @@ pub struct RawAttribute {
     #[serde(default)]
     pub missing: Vec<String>,
     pub bands: Option<Spanned<Vec<i64>>>,
+    /// The groups in their natural order (text age bands, income bands): the attribute is then
+    /// ordered, and gets the trend test. Without `map`, each label is its own code.
+    pub order: Option<Spanned<Vec<String>>>,
     /// The protected class the attribute serves (default by its standard).
     pub class: Option<Spanned<String>>,
 }

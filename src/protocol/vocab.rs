@@ -9,6 +9,10 @@
 //! - `age_years`: age in years, cut into bands (`bands`), top-coded at 90+ (HIPAA Safe Harbor).
 //! - `custom`: any labels the protocol's map names (functional disability domains, language, …).
 //!
+//! The OMB race sets also take "Some Other Race", the Census Bureau's category beside OMB's
+//! minimum ones (BRFSS's `Other`): a reported race that is none of them is a group of its own,
+//! not missing.
+//!
 //! `Unknown` belongs to every set: it is the group of missing values.
 
 /// The label of the group of rows whose attribute is missing.
@@ -87,6 +91,7 @@ impl Standard {
                 "Native Hawaiian or Other Pacific Islander",
                 "White",
                 "More than one race",
+                "Some Other Race",
             ],
             Standard::OmbEthnicity1997 => &["Hispanic or Latino", "Not Hispanic or Latino"],
             Standard::OmbRaceEthnicity2024 => &[
@@ -98,6 +103,7 @@ impl Standard {
                 "Native Hawaiian or Other Pacific Islander",
                 "White",
                 "Multiracial and/or Multiethnic",
+                "Some Other Race",
             ],
             Standard::Sex => &["Female", "Male", "Other"],
             Standard::Disability => &["Disability", "No disability"],

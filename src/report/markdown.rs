@@ -436,6 +436,26 @@ fn about(o: &mut String, a: &Artifact) {
         a.data.cases,
         &a.data.sha256[..16.min(a.data.sha256.len())]
     );
+    for e in &a.data.excluded {
+        let rows = e
+            .rows
+            .map_or("the counts were made without the".into(), |n| {
+                format!("{n} {} with", if n == 1 { "case" } else { "cases" })
+            });
+        let values: Vec<String> = e
+            .rule
+            .values
+            .iter()
+            .map(|v| format!("`{}`", esc(v)))
+            .collect();
+        let _ = writeln!(
+            o,
+            "| Excluded | {rows} `{}` {}: {} |",
+            esc(&e.rule.column),
+            values.join(" or "),
+            esc(&e.rule.reason)
+        );
+    }
     let _ = writeln!(o, "| As of | {} |", a.run.as_of);
     let _ = writeln!(
         o,
