@@ -103,7 +103,11 @@ pub fn build(
                 .enumerate()
                 .map(|(i, rule)| crate::artifact::ExcludedRows {
                     rule: rule.clone(),
-                    rows: evidence.stats.excluded.as_ref().map(|e| e[i]),
+                    rows: evidence
+                        .stats
+                        .excluded
+                        .as_ref()
+                        .and_then(|e| e.get(i).copied()),
                 })
                 .collect(),
         },

@@ -435,3 +435,99 @@ fn brfss_heart2020_as_a_new_user_writes_it() {
     assert_eq!(age["groups"][0]["group"], "18-24");
     assert_eq!(age["groups"][12]["group"], "80 or older");
 }
+
+/// A rule on an age column whose value equals a band's lower bound leaves out those rows only:
+/// the counts made under the rule (keyed by band) are not excluded again. Blank values, values
+/// read as missing, and `order` labels read as missing are refused.
+#[test]
+fn exclusion_rules_act_once_and_cannot_match_nothing() {
+    let protocol = format!(
+        r#"{HEAD}[[data.exclude]]
+column = "age"
+values = ["0"]
+reason = "newborn records are audited separately"
+[columns]
+decision = "flag"
+outcome = "out"
+[[attributes]]
+name = "age"
+column = "age"
+standard = "age_years"
+bands = [0, 18]
+reference = "18+"
+[analysis]
+metrics = ["selection_rate"]
+min_cell_size = 1
+"#
+    );
+    let mut data = String::from("age,flag,out\n");
+    for i in 0..120u32 {
+        data += &format!("{},{},{}\n", i % 30, i % 2, u32::from(i % 3 == 0));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data.csv"), &data).unwrap();
+    let p = dir.path().join("p.toml");
+    std::fs::write(&p, &protocol).unwrap();
+    let rows = dir.path().join("rows");
+    s1557()
+        .arg("run")
+        .arg(&p)
+        .arg("--out")
+        .arg(&rows)
+        .assert()
+        .code(predicate::in_iter([0, 1]));
+    let counts = dir.path().join("counts.csv");
+    s1557()
+        .arg("counts")
+        .arg(&p)
+        .arg("--out")
+        .arg(&counts)
+        .assert()
+        .success();
+    let from_counts = dir.path().join("from-counts");
+    s1557()
+        .arg("run")
+        .arg(&p)
+        .arg("--data")
+        .arg(&counts)
+        .arg("--out")
+        .arg(&from_counts)
+        .assert()
+        .code(predicate::in_iter([0, 1]));
+    let (a, b) = (
+        read_json(&rows.join("artifact.json")),
+        read_json(&from_counts.join("artifact.json")),
+    );
+    assert_eq!(a["data"]["excluded"][0]["rows"], 4);
+    assert_eq!(a["data"]["cases"], 116);
+    assert_eq!(a["sufficient_statistics"], b["sufficient_statistics"]);
+    for (value, what) in [("\" \"", "` `"), ("\"NA\"", "`NA`")] {
+        std::fs::write(
+            &p,
+            protocol.replace("values = [\"0\"]", &format!("values = [{value}]")),
+        )
+        .unwrap();
+        s1557()
+            .arg("validate")
+            .arg(&p)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "`data.exclude` on column `age` lists {what}, which is read as missing"
+            )));
+    }
+    std::fs::write(
+        &p,
+        format!("{HEAD}{COLUMNS}{ATTRIBUTES}")
+            .replace("\"65 or older\"]", "\"65 or older\", \"NA\"]"),
+    )
+    .unwrap();
+    s1557()
+        .arg("validate")
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "label `NA` in `order` of attribute `age` is read as missing",
+        ));
+}

@@ -1,5 +1,5 @@
 //! Temporary paths that must not outlive the process: staged files and staging folders are
-//! registered here while they exist, and an interrupt (SIGINT, SIGTERM, SIGHUP) removes them
+//! registered here while they exist, and an interrupt (SIGINT, SIGTERM) removes them
 //! before the process exits. A swap of a folder into place runs inside [`critical`], so an
 //! interrupt waits for it to finish and then removes whichever tree the staging name holds
 //! (the new one before the swap, the old one after): the target folder is never left mixed.
@@ -15,18 +15,20 @@ fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
 
 /// Register a temporary path (a file or a folder) for removal on interrupt.
 pub fn track(path: &Path) {
-    pending().push(path.to_path_buf());
+    critical(|p| p.push(path.to_path_buf()));
 }
 
 /// Forget a path that has been renamed into place or removed.
 pub fn untrack(path: &Path) {
-    pending().retain(|p| p != path);
+    critical(|p| p.retain(|x| x != path));
 }
 
-/// Run `f` with interrupts held off: the clean-up waits until `f` returns.
-pub fn critical<T>(f: impl FnOnce() -> T) -> T {
-    let _held = pending();
-    f()
+/// Run `f` with interrupts held off (the clean-up waits until `f` returns), with the list of
+/// registered paths at hand: a path created inside `f` and registered there has no moment
+/// unregistered, and no file is being written into a staging folder while it is removed.
+pub fn critical<T>(f: impl FnOnce(&mut Vec<PathBuf>) -> T) -> T {
+    let mut held = pending();
+    f(&mut held)
 }
 
 fn remove_all(paths: &[PathBuf]) {
@@ -43,13 +45,14 @@ fn remove_all(paths: &[PathBuf]) {
     }
 }
 
-/// Install the interrupt handler (the command-line entry point calls this once): on SIGINT,
-/// SIGTERM or SIGHUP the registered paths are removed and the process exits with 128 + the
+/// Install the interrupt handler (the command-line entry point calls this once): on SIGINT or
+/// SIGTERM the registered paths are removed and the process exits with 128 + the
 /// signal number, as a shell reports a killed command.
 #[cfg(unix)]
 pub fn install() {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+    // Not SIGHUP: under `nohup` it is ignored on purpose, and a handler would undo that.
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
         return;
     };
     std::thread::spawn(move || {

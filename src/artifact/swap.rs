@@ -117,6 +117,15 @@ fn carry_inside(
     Ok(true)
 }
 
+/// An error that says the system will not do this step here, rather than that the write failed.
+fn refused(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(
+        e.kind(),
+        K::PermissionDenied | K::CrossesDevices | K::ResourceBusy
+    )
+}
+
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
 /// A fresh name beside `target`: `.{name}.s1557-{what}-{pid}-{n}`.
@@ -135,11 +144,15 @@ impl Staging {
     fn create(target: &Path) -> std::io::Result<Staging> {
         loop {
             let path = sibling(target, "new");
-            match std::fs::create_dir(&path) {
-                Ok(()) => {
-                    cleanup::track(&path);
-                    return Ok(Staging(path));
+            let made = cleanup::critical(|pending| {
+                let made = std::fs::create_dir(&path);
+                if made.is_ok() {
+                    pending.push(path.clone());
                 }
+                made
+            });
+            match made {
+                Ok(()) => return Ok(Staging(path)),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => {
                     let parent = target.parent().unwrap_or(target);
@@ -161,35 +174,43 @@ impl Drop for Staging {
 }
 
 impl Plan {
-    /// Write the bundle, carry the rest over, and swap. `Ok(false)`: the operating system
-    /// refused to move the folder (a folder owned by another user in a shared sticky folder):
-    /// nothing changed, and the caller writes file by file.
+    /// Write the bundle, carry the rest over, and swap. `Ok(false)`: the system refused a step
+    /// (no right to create a folder beside the target, to link or copy another user's file, or
+    /// to move the folder: a shared sticky folder, a mount point): nothing changed, and the
+    /// caller writes file by file.
     pub(super) fn swap_in(&self, files: &[(&str, &[u8])]) -> std::io::Result<bool> {
+        match self.try_swap(files) {
+            Err(e) if refused(&e) => Ok(false),
+            other => other.map(|()| true),
+        }
+    }
+
+    fn try_swap(&self, files: &[(&str, &[u8])]) -> std::io::Result<()> {
         let staging = Staging::create(&self.target)?;
         fs_err::set_permissions(&staging.0, self.permissions.clone())?;
+        // Each file is written with interrupts held off, so an interrupt never removes the
+        // staging folder while a file is being made in it.
         for (name, bytes) in files {
             let path = staging.0.join(name);
-            if let Some(folder) = path.parent() {
-                fs_err::create_dir_all(folder)?;
-            }
-            let mut f = fs_err::File::create(&path)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
+            cleanup::critical(|_| -> std::io::Result<()> {
+                if let Some(folder) = path.parent() {
+                    fs_err::create_dir_all(folder)?;
+                }
+                let mut f = fs_err::File::create(&path)?;
+                f.write_all(bytes)?;
+                f.sync_all()
+            })?;
         }
         for (rel, how) in &self.carry {
-            self.carry_one(&staging.0, rel, how)?;
+            cleanup::critical(|_| self.carry_one(&staging.0, rel, how))?;
         }
         std::fs::File::open(&staging.0)?.sync_all()?;
         stall_for_tests();
-        let swapped = cleanup::critical(|| exchange(&staging.0, &self.target));
+        let swapped = cleanup::critical(|_| exchange(&staging.0, &self.target));
         if let Some(parent) = self.target.parent() {
             let _ = std::fs::File::open(parent).and_then(|d| d.sync_all());
         }
-        match swapped {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Ok(false),
-            Err(e) => Err(e),
-        }
+        swapped
     }
 
     fn carry_one(&self, staging: &Path, rel: &Path, how: &Carry) -> std::io::Result<()> {

@@ -30,14 +30,20 @@ impl Staged {
         loop {
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
             let path = folder.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
+            let opened = super::cleanup::critical(|pending| {
+                let f = OpenOptions::new().write(true).create_new(true).open(&path);
+                if f.is_ok() {
+                    pending.push(path.clone());
+                }
+                f
+            });
+            match opened {
                 Ok(file) => {
-                    super::cleanup::track(&path);
                     return Ok(Staged {
                         file,
                         path,
                         done: false,
-                    });
+                    })
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => {

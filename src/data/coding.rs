@@ -255,7 +255,10 @@ pub fn code(
     for (ci, cell) in cells.iter().enumerate() {
         let count = cell.count.max(0.0).round() as u64;
         let rows = count.max(1);
-        if let Some(rule) = excluded_by(protocol, key_columns, cell) {
+        let rule = (!reading.counts_file)
+            .then(|| excluded_by(protocol, key_columns, cell))
+            .flatten();
+        if let Some(rule) = rule {
             excluded[rule] = excluded[rule].saturating_add(count);
             continue;
         }

@@ -144,7 +144,10 @@ pub fn shape(protocol: &Protocol) -> String {
         base += &format!("exclude={:?} {:?}\n", e.column, e.values);
     }
     // Separate outcome lists are part of the shape; one shared list keeps the earlier shape.
-    if protocol.outcome_values != protocol.decision_values {
+    let (d, o) = (&protocol.decision_values, &protocol.outcome_values);
+    if set(&o.positive, true) != set(&d.positive, true)
+        || set(&o.negative, true) != set(&d.negative, true)
+    {
         base += &format!(
             "outcome_values={:?} {:?}\n",
             set(&protocol.outcome_values.positive, true),

@@ -6,13 +6,24 @@
 /// A row whose field count differs from the header's: its first line and its field count.
 pub type Ragged = (u64, usize);
 
+/// Where the reader is within a field (RFC 4180: a quote opens a quoted field only as the
+/// field's first byte; inside one, `""` is a quote and `"` closes it).
+#[derive(Default, Clone, Copy, PartialEq)]
+enum At {
+    #[default]
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
 /// A comma-separated, double-quoted reader of row widths, fed in chunks.
 #[derive(Default)]
 pub struct Shape {
     width: Option<usize>,
     fields: usize,
     bytes_in_row: bool,
-    in_quotes: bool,
+    at: At,
     line: u64,
     row_line: u64,
     first: Option<Ragged>,
@@ -35,27 +46,31 @@ impl Shape {
             return;
         }
         for &b in chunk {
-            match b {
-                b'"' => {
-                    self.in_quotes = !self.in_quotes;
-                    self.bytes_in_row = true;
-                }
-                b',' if !self.in_quotes => {
-                    self.fields += 1;
-                    self.bytes_in_row = true;
-                }
-                b'\n' => {
-                    self.line += 1;
-                    if !self.in_quotes {
-                        self.end_row();
-                        if self.first.is_some() {
-                            return;
-                        }
-                    }
-                }
-                b'\r' => {}
-                _ => self.bytes_in_row = true,
+            if b == b'\n' {
+                self.line += 1;
             }
+            if b != b'\n' && b != b'\r' {
+                self.bytes_in_row = true;
+            }
+            self.at = match (self.at, b) {
+                (At::Quoted, b'"') => At::QuoteInQuoted,
+                (At::Quoted, _) => At::Quoted,
+                (At::QuoteInQuoted, b'"') | (At::FieldStart, b'"') => At::Quoted,
+                (_, b',') => {
+                    self.fields += 1;
+                    At::FieldStart
+                }
+                (_, b'\n') => {
+                    self.end_row();
+                    if self.first.is_some() {
+                        return;
+                    }
+                    At::FieldStart
+                }
+                (At::FieldStart, b'\r') => At::FieldStart,
+                (At::QuoteInQuoted, b'\r') => At::QuoteInQuoted,
+                _ => At::Unquoted,
+            };
         }
     }
 
@@ -108,6 +123,14 @@ mod tests {
             assert_eq!(ragged("a,b\n1,2\n3", chunk), Some(((3, 1), 2)));
             // Empty fields are fields.
             assert_eq!(ragged("a,b,c\n,,\n", chunk), None);
+            // A quote inside an unquoted field is text (5'10", O"Brien), not a quoted field.
+            assert_eq!(ragged("h,n\n5'10\",O\"Brien\n6',x\n", chunk), None);
+            assert_eq!(
+                ragged("h,n\n5'10\",O\"Brien\n6'\n", chunk),
+                Some(((3, 1), 2))
+            );
+            // A quoted field followed by CRLF.
+            assert_eq!(ragged("a,b\r\n\"x\",\"y\"\r\n1,2\r\n", chunk), None);
         }
     }
 }

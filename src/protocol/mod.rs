@@ -943,7 +943,14 @@ impl Validator<'_> {
                 reason: a.reason.into_inner(),
             });
         }
-        let exclude = raw.exclude.into_iter().map(|e| self.exclusion(e)).collect();
+        let null_values = raw
+            .null_values
+            .unwrap_or_else(|| DEFAULT_NULL_VALUES.map(String::from).to_vec());
+        let exclude = raw
+            .exclude
+            .into_iter()
+            .map(|e| self.exclusion(e, &null_values))
+            .collect();
         let written = raw.path.into_inner();
         let base = protocol_path.parent().unwrap_or(Path::new("."));
         DataSpec {
@@ -952,16 +959,28 @@ impl Validator<'_> {
             format,
             period_start,
             period_end,
-            null_values: raw
-                .null_values
-                .unwrap_or_else(|| DEFAULT_NULL_VALUES.map(String::from).to_vec()),
+            null_values,
             accept,
             exclude,
         }
     }
 
-    /// One `[[data.exclude]]` rule: a column, the values that leave a row out, and a reason.
-    fn exclusion(&mut self, e: raw::RawExclude) -> Exclusion {
+    /// One `[[data.exclude]]` rule: a column, the values that leave a row out, and a reason. A
+    /// blank value or one read as missing would match nothing (or differ between the rows and
+    /// the SQL), so both are refused.
+    fn exclusion(&mut self, e: raw::RawExclude, null_values: &[String]) -> Exclusion {
+        for v in e.values.get_ref() {
+            if v.trim().is_empty() || null_values.contains(v) {
+                self.error(
+                    &e.values,
+                    format!(
+                        "`data.exclude` on column `{}` lists `{v}`, which is read as missing before any rule applies",
+                        e.column.get_ref()
+                    ),
+                    Some("missing values form the `Unknown` group; list the codes that are written in the data".into()),
+                );
+            }
+        }
         if e.reason.get_ref().trim().is_empty() {
             self.error(
                 &e.reason,
@@ -1183,7 +1202,28 @@ impl Validator<'_> {
             }
             let mut map = BTreeMap::new();
             if let (true, Some(order)) = (a.map.is_empty(), &a.order) {
+                // Each label is its own code: the checks of a written map apply to it.
                 for label in order.get_ref() {
+                    let unusable = if null_values.contains(label) || missing.contains(label) {
+                        Some("is read as missing (`data.null_values` or `missing`)")
+                    } else if label.contains(" × ")
+                        || label.contains("; ")
+                        || label.starts_with("Pooled (")
+                    {
+                        Some("holds ` × `, `; ` or starts with `Pooled (`, which name crossed and pooled groups")
+                    } else {
+                        None
+                    };
+                    if let Some(why) = unusable {
+                        self.error(
+                            order,
+                            format!(
+                                "label `{label}` in `order` of attribute `{}` {why}",
+                                a.name.get_ref()
+                            ),
+                            None,
+                        );
+                    }
                     map.insert(label.clone(), label.clone());
                 }
             }
