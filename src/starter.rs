@@ -14,8 +14,20 @@ fn q(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
+/// The words of a column name, split at separators and at camel case (`HeartDisease` →
+/// `heart`, `disease`; `AgeCategory` → `age`, `category`).
 fn tokens(name: &str) -> Vec<String> {
-    name.to_ascii_lowercase()
+    let mut spaced = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            spaced.push(' ');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        spaced.push(c);
+    }
+    spaced
+        .to_ascii_lowercase()
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|t| !t.is_empty())
         .map(str::to_string)
@@ -44,6 +56,8 @@ enum Role {
     Ethnicity,
     Sex,
     Age,
+    /// Age written as text bands (`18-24`, `80 or older`, `[0-10)`).
+    AgeBands,
     Disability,
     Decision,
     Score,
@@ -62,10 +76,19 @@ fn guess_role(p: &ColumnProfile) -> Option<Role> {
     if has(&["sex", "gender"]) {
         return Some(Role::Sex);
     }
-    if t.iter().any(|x| x == "age" || x.starts_with("ridage")) && p.numeric_range.is_some() {
-        return Some(Role::Age);
+    if t.iter().any(|x| x == "age" || x.starts_with("ridage")) {
+        return Some(if p.numeric_range.is_some() {
+            Role::Age
+        } else {
+            Role::AgeBands
+        });
     }
-    if has(&["disab"]) {
+    // The disability questions of the ACS and BRFSS: difficulty walking, hearing, seeing, …
+    let difficulty = t.iter().any(|x| x == "diff" || x.starts_with("difficult"))
+        && has(&[
+            "walk", "hear", "see", "vision", "remember", "cogn", "dress", "errand", "amb",
+        ]);
+    if has(&["disab", "deaf", "blind"]) || difficulty {
         return Some(Role::Disability);
     }
     if has(&["score", "prob", "risk", "pred"]) && is_probability(p) {
@@ -78,7 +101,8 @@ fn guess_role(p: &ColumnProfile) -> Option<Role> {
         return Some(Role::Decision);
     }
     if has(&[
-        "outcome", "label", "target", "actual", "event", "readmit", "died", "death",
+        "outcome", "label", "target", "actual", "event", "readmit", "died", "death", "disease",
+        "diagnos",
     ]) && is_binary(p)
     {
         return Some(Role::Outcome);
@@ -97,6 +121,8 @@ fn guess_category(role: Role, v: &str) -> Option<&'static str> {
         "refused",
         "not reported",
         "missing",
+        "?",
+        "unknown/invalid",
     ];
     if any(&unknown) {
         return Some("Unknown");
@@ -242,24 +268,31 @@ pub fn starter_protocol(data_path: &str, profiles: &[ColumnProfile]) -> String {
     o.push_str("[columns]\n");
     match decision {
         Some(p) => {
-            let _ = writeln!(o, "decision = {}", q(&p.name));
+            let _ = writeln!(
+                o,
+                "decision = {}  # EDIT: guessed from its name",
+                q(&p.name)
+            );
         }
         None => o.push_str("# decision = \"EDIT: the tool's yes/no column\"\n"),
     }
     match score {
         Some(p) => {
-            let _ = writeln!(o, "score = {}", q(&p.name));
+            let _ = writeln!(o, "score = {}  # EDIT: guessed from its name", q(&p.name));
             if decision.is_none() {
                 o.push_str("threshold = 0.5  # EDIT: the score at or above which the tool flags a patient\n");
             }
         }
         None => o.push_str("# score = \"EDIT: the risk score column, if any\"\n"),
     }
-    let _ = writeln!(
-        o,
-        "outcome = {}",
-        q(outcome.map_or("EDIT: the true outcome column", |p| p.name.as_str()))
-    );
+    match outcome {
+        Some(p) => {
+            let _ = writeln!(o, "outcome = {}  # EDIT: guessed from its name", q(&p.name));
+        }
+        None => {
+            let _ = writeln!(o, "outcome = {}", q("EDIT: the true outcome column"));
+        }
+    }
     o.push('\n');
 
     for (role, name, standard, reference) in [
@@ -272,6 +305,7 @@ pub fn starter_protocol(data_path: &str, profiles: &[ColumnProfile]) -> String {
         ),
         (Role::Sex, "sex", "sex", "Male"),
         (Role::Age, "age", "age_years", "45-64"),
+        (Role::AgeBands, "age", "custom", ""),
         (
             Role::Disability,
             "disability",
@@ -280,12 +314,25 @@ pub fn starter_protocol(data_path: &str, profiles: &[ColumnProfile]) -> String {
         ),
     ] {
         let Some(p) = find(role) else {
+            // Age is one attribute, in years or in text bands: say once that none was found.
+            if role == Role::AgeBands || (role == Role::Age && find(Role::AgeBands).is_some()) {
+                continue;
+            }
             let _ = writeln!(o, "# EDIT: no column for {name} was recognised; add an [[attributes]] table if the data has one\n");
             continue;
         };
         o.push_str(&values_comment(p));
         o.push_str("[[attributes]]\n");
-        let _ = writeln!(o, "name = {}\ncolumn = {}", q(name), q(&p.name));
+        let _ = writeln!(
+            o,
+            "name = {}\ncolumn = {}  # EDIT: guessed from its name",
+            q(name),
+            q(&p.name)
+        );
+        if role == Role::AgeBands {
+            age_bands(&mut o, p);
+            continue;
+        }
         if role == Role::Age {
             let _ = writeln!(o, "standard = \"age_years\"\nbands = [18, 30, 45, 65, 75, 90]  # EDIT: lower bounds; the last band is 90+\nreference = {}\n", q(reference));
             continue;
@@ -311,7 +358,7 @@ pub fn starter_protocol(data_path: &str, profiles: &[ColumnProfile]) -> String {
             q(standard),
             q(reference)
         );
-        o.push_str("map = { ");
+        o.push_str("# EDIT: each code's category is a guess; check every one\nmap = { ");
         o.push_str(
             &guesses
                 .iter()
@@ -386,3 +433,54 @@ data_description = "EDIT: the extract: which patients, which period, from where"
 approved_by = "EDIT: who approved this protocol"
 # approved_on = "YYYY-MM-DD"  # EDIT
 "#;
+
+/// The first whole number in a band's label (`80 or older` → 80, `[0-10)` → 0), and whether the
+/// label is an open lower band (`Less than 25`, `<25`, `under 25`), which comes first.
+fn band_key(label: &str) -> (bool, i64) {
+    let l = label.to_ascii_lowercase();
+    let below = l.contains("less") || l.contains("under") || l.contains('<');
+    let digits: String = l
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    (!below, digits.parse().unwrap_or(i64::MAX))
+}
+
+/// An `[[attributes]]` table for age written as text bands: a `custom` attribute of class age
+/// with its bands in order (so the trend test applies).
+fn age_bands(o: &mut String, p: &ColumnProfile) {
+    let mut labels: Vec<String> = p
+        .top
+        .iter()
+        .filter_map(|(v, _)| v.clone())
+        .filter(|v| guess_category(Role::AgeBands, v) != Some("Unknown"))
+        .collect();
+    labels.sort_by_key(|l| band_key(l));
+    let missing: Vec<String> = p
+        .top
+        .iter()
+        .filter_map(|(v, _)| v.clone())
+        .filter(|v| guess_category(Role::AgeBands, v) == Some("Unknown"))
+        .collect();
+    let reference = labels.get(labels.len() / 2).cloned().unwrap_or_default();
+    let list = |v: &[String]| v.iter().map(|x| q(x)).collect::<Vec<_>>().join(", ");
+    let _ = writeln!(
+        o,
+        "standard = \"custom\"\nclass = \"age\"\nreference = {}  # EDIT: the comparison group",
+        q(&reference)
+    );
+    let _ = writeln!(
+        o,
+        "order = [{}]  # EDIT: guessed order of the bands; check it",
+        list(&labels)
+    );
+    if !missing.is_empty() {
+        let _ = writeln!(
+            o,
+            "missing = [{}]  # EDIT: guessed to mean not recorded",
+            list(&missing)
+        );
+    }
+    o.push('\n');
+}

@@ -378,6 +378,49 @@ fn init_writes_a_starter_that_validates() {
     s1557().arg("validate").arg(&p).assert().success();
 }
 
+/// `init` on the shape of BRFSS's columns: a Yes/No outcome named `HeartDisease`, text age bands
+/// named `AgeCategory` (ordered, class age), `DiffWalking` as disability, `?` as not recorded;
+/// every guess is marked EDIT, and the starter validates once the reference is chosen.
+#[test]
+fn init_recognises_camel_case_columns_text_age_bands_and_question_marks() {
+    let mut data = String::from("HeartDisease,GenHealth,AgeCategory,DiffWalking,Sex,Race\n");
+    let ages = ["18-24", "80 or older", "25-29", "Less than 18", "?"];
+    for i in 0..60 {
+        data += &format!(
+            "{},{},{},{},{},{}\n",
+            ["Yes", "No", "No"][i % 3],
+            ["Good", "Poor"][i % 2],
+            ages[i % 5],
+            ["No", "Yes"][i % 2],
+            ["Female", "Male"][i % 2],
+            ["White", "Black", "?"][i % 3]
+        );
+    }
+    let dir = setup("", &data);
+    let out = s1557()
+        .args(["init", "--data"])
+        .arg(dir.path().join("data.csv"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for expected in [
+        "outcome = \"HeartDisease\"  # EDIT: guessed from its name",
+        "column = \"AgeCategory\"  # EDIT: guessed from its name",
+        "class = \"age\"",
+        "order = [\"Less than 18\", \"18-24\", \"25-29\", \"80 or older\"]  # EDIT",
+        "missing = [\"?\"]",
+        "column = \"DiffWalking\"",
+        "\"Yes\" = \"Disability\"",
+        "\"?\" = \"Unknown\"",
+        "# EDIT: each code's category is a guess; check every one",
+    ] {
+        assert!(text.contains(expected), "`{expected}` missing from\n{text}");
+    }
+}
+
 #[test]
 fn init_marks_codes_it_cannot_guess() {
     let dir = setup("", "race,flag,event\nW,1,0\nQ7,0,1\n");

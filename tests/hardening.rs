@@ -325,6 +325,37 @@ fn messy_csv_files_are_refused_with_their_place() {
         .stderr(predicate::str::contains(
             "columns 2 and 4 are both named `flagged`, which the run reads (`columns.decision`)",
         ));
+    // The protocol may pick one by position: column 4 holds the opposite decisions (men are
+    // never flagged in column 2, always in column 4).
+    let picked =
+        protocol("", PLAIN, "").replace("[columns]", "[data.pick]\nflagged = 4\n[columns]");
+    for (at, selected_men) in [(4, 30), (2, 0)] {
+        std::fs::write(
+            &p,
+            picked.replace("flagged = 4", &format!("flagged = {at}")),
+        )
+        .unwrap();
+        let out = dir.path().join(format!("picked-{at}"));
+        run(&p, &out).code(predicate::in_iter([0, 1]));
+        let a = common::read_json(&out.join("artifact.json"));
+        let men = &a["sufficient_statistics"][0]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["group"] == "Male")
+            .unwrap()["counts"];
+        assert_eq!(
+            men["tp"].as_u64().unwrap() + men["fp"].as_u64().unwrap(),
+            selected_men,
+            "column {at}"
+        );
+    }
+    std::fs::write(&p, picked.replace("flagged = 4", "flagged = 3")).unwrap();
+    run(&p, &dir.path().join("out"))
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`data.pick` reads column 3 as `flagged`, but `flagged` is column 2 and 4",
+        ));
     let mut data = String::from("g,flagged,outcome\n");
     for i in 0..60 {
         let extra = if i == 9 { ",x" } else { "" };
@@ -341,6 +372,27 @@ fn messy_csv_files_are_refused_with_their_place() {
         .stderr(predicate::str::contains(
             "data.csv:11: line 11 has 4 fields; the header has 3",
         ));
+    // A file ending in an opening quote (found by the fuzz driver): the polars reader indexes
+    // out of bounds on it (an abort in a debug build, undefined behaviour in a release one).
+    // It is refused before polars reads it, by `run` and by `init`.
+    for end in ["M,1,\"", "\""] {
+        let (dir, p) = setup(&protocol("", PLAIN, ""), &format!("{}{end}", sixty_rows()));
+        run(&p, &dir.path().join("out"))
+            .code(2)
+            .stderr(predicate::str::contains(
+                "data.csv:62: the quoted field that starts on line 62 is never closed",
+            ));
+        s1557()
+            .arg("init")
+            .arg("--data")
+            .arg(dir.path().join("data.csv"))
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains("is never closed")
+                    .and(predicate::str::contains("panicked").not()),
+            );
+    }
     // A row one field short: polars would read the patient's group as missing (`Unknown`).
     let short = sixty_rows().replacen("\nM,0,false\n", "\nM,0,false\n0,false\n", 1);
     let (dir, p) = setup(&protocol("", PLAIN, ""), &short);
@@ -643,4 +695,90 @@ fn a_closed_stdout_is_not_a_panic() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stdout.trim(), "status 0", "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// A file saved into the folder while a bundle is being swapped in (an editor's save, which
+/// replaces the file) is kept, not removed with the old folder.
+#[cfg(unix)]
+#[test]
+fn files_saved_during_a_swap_are_kept() {
+    if !cfg!(debug_assertions) {
+        return; // the hook exists in debug builds only
+    }
+    let (dir, p) = setup(&protocol("", PLAIN, ""), &sixty_rows());
+    let out = dir.path().join("out");
+    run(&p, &out);
+    std::fs::write(out.join("notes.txt"), "old notes").unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_s1557"))
+        .args(["run", &p.to_string_lossy(), "--out", &out.to_string_lossy()])
+        .env("S1557_STALL_BEFORE_SWAP_MS", "1500")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while leftovers(dir.path()).is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(60), "never staged");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // An editor saves by writing a new file and renaming it over the old one.
+    std::fs::write(out.join(".notes.swp"), "new notes").unwrap();
+    std::fs::rename(out.join(".notes.swp"), out.join("notes.txt")).unwrap();
+    std::fs::write(out.join("added.txt"), "added").unwrap();
+    assert!(matches!(child.wait().unwrap().code(), Some(0 | 1)));
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "new notes"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("added.txt")).unwrap(),
+        "added"
+    );
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}
+
+/// Values the identifier check cannot read are never passed unseen: a CSV that is not UTF-8 is
+/// refused, and a Parquet list column is named (drop it, or accept it with a reason).
+#[test]
+fn values_that_cannot_be_checked_are_refused() {
+    let mut data = sixty_rows().into_bytes();
+    data.extend_from_slice(b"\xe9\xff,1,0\n");
+    let (dir, p) = setup(&protocol("", PLAIN, ""), "");
+    std::fs::write(dir.path().join("data.csv"), &data).unwrap();
+    run(&p, &dir.path().join("out"))
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot read the values to check them for identifiers",
+        ));
+    use polars::prelude::*;
+    let n = 60;
+    let g: Vec<&str> = (0..n).map(|i| if i % 2 == 0 { "M" } else { "F" }).collect();
+    let flagged: Vec<i64> = (0..n).map(|i| i % 2).collect();
+    let outcome: Vec<i64> = (0..n).map(|i| i64::from(i % 3 == 0)).collect();
+    let notes: Vec<Series> = (0..n)
+        .map(|i| Series::new("".into(), [format!("note {i}")]))
+        .collect();
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new("g".into(), g),
+        Column::new("flagged".into(), flagged),
+        Column::new("outcome".into(), outcome),
+        Column::new("notes".into(), notes),
+    ])
+    .unwrap();
+    let pq = dir.path().join("data.parquet");
+    ParquetWriter::new(std::fs::File::create(&pq).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    s1557()
+        .arg("run")
+        .arg(&p)
+        .arg("--data")
+        .arg(&pq)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "column `notes` holds lists or records, whose values cannot be checked for identifiers",
+        ));
 }

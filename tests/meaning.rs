@@ -531,3 +531,82 @@ min_cell_size = 1
             "label `NA` in `order` of attribute `age` is read as missing",
         ));
 }
+
+/// A decision made from a 1–10 score (`score >= 5`, COMPAS's "medium or high"), with more
+/// operating points asked for: the correction family holds the trigger's comparisons only, so
+/// asking for other thresholds never weakens the test of the decision in use.
+#[test]
+fn a_threshold_on_a_decile_score_does_not_enlarge_the_family() {
+    let mut data = String::from("g,decile,recid\n");
+    for i in 0..400u32 {
+        let g = ["A", "B", "C"][(i % 3) as usize];
+        data += &format!(
+            "{g},{},{}\n",
+            1 + (i * 7 + i / 3) % 10,
+            u32::from((i * 5) % 7 < 3)
+        );
+    }
+    let protocol = |thresholds: &str| {
+        format!(
+            r#"{HEAD}[columns]
+score = "decile"
+threshold = 5
+outcome = "recid"
+[[attributes]]
+name = "group"
+column = "g"
+standard = "custom"
+reference = "A"
+map = {{ "A" = "A", "B" = "B", "C" = "C" }}
+[analysis]
+metrics = ["selection_rate", "fpr", "fnr"]
+min_cell_size = 1
+[scores]
+scale = "arbitrary"
+bin_width = 1
+metrics = ["auroc"]
+thresholds = [{thresholds}]
+[[triggers]]
+id = "fpr"
+metric = "fpr"
+difference = {{ min = -0.05, max = 0.05 }}
+severity = "remediate"
+action = "review"
+"#
+        )
+        .replace(
+            "decision_type = \"binary\"",
+            "decision_type = \"score_threshold\"",
+        )
+    };
+    let mut seen = Vec::new();
+    for thresholds in ["7", "3, 6, 7, 8, 9"] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("data.csv"), &data).unwrap();
+        let p = dir.path().join("p.toml");
+        std::fs::write(&p, protocol(thresholds)).unwrap();
+        let out = dir.path().join("out");
+        s1557()
+            .arg("run")
+            .arg(&p)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(predicate::in_iter([0, 1]));
+        let a = read_json(&out.join("artifact.json"));
+        // B, C and Unknown against A: the family is fixed by the protocol's groups.
+        assert_eq!(a["run"]["family_size"], 3);
+        let fpr: Vec<Value> = a["comparisons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["metric"] == "fpr")
+            .map(|c| c["p_adjusted"].clone())
+            .collect();
+        seen.push(fpr);
+    }
+    assert_eq!(
+        seen[0], seen[1],
+        "the corrected p-values do not depend on the thresholds asked"
+    );
+}

@@ -59,7 +59,7 @@ pub fn install() {
         if let Some(sig) = signals.forever().next() {
             let held = pending();
             remove_all(&held);
-            eprintln!("s1557: interrupted; temporary files removed, outputs left as they were");
+            eprintln!("s1557: interrupted; temporary files removed, no output left half-written");
             std::process::exit(128 + sig);
         }
     });

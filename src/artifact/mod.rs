@@ -390,7 +390,12 @@ pub fn read(path: &std::path::Path) -> Result<(Artifact, serde_json::Value), Rea
         path: p.clone(),
         source,
     })?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| ReadError::Json {
+    parse(&text, p)
+}
+
+/// [`read`] on text already in memory; `p` names it in messages.
+pub fn parse(text: &str, p: String) -> Result<(Artifact, serde_json::Value), ReadError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ReadError::Json {
         path: p.clone(),
         line: e.line(),
         column: e.column(),
@@ -404,7 +409,7 @@ pub fn read(path: &std::path::Path) -> Result<(Artifact, serde_json::Value), Rea
     if !SUPPORTED_VERSIONS.contains(&version.as_str()) {
         return Err(ReadError::Version { path: p, version });
     }
-    let artifact: Artifact = serde_json::from_str(&text).map_err(|e| ReadError::Schema {
+    let artifact: Artifact = serde_json::from_str(text).map_err(|e| ReadError::Schema {
         path: p.clone(),
         version: version.clone(),
         line: e.line(),

@@ -24,8 +24,23 @@ pub(super) struct Plan {
 }
 
 enum Carry {
-    File,
+    /// A file, with its identity (device, inode) when planned.
+    File(Option<(u64, u64)>),
     Link(PathBuf),
+}
+
+/// A file's device and inode: a file replaced since (saved by an editor) has another.
+#[cfg(unix)]
+fn identity(p: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(p)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(_: &Path) -> Option<(u64, u64)> {
+    None
 }
 
 /// More entries than this to carry over: not a bundle folder; written file by file.
@@ -89,7 +104,8 @@ fn carry_entry(
         let dest = fs_err::read_link(target.join(&rel))?;
         carry.push((rel, Carry::Link(dest)));
     } else if kind.is_file() {
-        carry.push((rel, Carry::File));
+        let id = identity(&target.join(&rel));
+        carry.push((rel, Carry::File(id)));
     } else {
         return Ok(false);
     }
@@ -206,11 +222,56 @@ impl Plan {
         }
         std::fs::File::open(&staging.0)?.sync_all()?;
         stall_for_tests();
-        let swapped = cleanup::critical(|_| exchange(&staging.0, &self.target));
+        cleanup::critical(|_| exchange(&staging.0, &self.target))?;
+        // The staging name now holds the old folder: keep what arrived in it since the plan.
+        self.rescue(&staging.0, files);
         if let Some(parent) = self.target.parent() {
             let _ = std::fs::File::open(parent).and_then(|d| d.sync_all());
         }
-        swapped
+        Ok(())
+    }
+
+    /// Move into the new folder whatever the old one gained or had replaced after the plan (a
+    /// file an editor saved meanwhile), so removing the old folder loses nothing of the user's.
+    fn rescue(&self, old: &Path, files: &[(&str, &[u8])]) {
+        let owned = |rel: &Path| files.iter().any(|(f, _)| Path::new(f) == rel);
+        let look = |rel: PathBuf| {
+            let from = old.join(&rel);
+            let Ok(m) = std::fs::symlink_metadata(&from) else {
+                return;
+            };
+            let unchanged = !m.is_dir()
+                && self.carry.iter().any(|(r, c)| {
+                    r == &rel
+                        && match c {
+                            Carry::File(id) => id.is_some() && *id == identity(&from),
+                            Carry::Link(dest) => {
+                                std::fs::read_link(&from).ok().as_ref() == Some(dest)
+                            }
+                        }
+                });
+            if !unchanged {
+                let _ = std::fs::rename(&from, self.target.join(&rel));
+            }
+        };
+        let Ok(entries) = std::fs::read_dir(old) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let name = PathBuf::from(e.file_name());
+            let folder =
+                files.iter().any(|(f, _)| Path::new(f).starts_with(&name)) && !owned(&name);
+            if folder && e.file_type().is_ok_and(|t| t.is_dir()) {
+                for inner in std::fs::read_dir(e.path()).into_iter().flatten().flatten() {
+                    let rel = name.join(inner.file_name());
+                    if !owned(&rel) && rel.extension().is_none_or(|x| x != "png") {
+                        look(rel);
+                    }
+                }
+            } else if !owned(&name) && !folder {
+                look(name);
+            }
+        }
     }
 
     fn carry_one(&self, staging: &Path, rel: &Path, how: &Carry) -> std::io::Result<()> {
@@ -219,7 +280,7 @@ impl Plan {
             fs_err::create_dir_all(folder)?;
         }
         match how {
-            Carry::File => {
+            Carry::File(_) => {
                 let from = self.target.join(rel);
                 if std::fs::hard_link(&from, &to).is_err() {
                     fs_err::copy(&from, &to)?;

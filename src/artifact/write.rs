@@ -75,21 +75,49 @@ impl Drop for Staged {
     }
 }
 
-/// An advisory lock on the folder itself (no lock file left behind): a second run into the same
-/// folder is refused while the first holds it. Where a folder cannot be locked (some network
-/// file systems, Windows) the write goes ahead unlocked.
-pub(super) fn lock(dir: &Path) -> std::io::Result<Option<File>> {
-    let Ok(f) = File::open(dir) else {
-        return Ok(None);
-    };
-    match f.try_lock() {
-        Ok(()) => Ok(Some(f)),
-        Err(std::fs::TryLockError::WouldBlock) => Err(std::io::Error::other(format!(
-            "another s1557 run is writing into {}; wait for it to finish",
-            dir.display()
-        ))),
-        Err(std::fs::TryLockError::Error(_)) => Ok(None),
+/// An advisory lock on the folder itself (no lock file left behind): a bundle takes it
+/// exclusively, a single file shared, so a bundle and anything else writing into the folder
+/// exclude each other while single files may be written side by side. Where a folder cannot be
+/// locked (some network file systems, Windows) the write goes ahead unlocked. A bundle swap
+/// replaces the folder: a lock taken on the folder just swapped out is taken again on the new.
+pub(super) fn lock(dir: &Path, shared: bool) -> std::io::Result<Option<File>> {
+    for _ in 0..10 {
+        let Ok(f) = File::open(dir) else {
+            return Ok(None);
+        };
+        let taken = if shared {
+            f.try_lock_shared()
+        } else {
+            f.try_lock()
+        };
+        match taken {
+            Ok(()) if same_folder(&f, dir) => return Ok(Some(f)),
+            Ok(()) => continue,
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(std::io::Error::other(format!(
+                    "another s1557 run is writing into {}; wait for it to finish",
+                    dir.display()
+                )))
+            }
+            Err(std::fs::TryLockError::Error(_)) => return Ok(None),
+        }
     }
+    Ok(None)
+}
+
+/// Whether the open folder is still the one at `dir` (not swapped out since it was opened).
+#[cfg(unix)]
+fn same_folder(f: &File, dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (f.metadata(), std::fs::metadata(dir)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_folder(_: &File, _: &Path) -> bool {
+    true
 }
 
 /// Write `(file name, contents)` pairs into `dir`, creating it if needed. A name may hold one
@@ -98,7 +126,7 @@ pub(super) fn lock(dir: &Path) -> std::io::Result<Option<File>> {
 /// holds other folders, or is the working directory) is written file by file.
 pub fn write_bundle(dir: &Path, files: &[(&str, &[u8])]) -> std::io::Result<()> {
     fs_err::create_dir_all(dir)?;
-    let _lock = lock(dir)?;
+    let _lock = lock(dir, false)?;
     match super::swap::plan(dir, files)? {
         Some(plan) if plan.swap_in(files)? => Ok(()),
         _ => write_staged(dir, files),
@@ -117,10 +145,19 @@ pub(super) fn write_staged(dir: &Path, files: &[(&str, &[u8])]) -> std::io::Resu
         tmp.file.write_all(bytes)?;
         staged.push((tmp, target));
     }
-    for (tmp, target) in staged {
-        tmp.persist(&target)?;
+    for (tmp, _) in &staged {
+        tmp.file.sync_all()?;
     }
-    Ok(())
+    // The renames run with interrupts held off, so an interrupt never leaves a mix of old and
+    // new files; each staged file is forgotten as it is renamed.
+    super::cleanup::critical(|pending| {
+        for (tmp, target) in &mut staged {
+            fs_err::rename(&tmp.path, &*target)?;
+            tmp.done = true;
+            pending.retain(|p| p != &tmp.path);
+        }
+        Ok(())
+    })
 }
 
 /// Write one file atomically.
@@ -130,8 +167,9 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         _ => Path::new("."),
     };
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    // One file, renamed into place: nothing to interleave, so the folder is not locked (two
-    // commands may write different files into one folder at once).
+    // A shared lock: two commands may write different files into one folder at once, but not
+    // while a bundle is being swapped into it (the file would be lost with the old folder).
     fs_err::create_dir_all(dir)?;
+    let _lock = lock(dir, true)?;
     write_staged(dir, &[(name, bytes)])
 }

@@ -113,9 +113,27 @@ fn duplicated_columns(protocol: &Protocol, path: &Path, counts_file: bool) -> Ve
     };
     let wanted = wanted_columns(protocol, counts_file);
     let mut out = Vec::new();
+    for (name, &p) in &protocol.data.pick {
+        let at: Vec<usize> = (0..names.len()).filter(|&i| &names[i] == name).collect();
+        if !at.is_empty() && !at.contains(&(p - 1)) {
+            out.push(diag(
+                path,
+                Some(1),
+                format!(
+                    "`data.pick` reads column {p} as `{name}`, but `{name}` is column {}",
+                    at.iter()
+                        .map(|i| (i + 1).to_string())
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ),
+                None,
+            ));
+        }
+    }
     for (key, name) in &wanted {
         let at: Vec<usize> = (0..names.len()).filter(|&i| &names[i] == name).collect();
         if at.len() > 1
+            && !protocol.data.pick.contains_key(name)
             && !out
                 .iter()
                 .any(|d: &Diagnostic| d.message.contains(&format!("`{name}`")))
@@ -132,11 +150,29 @@ fn duplicated_columns(protocol: &Protocol, path: &Path, counts_file: bool) -> Ve
                     "columns {places} are both named `{name}`, which the run reads{}: which one is meant cannot be told",
                     if key.is_empty() { String::new() } else { format!(" (`{key}`)") }
                 ),
-                Some("rename or drop one of them in the data".into()),
+                Some(format!("rename or drop one of them in the data, or pick one by position: `[data.pick]` `{name} = {}`", at[0] + 1)),
             ));
         }
     }
     out
+}
+
+/// The repeated names `data.pick` picks, as `(name, k)`: the k-th repeat (0 for the first
+/// column of the name). Only for a CSV file with the name repeated (Parquet cannot repeat one).
+fn picked_repeats(protocol: &Protocol, path: &Path) -> Vec<(String, usize)> {
+    let Some(names) = csv_header(path).filter(|_| !protocol.data.pick.is_empty()) else {
+        return Vec::new();
+    };
+    protocol
+        .data
+        .pick
+        .iter()
+        .filter_map(|(name, &p)| {
+            let at: Vec<usize> = (0..names.len()).filter(|&i| &names[i] == name).collect();
+            let k = at.iter().position(|&i| i + 1 == p)?;
+            Some((name.clone(), k))
+        })
+        .collect()
 }
 
 /// Rows the de-identification guard looks at, from the top of the file.
@@ -151,14 +187,30 @@ fn identifiers_by_value(
     format: Format,
     header: &[String],
 ) -> Vec<Diagnostic> {
-    let Ok(sample) = scan::sample(
+    // Values that cannot be read cannot be checked: the file is refused, never passed unseen.
+    let sample = match scan::sample(
         path,
         format,
         &protocol.data.null_values,
         header,
         SAMPLE_ROWS,
-    ) else {
-        return Vec::new();
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            // A ragged row is the likelier cause in a CSV file, and has a line to show.
+            if let (Format::Csv, Ok((_, Some(r)))) = (format, hash_and_shape(path, true)) {
+                return ragged_row(path, r).0;
+            }
+            return vec![diag(
+                path,
+                None,
+                format!(
+                    "cannot read the values to check them for identifiers: {}",
+                    without_values(&e.to_string())
+                ),
+                Some("save the file as UTF-8 CSV or as Parquet with plain columns".into()),
+            )];
+        }
     };
     let c = &protocol.columns;
     let measures = [&c.score, &c.need, &c.weight, &c.count];
@@ -171,6 +223,15 @@ fn identifiers_by_value(
         if exempt {
             continue;
         }
+        let Some(values) = values else {
+            out.push(diag(
+                path,
+                None,
+                format!("column `{name}` holds lists or records, whose values cannot be checked for identifiers"),
+                Some(format!("drop it from the extract, or accept it in the protocol: [[data.accept]] column = \"{name}\", reason = \"…\"")),
+            ));
+            continue;
+        };
         let measure = measures.iter().any(|m| m.as_deref() == Some(name.as_str()))
             || (c.outcome == *name && c.outcome_at_least.is_some());
         let refs: Vec<&str> = values.iter().map(String::as_str).collect();
@@ -211,6 +272,17 @@ pub fn check_columns(
             None,
             "the file's lines end in a carriage return only (classic Mac OS), so it reads as one line".into(),
             Some("save it with LF or CRLF line endings".into()),
+        )]));
+    }
+    if let Some(line) = (format == Format::Csv)
+        .then(|| shape::open_quote_at_end(path))
+        .flatten()
+    {
+        return Err(DataError(vec![diag(
+            path,
+            Some(line as usize),
+            format!("the quoted field that starts on line {line} is never closed: the file ends inside it"),
+            Some("a value that starts with a quote needs a closing quote; the file may be cut short".into()),
         )]));
     }
     let header = scan::header(path, format, &protocol.data.null_values).map_err(|e| {
@@ -317,6 +389,8 @@ fn ragged_row(path: &Path, ((line, fields), width): (shape::Ragged, usize)) -> D
 /// The scanned data: the grouped table's cells and how to read them.
 struct Scanned {
     path: PathBuf,
+    /// The repeated column names the protocol picks by position (`data.pick`).
+    picks: Vec<(String, usize)>,
     format: Format,
     sha256: String,
     key_columns: Vec<String>,
@@ -327,7 +401,7 @@ struct Scanned {
 /// The scan of one run: the protocol's columns, or a counts submission's.
 fn scan_spec<'a>(
     protocol: &'a Protocol,
-    path: &'a Path,
+    (path, picks): (&'a Path, &'a [(String, usize)]),
     format: Format,
     key_columns: &[String],
     counts_file: bool,
@@ -345,6 +419,7 @@ fn scan_spec<'a>(
             path,
             format,
             null_values: &protocol.data.null_values,
+            picks,
             key_columns: keys,
             decision: Some(counts::DECISION.into()),
             score: None,
@@ -363,6 +438,7 @@ fn scan_spec<'a>(
         path,
         format,
         null_values: &protocol.data.null_values,
+        picks,
         key_columns: key_columns.to_vec(),
         decision: c.decision.clone(),
         score: c.score.clone().map(|s| (s, c.threshold)),
@@ -422,7 +498,8 @@ fn scan_data(protocol: &Protocol, data_override: Option<&Path>) -> Result<Scanne
         key_columns.sort();
         key_columns.dedup();
     }
-    let spec = scan_spec(protocol, &path, format, &key_columns, counts_file);
+    let picks = picked_repeats(protocol, &path);
+    let spec = scan_spec(protocol, (&path, &picks), format, &key_columns, counts_file);
     let (hash, cells) = std::thread::scope(|s| {
         let h = s.spawn(|| hash_and_shape(&path, format == Format::Csv));
         let cells = scan::grouped_counts(&spec);
@@ -489,6 +566,7 @@ fn scan_data(protocol: &Protocol, data_override: Option<&Path>) -> Result<Scanne
     };
     Ok(Scanned {
         path,
+        picks,
         format,
         sha256,
         key_columns,
@@ -550,7 +628,7 @@ fn coding_diag(protocol: &Protocol, s: &Scanned, p: coding::CodingProblem) -> Di
         scan::first_line_with(
             &s.path,
             s.format,
-            &protocol.data.null_values,
+            (&protocol.data.null_values, &s.picks),
             &p.column,
             p.value.as_deref(),
         )
@@ -592,7 +670,7 @@ fn attach_design(
     let mut keys = s.key_columns.clone();
     keys.extend(protocol.columns.strata.iter().cloned());
     keys.push(cluster.clone());
-    let mut spec = scan_spec(protocol, &s.path, s.format, &keys, false);
+    let mut spec = scan_spec(protocol, (&s.path, &s.picks), s.format, &keys, false);
     (spec.keep_scores, spec.need) = (false, None);
     let cells = scan::grouped_counts(&spec).map_err(|e| unreadable(&s.path, e))?;
     let designs = design::moments(protocol, &s.key_columns, &cells, &s.reading)

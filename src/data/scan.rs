@@ -15,6 +15,9 @@ pub struct ScanSpec<'a> {
     pub path: &'a Path,
     pub format: Format,
     pub null_values: &'a [String],
+    /// Repeated column names the protocol picks by position: `(name, k)` reads the name's k-th
+    /// repeat (polars names it `name_duplicated_{k-1}`) as `name`.
+    pub picks: &'a [(String, usize)],
     /// Columns read as text and grouped on (attributes, and the decision when it is a column).
     pub key_columns: Vec<String>,
     pub decision: Option<String>,
@@ -84,20 +87,21 @@ pub struct RawCell {
 
 /// The column names of a data file (after polars' header parsing).
 pub fn header(path: &Path, format: Format, null_values: &[String]) -> PolarsResult<Vec<String>> {
-    let mut lf = frame(path, format, null_values, &[], &[])?;
+    let mut lf = frame(path, format, null_values, &[], &[], &[])?;
     let schema = lf.collect_schema()?;
     Ok(schema.iter_names().map(|n| n.to_string()).collect())
 }
 
 /// The first `rows` rows of every column as text (missing values left out), for the
-/// de-identification guard's look at the values.
+/// de-identification guard's look at the values. A nested column (a Parquet list or struct)
+/// has no text form: `None`.
 pub fn sample(
     path: &Path,
     format: Format,
     null_values: &[String],
     header: &[String],
     rows: u32,
-) -> PolarsResult<Vec<Vec<String>>> {
+) -> PolarsResult<Vec<Option<Vec<String>>>> {
     let lf = match format {
         // Every column read as text, as written.
         Format::Csv => {
@@ -112,16 +116,31 @@ pub fn sample(
                 })
                 .finish()?
         }
-        Format::Parquet => frame(path, format, null_values, &[], &[])?,
+        Format::Parquet => frame(path, format, null_values, &[], &[], &[])?,
     };
+    let mut lf = lf;
+    let schema = lf.collect_schema()?;
+    let nested = |c: &str| schema.get(c).is_some_and(DataType::is_nested);
     let exprs: Vec<Expr> = header
         .iter()
+        .filter(|c| !nested(c))
         .map(|c| col(c.as_str()).cast(DataType::String))
         .collect();
     let df = lf.limit(rows).select(exprs).collect()?;
-    df.columns()
+    let mut read = df.columns().iter();
+    header
         .iter()
-        .map(|c| Ok(c.str()?.iter().flatten().map(str::to_string).collect()))
+        .map(|c| {
+            if nested(c) {
+                return Ok(None);
+            }
+            let Some(column) = read.next() else {
+                return Ok(None);
+            };
+            Ok(Some(
+                column.str()?.iter().flatten().map(str::to_string).collect(),
+            ))
+        })
         .collect()
 }
 
@@ -131,16 +150,26 @@ fn frame(
     null_values: &[String],
     text_columns: &[String],
     float_columns: &[&str],
+    picks: &[(String, usize)],
 ) -> PolarsResult<LazyFrame> {
     let p = PlRefPath::new(path.to_string_lossy().as_ref());
+    // A picked repeat is read under its polars name with the type asked of the name.
+    let repeat = |name: &str| {
+        picks
+            .iter()
+            .find(|(n, k)| n == name && *k > 0)
+            .map(|(n, k)| format!("{n}_duplicated_{}", k - 1))
+    };
     match format {
         Format::Csv => {
             let mut overwrite = Schema::default();
             for c in text_columns {
+                let c = repeat(c).unwrap_or_else(|| c.clone());
                 overwrite.with_column(c.as_str().into(), DataType::String);
             }
             for f in float_columns {
-                overwrite.with_column((*f).into(), DataType::Float64);
+                let f = repeat(f).unwrap_or_else(|| f.to_string());
+                overwrite.with_column(f.as_str().into(), DataType::Float64);
             }
             let nulls: Vec<PlSmallStr> = null_values.iter().map(|s| s.as_str().into()).collect();
             LazyCsvReader::new(p)
@@ -157,6 +186,16 @@ fn frame(
                     Some(NullValues::AllColumns(nulls))
                 })
                 .finish()
+                .map(|lf| {
+                    picks.iter().fold(lf, |lf, (name, _)| match repeat(name) {
+                        Some(r) => lf.drop(cols([name.as_str()])).rename(
+                            [r.as_str()],
+                            [name.as_str()],
+                            true,
+                        ),
+                        None => lf,
+                    })
+                })
         }
         Format::Parquet => LazyFrame::scan_parquet(p, ScanArgsParquet::default()),
     }
@@ -200,6 +239,7 @@ pub fn grouped_counts(spec: &ScanSpec) -> PolarsResult<Vec<RawCell>> {
         spec.null_values,
         &text_columns,
         &floats,
+        spec.picks,
     )?;
 
     let mut keys: Vec<Expr> = spec
@@ -532,11 +572,11 @@ fn kept_scores(df: &DataFrame, with_need: bool) -> PolarsResult<Kept> {
 pub fn first_line_with(
     path: &Path,
     format: Format,
-    null_values: &[String],
+    (null_values, picks): (&[String], &[(String, usize)]),
     column: &str,
     value: Option<&str>,
 ) -> Option<u64> {
-    let lf = frame(path, format, null_values, &[column.to_string()], &[]).ok()?;
+    let lf = frame(path, format, null_values, &[column.to_string()], &[], picks).ok()?;
     let c = col(column).cast(DataType::String);
     let cond = match value {
         Some(v) => c.eq(lit(v)),
@@ -575,7 +615,14 @@ pub fn profile(
     null_values: &[String],
     limit: usize,
 ) -> PolarsResult<Vec<ColumnProfile>> {
-    let df = frame(path, format, null_values, &[], &[])?.collect()?;
+    // A file ending in an opening quote makes the polars reader index out of bounds.
+    if let Some(line) = (format == Format::Csv)
+        .then(|| super::shape::open_quote_at_end(path))
+        .flatten()
+    {
+        polars_bail!(ComputeError: "the quoted field that starts on line {line} is never closed: the file ends inside it");
+    }
+    let df = frame(path, format, null_values, &[], &[], &[])?.collect()?;
     let mut out = Vec::new();
     for c in df.columns() {
         let name = c.name().to_string();
@@ -623,7 +670,7 @@ pub fn profile(
 
 /// Convert a CSV file to Parquet (for `s1557 generate --out FILE.parquet` and benchmarks).
 pub fn csv_to_parquet(csv: &Path, parquet: &Path) -> PolarsResult<()> {
-    let mut df = frame(csv, Format::Csv, &[], &[], &[])?.collect()?;
+    let mut df = frame(csv, Format::Csv, &[], &[], &[], &[])?.collect()?;
     let file = std::fs::File::create(parquet)?;
     ParquetWriter::new(file).finish(&mut df)?;
     Ok(())

@@ -42,9 +42,6 @@ impl Shape {
 
     /// Read the next chunk of the file.
     pub fn feed(&mut self, chunk: &[u8]) {
-        if self.first.is_some() {
-            return;
-        }
         for &b in chunk {
             if b == b'\n' {
                 self.line += 1;
@@ -62,9 +59,6 @@ impl Shape {
                 }
                 (_, b'\n') => {
                     self.end_row();
-                    if self.first.is_some() {
-                        return;
-                    }
                     At::FieldStart
                 }
                 (At::FieldStart, b'\r') => At::FieldStart,
@@ -79,13 +73,20 @@ impl Shape {
         if self.bytes_in_row {
             match self.width {
                 None => self.width = Some(self.fields),
-                Some(w) if w != self.fields => self.first = Some((self.row_line, self.fields)),
+                Some(w) if w != self.fields && self.first.is_none() => {
+                    self.first = Some((self.row_line, self.fields));
+                }
                 Some(_) => {}
             }
         }
         self.fields = 1;
         self.bytes_in_row = false;
         self.row_line = self.line;
+    }
+
+    /// Whether the file so far ends inside a quoted field, and the line where that row began.
+    pub fn unclosed(&self) -> Option<u64> {
+        (self.at == At::Quoted).then_some(self.row_line)
     }
 
     /// The end of the file: the first ragged row, if any, and the header's width.
@@ -95,6 +96,40 @@ impl Shape {
         }
         Some((self.first?, self.width?))
     }
+}
+
+/// A file whose last field is an opening quote and nothing after it (`…,"` at the very end):
+/// the line of that row. The polars reader indexes out of bounds on such a file (a panic in a
+/// debug build, undefined behaviour in a release one), so it must be refused before polars
+/// reads a byte of it. Only the last two bytes are read unless they look like that; then the
+/// whole file is read once to know whether that quote opens a field.
+pub fn open_quote_at_end(path: &std::path::Path) -> Option<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    let tail = len.min(2);
+    f.seek(SeekFrom::Start(len - tail)).ok()?;
+    let mut last = Vec::new();
+    f.take(tail).read_to_end(&mut last).ok()?;
+    let candidate = match last.as_slice() {
+        [b'"'] => true,
+        [before, b'"'] => matches!(before, b',' | b'\n' | b'\r'),
+        _ => false,
+    };
+    if !candidate {
+        return None;
+    }
+    let mut shape = Shape::new();
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => shape.feed(&buf[..n]),
+            Err(_) => return None,
+        }
+    }
+    shape.unclosed()
 }
 
 #[cfg(test)]
@@ -129,6 +164,10 @@ mod tests {
                 ragged("h,n\n5'10\",O\"Brien\n6'\n", chunk),
                 Some(((3, 1), 2))
             );
+            // A file ending inside a quoted field is seen.
+            let mut s = Shape::new();
+            s.feed(b"a,b\n1,\"x\n2");
+            assert_eq!(s.unclosed(), Some(2));
             // A quoted field followed by CRLF.
             assert_eq!(ragged("a,b\r\n\"x\",\"y\"\r\n1,2\r\n", chunk), None);
         }

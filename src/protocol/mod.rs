@@ -297,6 +297,8 @@ pub struct DataSpec {
     pub accept: Vec<AcceptedColumn>,
     /// Rows left out by a stated rule (`[[data.exclude]]`), each rule's rows counted.
     pub exclude: Vec<Exclusion>,
+    /// A column name the file repeats → the position (from 1) of the column to read.
+    pub pick: BTreeMap<String, usize>,
 }
 
 /// Rows whose `column` holds one of `values` (as written, spaces around trimmed) are left out
@@ -946,6 +948,22 @@ impl Validator<'_> {
         let null_values = raw
             .null_values
             .unwrap_or_else(|| DEFAULT_NULL_VALUES.map(String::from).to_vec());
+        let mut pick = BTreeMap::new();
+        for (name, at) in &raw.pick {
+            match usize::try_from(*at.get_ref()) {
+                Ok(n) if n >= 1 => {
+                    pick.insert(name.clone(), n);
+                }
+                _ => self.error(
+                    at,
+                    format!(
+                        "`data.pick` for `{name}` is {}; expected a column position from 1",
+                        at.get_ref()
+                    ),
+                    None,
+                ),
+            }
+        }
         let exclude = raw
             .exclude
             .into_iter()
@@ -962,6 +980,7 @@ impl Validator<'_> {
             null_values,
             accept,
             exclude,
+            pick,
         }
     }
 

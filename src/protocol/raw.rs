@@ -58,6 +58,9 @@ pub struct RawData {
     /// Rows left out by a stated rule (a column's values), counted in the artifact.
     #[serde(default)]
     pub exclude: Vec<RawExclude>,
+    /// A column name the file repeats, and the position (from 1) of the one to read.
+    #[serde(default)]
+    pub pick: BTreeMap<String, Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
