@@ -28,6 +28,12 @@ use arbitrary::{Arbitrary, Unstructured};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// One target: an input's bytes in, a panic out when something breaks.
+type Target<'a> = dyn Fn(&[u8]) + 'a;
+
+/// A trigger built from fuzz bytes: metric, ratio band, difference band, remediate or monitor.
+type TriggerSpec = (u8, Option<(f64, f64)>, Option<(f64, f64)>, bool);
+
 /// One execution longer than this is a hang.
 const HANG: Duration = Duration::from_secs(20);
 
@@ -44,7 +50,7 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let work = tempfile::tempdir().expect("a temporary folder");
     let seeds = seeds(target, &root, work.path());
-    let run: Box<dyn Fn(&[u8])> = match target.as_str() {
+    let run: Box<Target<'_>> = match target.as_str() {
         "protocol" | "structured" => {
             Box::new(|b: &[u8]| protocol_target(b, target == "structured"))
         }
@@ -63,10 +69,26 @@ fn main() {
     // S1557_FUZZ_TRACE=FILE writes each input to FILE before it runs (an abort, which no hook
     // sees, then leaves its input there) and keeps the panic messages.
     let trace = std::env::var_os("S1557_FUZZ_TRACE").map(PathBuf::from);
-    if trace.is_none() {
-        std::panic::set_hook(Box::new(|_| {}));
-    }
     let current = Arc::new(Mutex::new(Vec::<u8>::new()));
+    // The hook saves the input of every panic, including one that aborts instead of unwinding
+    // (polars' unsafe-precondition checks); with S1557_FUZZ_TRACE the messages are kept too.
+    {
+        let (current, root, target, quiet) = (
+            current.clone(),
+            root.clone(),
+            target.clone(),
+            trace.is_none(),
+        );
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if let Ok(input) = current.try_lock() {
+                save(&root, &target, "panic", &input);
+            }
+            if !quiet {
+                default(info);
+            }
+        }));
+    }
     let started = Arc::new(AtomicU64::new(0));
     watchdog(
         target.clone(),
@@ -96,7 +118,6 @@ fn main() {
         started.store(0, Ordering::SeqCst);
         if result.is_err() {
             crashes += 1;
-            save(&root, target, "panic", &input);
         }
         if (i + 1) % 100_000 == 0 {
             eprintln!(
@@ -416,8 +437,12 @@ fn counts_target(bytes: &[u8]) {
         stats,
     };
     let a = s1557::assemble::assemble(&p, &evidence, &context());
+    // NaN as text (in a message, say); serde writes a non-finite number as null.
     let json = s1557::artifact::to_json(&a);
-    assert!(!json.contains("NaN"), "NaN in the artifact");
+    assert!(
+        !json.is_empty() && !json.contains("NaN"),
+        "NaN in the artifact"
+    );
 }
 
 /// A protocol built from fuzz bytes: the parts a user writes, each possibly odd.
@@ -435,7 +460,7 @@ struct Spec {
     positive: Option<Vec<String>>,
     decision_values: Option<(Vec<String>, Vec<String>)>,
     exclude: Vec<(String, Vec<String>, String)>,
-    triggers: Vec<(u8, Option<(f64, f64)>, Option<(f64, f64)>, bool)>,
+    triggers: Vec<TriggerSpec>,
     scores: Option<(bool, Vec<u8>, i64, Vec<f64>)>,
 }
 

@@ -61,6 +61,8 @@ pub fn write_example(out: &Path, rows: u64, seed: u64, disparity: f64) -> std::i
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("example");
+    // A shared lock on the folder, as every single-file write takes (see `artifact::write`).
+    let _lock = crate::artifact::write::lock(dir, true)?;
     let tmp = crate::artifact::write::Staged::new(dir, name)?;
     {
         let mut w = BufWriter::with_capacity(1 << 20, &tmp.file);

@@ -77,11 +77,13 @@ fn guess_role(p: &ColumnProfile) -> Option<Role> {
         return Some(Role::Sex);
     }
     if t.iter().any(|x| x == "age" || x.starts_with("ridage")) {
-        return Some(if p.numeric_range.is_some() {
-            Role::Age
-        } else {
-            Role::AgeBands
-        });
+        if p.numeric_range.is_some() {
+            return Some(Role::Age);
+        }
+        // Text bands: every value seen (not only the most frequent), and few enough to be groups.
+        if p.distinct <= p.top.len() && p.distinct <= 30 {
+            return Some(Role::AgeBands);
+        }
     }
     // The disability questions of the ACS and BRFSS: difficulty walking, hearing, seeing, …
     let difficulty = t.iter().any(|x| x == "diff" || x.starts_with("difficult"))
@@ -251,6 +253,11 @@ pub fn starter_protocol(data_path: &str, profiles: &[ColumnProfile]) -> String {
     let roles: Vec<(Option<Role>, &ColumnProfile)> =
         profiles.iter().map(|p| (guess_role(p), p)).collect();
     let find = |r: Role| roles.iter().find(|(x, _)| *x == Some(r)).map(|(_, p)| *p);
+    // One age attribute: years when a numeric age column exists, else the text bands.
+    let find = |r: Role| match r {
+        Role::AgeBands if find(Role::Age).is_some() => None,
+        _ => find(r),
+    };
     let decision = find(Role::Decision);
     let score = find(Role::Score);
     let outcome = find(Role::Outcome);

@@ -375,13 +375,16 @@ fn messy_csv_files_are_refused_with_their_place() {
     // A file ending in an opening quote (found by the fuzz driver): the polars reader indexes
     // out of bounds on it (an abort in a debug build, undefined behaviour in a release one).
     // It is refused before polars reads it, by `run` and by `init`.
-    for end in ["M,1,\"", "\""] {
+    // The second: its quotes pair up (a quoted field holds a line break and a comma), yet polars
+    // still reads the last field as a lone quote.
+    // The third: the reader trims a last carriage return, leaving the lone quote.
+    for (end, line) in [("M,1,\"", 62), ("\"F, x\",1,\"\n,\"", 63), ("\"\r", 62)] {
         let (dir, p) = setup(&protocol("", PLAIN, ""), &format!("{}{end}", sixty_rows()));
         run(&p, &dir.path().join("out"))
             .code(2)
-            .stderr(predicate::str::contains(
-                "data.csv:62: the quoted field that starts on line 62 is never closed",
-            ));
+            .stderr(predicate::str::contains(format!(
+                "data.csv:{line}: line {line} ends the file with a lone quote",
+            )));
         s1557()
             .arg("init")
             .arg("--data")
@@ -389,7 +392,7 @@ fn messy_csv_files_are_refused_with_their_place() {
             .assert()
             .code(2)
             .stderr(
-                predicate::str::contains("is never closed")
+                predicate::str::contains("ends the file with a lone quote")
                     .and(predicate::str::contains("panicked").not()),
             );
     }

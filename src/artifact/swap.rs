@@ -24,24 +24,27 @@ pub(super) struct Plan {
 }
 
 enum Carry {
-    /// A file, with its identity (device, inode) when planned.
-    File(Option<(u64, u64)>),
+    /// A file, with its identity when planned.
+    File(Option<Identity>),
     Link(PathBuf),
 }
 
-/// A file's device and inode: a file replaced since (saved by an editor) has another.
+/// A file's device, inode, size and modification time: a file replaced since (saved by an
+/// editor) has another inode, one written in place another time or size.
 #[cfg(unix)]
-fn identity(p: &Path) -> Option<(u64, u64)> {
+fn identity(p: &Path) -> Option<Identity> {
     use std::os::unix::fs::MetadataExt;
     std::fs::symlink_metadata(p)
         .ok()
-        .map(|m| (m.dev(), m.ino()))
+        .map(|m| (m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec()))
 }
 
 #[cfg(not(unix))]
-fn identity(_: &Path) -> Option<(u64, u64)> {
+fn identity(_: &Path) -> Option<Identity> {
     None
 }
+
+type Identity = (u64, u64, u64, i64, i64);
 
 /// More entries than this to carry over: not a bundle folder; written file by file.
 const MAX_CARRIED: usize = 10_000;
@@ -222,9 +225,22 @@ impl Plan {
         }
         std::fs::File::open(&staging.0)?.sync_all()?;
         stall_for_tests();
-        cleanup::critical(|_| exchange(&staging.0, &self.target))?;
-        // The staging name now holds the old folder: keep what arrived in it since the plan.
-        self.rescue(&staging.0, files);
+        // The new folder is locked before it is swapped in, so no other run can take it while
+        // the old one is emptied; the exchange and the rescue run with interrupts held off.
+        let _lock = super::write::lock(&staging.0, false)?;
+        cleanup::critical(|_| -> std::io::Result<()> {
+            exchange(&staging.0, &self.target)?;
+            // The staging name now holds the old folder: keep what arrived in it since the plan.
+            if !self.rescue(&staging.0, files) {
+                let kept = sibling(&self.target, "kept");
+                std::fs::rename(&staging.0, &kept)?;
+                return Err(std::io::Error::other(format!(
+                    "the new files are in place, but some saved into the folder while it was written could not be moved into it: they are kept in {}",
+                    kept.display()
+                )));
+            }
+            Ok(())
+        })?;
         if let Some(parent) = self.target.parent() {
             let _ = std::fs::File::open(parent).and_then(|d| d.sync_all());
         }
@@ -233,12 +249,12 @@ impl Plan {
 
     /// Move into the new folder whatever the old one gained or had replaced after the plan (a
     /// file an editor saved meanwhile), so removing the old folder loses nothing of the user's.
-    fn rescue(&self, old: &Path, files: &[(&str, &[u8])]) {
+    fn rescue(&self, old: &Path, files: &[(&str, &[u8])]) -> bool {
         let owned = |rel: &Path| files.iter().any(|(f, _)| Path::new(f) == rel);
-        let look = |rel: PathBuf| {
+        let look = |rel: PathBuf| -> bool {
             let from = old.join(&rel);
             let Ok(m) = std::fs::symlink_metadata(&from) else {
-                return;
+                return true;
             };
             let unchanged = !m.is_dir()
                 && self.carry.iter().any(|(r, c)| {
@@ -250,13 +266,12 @@ impl Plan {
                             }
                         }
                 });
-            if !unchanged {
-                let _ = std::fs::rename(&from, self.target.join(&rel));
-            }
+            unchanged || std::fs::rename(&from, self.target.join(&rel)).is_ok()
         };
         let Ok(entries) = std::fs::read_dir(old) else {
-            return;
+            return false;
         };
+        let mut all = true;
         for e in entries.flatten() {
             let name = PathBuf::from(e.file_name());
             let folder =
@@ -265,13 +280,14 @@ impl Plan {
                 for inner in std::fs::read_dir(e.path()).into_iter().flatten().flatten() {
                     let rel = name.join(inner.file_name());
                     if !owned(&rel) && rel.extension().is_none_or(|x| x != "png") {
-                        look(rel);
+                        all &= look(rel);
                     }
                 }
             } else if !owned(&name) && !folder {
-                look(name);
+                all &= look(name);
             }
         }
+        all
     }
 
     fn carry_one(&self, staging: &Path, rel: &Path, how: &Carry) -> std::io::Result<()> {

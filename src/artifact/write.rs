@@ -80,7 +80,7 @@ impl Drop for Staged {
 /// exclude each other while single files may be written side by side. Where a folder cannot be
 /// locked (some network file systems, Windows) the write goes ahead unlocked. A bundle swap
 /// replaces the folder: a lock taken on the folder just swapped out is taken again on the new.
-pub(super) fn lock(dir: &Path, shared: bool) -> std::io::Result<Option<File>> {
+pub fn lock(dir: &Path, shared: bool) -> std::io::Result<Option<File>> {
     for _ in 0..10 {
         let Ok(f) = File::open(dir) else {
             return Ok(None);
@@ -102,7 +102,10 @@ pub(super) fn lock(dir: &Path, shared: bool) -> std::io::Result<Option<File>> {
             Err(std::fs::TryLockError::Error(_)) => return Ok(None),
         }
     }
-    Ok(None)
+    Err(std::io::Error::other(format!(
+        "another s1557 run keeps replacing {}; wait for it to finish",
+        dir.display()
+    )))
 }
 
 /// Whether the open folder is still the one at `dir` (not swapped out since it was opened).

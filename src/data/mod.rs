@@ -275,14 +275,14 @@ pub fn check_columns(
         )]));
     }
     if let Some(line) = (format == Format::Csv)
-        .then(|| shape::open_quote_at_end(path))
+        .then(|| shape::lone_quote_at_end(path))
         .flatten()
     {
         return Err(DataError(vec![diag(
             path,
             Some(line as usize),
-            format!("the quoted field that starts on line {line} is never closed: the file ends inside it"),
-            Some("a value that starts with a quote needs a closing quote; the file may be cut short".into()),
+            format!("line {line} ends the file with a lone quote (`\"` with nothing after it), which the CSV reader cannot take safely"),
+            Some("close or remove the quote, and end the file with a line break; the file may be cut short".into()),
         )]));
     }
     let header = scan::header(path, format, &protocol.data.null_values).map_err(|e| {

@@ -615,12 +615,12 @@ pub fn profile(
     null_values: &[String],
     limit: usize,
 ) -> PolarsResult<Vec<ColumnProfile>> {
-    // A file ending in an opening quote makes the polars reader index out of bounds.
+    // A file ending in a lone quote makes the polars reader index out of bounds.
     if let Some(line) = (format == Format::Csv)
-        .then(|| super::shape::open_quote_at_end(path))
+        .then(|| super::shape::lone_quote_at_end(path))
         .flatten()
     {
-        polars_bail!(ComputeError: "the quoted field that starts on line {line} is never closed: the file ends inside it");
+        polars_bail!(ComputeError: "line {line} ends the file with a lone quote (`\"` with nothing after it)");
     }
     let df = frame(path, format, null_values, &[], &[], &[])?.collect()?;
     let mut out = Vec::new();

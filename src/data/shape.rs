@@ -98,38 +98,43 @@ impl Shape {
     }
 }
 
-/// A file whose last field is an opening quote and nothing after it (`…,"` at the very end):
-/// the line of that row. The polars reader indexes out of bounds on such a file (a panic in a
-/// debug build, undefined behaviour in a release one), so it must be refused before polars
-/// reads a byte of it. Only the last two bytes are read unless they look like that; then the
-/// whole file is read once to know whether that quote opens a field.
-pub fn open_quote_at_end(path: &std::path::Path) -> Option<u64> {
+/// A file whose last bytes are a field made of a lone quote (`…,"` or a last line `"`, nothing
+/// after it): the number of that last line. The polars reader indexes out of bounds on such a
+/// file, however the quotes before it pair up (a panic in a debug build, undefined behaviour in
+/// a release one; polars-io 0.55 `parser.rs`), so it is refused before polars reads a byte of
+/// it. Only the last three bytes are read unless they look like that.
+pub fn lone_quote_at_end(path: &std::path::Path) -> Option<u64> {
     use std::io::{Read, Seek, SeekFrom};
     let mut f = std::fs::File::open(path).ok()?;
     let len = f.metadata().ok()?.len();
-    let tail = len.min(2);
+    let tail = len.min(3);
     f.seek(SeekFrom::Start(len - tail)).ok()?;
     let mut last = Vec::new();
-    f.take(tail).read_to_end(&mut last).ok()?;
-    let candidate = match last.as_slice() {
+    (&mut f).take(tail).read_to_end(&mut last).ok()?;
+    // The reader trims one carriage return from the end of a line.
+    if last.last() == Some(&b'\r') {
+        last.pop();
+    }
+    let start = last.len().saturating_sub(2);
+    let lone = match &last[start..] {
         [b'"'] => true,
         [before, b'"'] => matches!(before, b',' | b'\n' | b'\r'),
         _ => false,
     };
-    if !candidate {
+    if !lone {
         return None;
     }
-    let mut shape = Shape::new();
-    let mut f = std::fs::File::open(path).ok()?;
+    f.seek(SeekFrom::Start(0)).ok()?;
+    let mut lines = 1u64;
     let mut buf = vec![0u8; 1 << 20];
     loop {
         match f.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => shape.feed(&buf[..n]),
+            Ok(n) => lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64,
             Err(_) => return None,
         }
     }
-    shape.unclosed()
+    Some(lines)
 }
 
 #[cfg(test)]
