@@ -90,7 +90,10 @@ fn guess_role(p: &ColumnProfile) -> Option<Role> {
         && has(&[
             "walk", "hear", "see", "vision", "remember", "cogn", "dress", "errand", "amb",
         ]);
-    if has(&["disab", "deaf", "blind"]) || difficulty {
+    let sensory = t
+        .iter()
+        .any(|x| ["deaf", "deafness", "blind", "blindness"].contains(&x.as_str()));
+    if has(&["disab"]) || sensory || difficulty {
         return Some(Role::Disability);
     }
     if has(&["score", "prob", "risk", "pred"]) && is_probability(p) {

@@ -785,3 +785,28 @@ fn values_that_cannot_be_checked_are_refused() {
             "column `notes` holds lists or records, whose values cannot be checked for identifiers",
         ));
 }
+
+/// A picked repeat keeps the exemption of its name (the declared cluster key), and the column of
+/// that name it was picked over is judged as any other: here refused as a record number.
+#[test]
+fn a_picked_cluster_key_is_exempt_and_the_column_passed_over_is_not() {
+    let mut data = String::from("g,flagged,outcome,mrn,mrn\n");
+    for i in 0..60 {
+        let g = if i % 2 == 0 { "M" } else { "F" };
+        data += &format!(
+            "{g},{},{},{},k{}\n",
+            i % 2,
+            i % 3 == 0,
+            1_000_000 + i,
+            i % 20
+        );
+    }
+    let picked = protocol("cluster = \"mrn\"", PLAIN, "")
+        .replace("[columns]", "[data.pick]\nmrn = 5\n[columns]");
+    let (dir, p) = setup(&picked, &data);
+    run(&p, &dir.path().join("out")).code(2).stderr(
+        predicate::str::contains("column `mrn` looks like")
+            .and(predicate::str::contains("data.csv:1:4"))
+            .and(predicate::str::contains("data.csv:1:5").not()),
+    );
+}

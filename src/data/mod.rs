@@ -157,10 +157,34 @@ fn duplicated_columns(protocol: &Protocol, path: &Path, counts_file: bool) -> Ve
     out
 }
 
+/// Whether the protocol declares this column (by polars' name) a key the site has hashed
+/// (`columns.cluster`) or accepts it (`[[data.accept]]`). A picked repeat
+/// (`name_duplicated_{k-1}`) is judged under its name; the column of that name it was picked over
+/// is judged as any other.
+fn declared(protocol: &Protocol, picks: &[(String, usize)], column: &str) -> bool {
+    let picked = picks.iter().find_map(|(n, k)| {
+        let polars = if *k == 0 {
+            n.clone()
+        } else {
+            format!("{n}_duplicated_{}", k - 1)
+        };
+        (polars == column).then_some(n.as_str())
+    });
+    let passed_over = picks.iter().any(|(n, k)| *k > 0 && n == column);
+    let name = match (picked, passed_over) {
+        (Some(n), _) => n,
+        (None, true) => return false,
+        (None, false) => column,
+    };
+    protocol.columns.cluster.as_deref() == Some(name)
+        || protocol.data.accept.iter().any(|a| a.column == name)
+}
+
 /// The repeated names `data.pick` picks, as `(name, k)`: the k-th repeat (0 for the first
 /// column of the name). Only for a CSV file with the name repeated (Parquet cannot repeat one).
 fn picked_repeats(protocol: &Protocol, path: &Path) -> Vec<(String, usize)> {
-    let Some(names) = csv_header(path).filter(|_| !protocol.data.pick.is_empty()) else {
+    let csv = format_of(path, protocol.data.format) == Format::Csv;
+    let Some(names) = csv_header(path).filter(|_| csv && !protocol.data.pick.is_empty()) else {
         return Vec::new();
     };
     protocol
@@ -185,7 +209,7 @@ fn identifiers_by_value(
     protocol: &Protocol,
     path: &Path,
     format: Format,
-    header: &[String],
+    (header, picks): (&[String], &[(String, usize)]),
 ) -> Vec<Diagnostic> {
     // Values that cannot be read cannot be checked: the file is refused, never passed unseen.
     let sample = match scan::sample(
@@ -217,9 +241,7 @@ fn identifiers_by_value(
     let mut out = Vec::new();
     for (i, (name, values)) in header.iter().zip(&sample).enumerate() {
         // The counts format's own columns are counts and sums, not identifiers.
-        let exempt = c.cluster.as_deref() == Some(name.as_str())
-            || protocol.data.accept.iter().any(|a| &a.column == name)
-            || name.starts_with("s1557_");
+        let exempt = declared(protocol, picks, name) || name.starts_with("s1557_");
         if exempt {
             continue;
         }
@@ -299,10 +321,10 @@ pub fn check_columns(
     } else {
         Vec::new()
     };
+    let picks = picked_repeats(protocol, path);
     for (i, c) in header.iter().enumerate() {
         // The cluster column is named by the protocol as a key the site has hashed.
-        let declared_key = protocol.columns.cluster.as_deref() == Some(c.as_str())
-            || protocol.data.accept.iter().any(|a| &a.column == c);
+        let declared_key = declared(protocol, &picks, c);
         if let Some(why) = phi::identifier_reason(c).filter(|_| !declared_key) {
             problems.push(Diagnostic {
                 file: path.to_path_buf(),
@@ -317,7 +339,12 @@ pub fn check_columns(
         problems.extend(duplicated_columns(protocol, path, counts_file));
     }
     if problems.is_empty() {
-        problems.extend(identifiers_by_value(protocol, path, format, &header));
+        problems.extend(identifiers_by_value(
+            protocol,
+            path,
+            format,
+            (&header, &picks),
+        ));
     }
     for (key, c) in wanted_columns(protocol, counts_file) {
         if !header.contains(&c) {
