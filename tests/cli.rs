@@ -608,6 +608,26 @@ fn missing_column_is_named() {
         ));
 }
 
+/// A `data.path` naming a file that holds none of the protocol's columns (another file on the
+/// machine) is refused without printing that file's first line.
+#[test]
+fn a_data_path_to_another_file_does_not_print_its_first_line() {
+    let dir = setup(&protocol_text(""), "race,flag,outcome\nW,1,0\n");
+    let other = dir.path().join("secret.txt");
+    std::fs::write(&other, "root:x:0:0:root:/root:/bin/bash\nline two\n").unwrap();
+    s1557()
+        .arg("run")
+        .arg(dir.path().join("p.toml"))
+        .arg("--data")
+        .arg(&other)
+        .assert()
+        .code(EXIT_INPUT)
+        .stderr(
+            predicate::str::contains("holds none of the columns the protocol reads")
+                .and(predicate::str::contains("root:x").not()),
+        );
+}
+
 #[test]
 fn direct_identifiers_are_refused() {
     let dir = setup(

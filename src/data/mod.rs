@@ -346,7 +346,15 @@ pub fn check_columns(
             (&header, &picks),
         ));
     }
-    for (key, c) in wanted_columns(protocol, counts_file) {
+    let wanted = wanted_columns(protocol, counts_file);
+    // A file holding none of the columns is not the extract (a protocol's `data.path` may name
+    // any file): its first line is not printed back.
+    let hint = if wanted.iter().any(|(_, c)| header.contains(c)) {
+        columns_hint(&header)
+    } else {
+        "the file holds none of the columns the protocol reads: check that `data.path` (or --data) names the extract; its first line is not shown".into()
+    };
+    for (key, c) in wanted {
         if !header.contains(&c) {
             problems.push(diag(
                 path,
@@ -356,7 +364,7 @@ pub fn check_columns(
                 } else {
                     format!("column `{c}` (from `{key}` in the protocol) is not in the data")
                 },
-                Some(columns_hint(&header)),
+                Some(hint.clone()),
             ));
         }
     }
