@@ -7,6 +7,7 @@ mod common;
 use common::{read_json, s1557};
 use predicates::prelude::*;
 use serde_json::Value;
+use std::path::Path;
 
 const HEAD: &str = r#"protocol_version = "1.0.0"
 name = "meaning"
@@ -62,6 +63,30 @@ fn data() -> String {
         );
     }
     s
+}
+
+/// `s1557 run` (with `--data` when given) into `out`, which exits 0 or 1 (findings or none).
+fn run_to(protocol: &Path, data: Option<&Path>, out: &Path) {
+    let mut c = s1557();
+    c.arg("run").arg(protocol);
+    if let Some(d) = data {
+        c.arg("--data").arg(d);
+    }
+    c.arg("--out")
+        .arg(out)
+        .assert()
+        .code(predicate::in_iter([0, 1]));
+}
+
+/// `s1557 counts` of `protocol`'s rows into `out`.
+fn counts_to(protocol: &Path, out: &Path) {
+    s1557()
+        .arg("counts")
+        .arg(protocol)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
 }
 
 fn setup(protocol: &str) -> (tempfile::TempDir, std::path::PathBuf) {
@@ -136,13 +161,7 @@ fn observed(artifact: &Value) -> std::collections::BTreeMap<(String, String), (u
 fn a_decision_from_a_category_list_with_its_own_yes_no_lists() {
     let (dir, p) = setup(&format!("{HEAD}{COLUMNS}{ATTRIBUTES}"));
     let out = dir.path().join("out");
-    s1557()
-        .args(["run"])
-        .arg(&p)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(predicate::in_iter([0, 1]));
+    run_to(&p, None, &out);
     let a = read_json(&out.join("artifact.json"));
     assert_eq!(observed(&a), expected(false));
     // Under one shared list, `Fair` is neither yes nor no: the error names the decision's table.
@@ -189,13 +208,7 @@ fn rows_excluded_by_a_stated_rule_are_counted_and_verified() {
     let protocol = format!("{HEAD}{EXCLUDE}{COLUMNS}{ATTRIBUTES}");
     let (dir, p) = setup(&protocol);
     let out = dir.path().join("out");
-    s1557()
-        .arg("run")
-        .arg(&p)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(predicate::in_iter([0, 1]));
+    run_to(&p, None, &out);
     let a = read_json(&out.join("artifact.json"));
     assert_eq!(a["data"]["cases"], 297);
     let e = &a["data"]["excluded"][0];
@@ -237,23 +250,9 @@ fn rows_excluded_by_a_stated_rule_are_counted_and_verified() {
     // The counts made under the protocol carry the rule in their shape; run takes them, and
     // the decision counts are the rows' own.
     let counts = dir.path().join("counts.csv");
-    s1557()
-        .arg("counts")
-        .arg(&p)
-        .arg("--out")
-        .arg(&counts)
-        .assert()
-        .success();
+    counts_to(&p, &counts);
     let from_counts = dir.path().join("from-counts");
-    s1557()
-        .arg("run")
-        .arg(&p)
-        .arg("--data")
-        .arg(&counts)
-        .arg("--out")
-        .arg(&from_counts)
-        .assert()
-        .code(predicate::in_iter([0, 1]));
+    run_to(&p, Some(&counts), &from_counts);
     let b = read_json(&from_counts.join("artifact.json"));
     assert_eq!(observed(&b), expected(true));
     assert!(b["data"]["excluded"][0]["rows"].is_null());
@@ -261,13 +260,7 @@ fn rows_excluded_by_a_stated_rule_are_counted_and_verified() {
     let plain = dir.path().join("plain.toml");
     std::fs::write(&plain, format!("{HEAD}{COLUMNS}{ATTRIBUTES}")).unwrap();
     let other = dir.path().join("other.csv");
-    s1557()
-        .arg("counts")
-        .arg(&plain)
-        .arg("--out")
-        .arg(&other)
-        .assert()
-        .success();
+    counts_to(&plain, &other);
     s1557()
         .arg("run")
         .arg(&p)
@@ -311,13 +304,7 @@ fn rows_excluded_by_a_stated_rule_are_counted_and_verified() {
 fn ordered_text_bands_get_the_trend_test_and_some_other_race_is_a_group() {
     let (dir, p) = setup(&format!("{HEAD}{COLUMNS}{ATTRIBUTES}"));
     let out = dir.path().join("out");
-    s1557()
-        .arg("run")
-        .arg(&p)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(predicate::in_iter([0, 1]));
+    run_to(&p, None, &out);
     let a = read_json(&out.join("artifact.json"));
     let age = a["attributes"]
         .as_array()
@@ -365,13 +352,7 @@ fn brfss_heart2020_as_a_new_user_writes_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    s1557()
-        .arg("run")
-        .arg("protocols/brfss_heart2020.toml")
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .code(predicate::in_iter([0, 1]));
+    run_to(Path::new("protocols/brfss_heart2020.toml"), None, &out);
     let a = read_json(&out.join("artifact.json"));
     assert_eq!(a["data"]["cases"], 319_795);
     let mut r = csv::Reader::from_path(&csv).unwrap();
@@ -469,31 +450,11 @@ min_cell_size = 1
     let p = dir.path().join("p.toml");
     std::fs::write(&p, &protocol).unwrap();
     let rows = dir.path().join("rows");
-    s1557()
-        .arg("run")
-        .arg(&p)
-        .arg("--out")
-        .arg(&rows)
-        .assert()
-        .code(predicate::in_iter([0, 1]));
+    run_to(&p, None, &rows);
     let counts = dir.path().join("counts.csv");
-    s1557()
-        .arg("counts")
-        .arg(&p)
-        .arg("--out")
-        .arg(&counts)
-        .assert()
-        .success();
+    counts_to(&p, &counts);
     let from_counts = dir.path().join("from-counts");
-    s1557()
-        .arg("run")
-        .arg(&p)
-        .arg("--data")
-        .arg(&counts)
-        .arg("--out")
-        .arg(&from_counts)
-        .assert()
-        .code(predicate::in_iter([0, 1]));
+    run_to(&p, Some(&counts), &from_counts);
     let (a, b) = (
         read_json(&rows.join("artifact.json")),
         read_json(&from_counts.join("artifact.json")),
@@ -586,13 +547,7 @@ action = "review"
         let p = dir.path().join("p.toml");
         std::fs::write(&p, protocol(thresholds)).unwrap();
         let out = dir.path().join("out");
-        s1557()
-            .arg("run")
-            .arg(&p)
-            .arg("--out")
-            .arg(&out)
-            .assert()
-            .code(predicate::in_iter([0, 1]));
+        run_to(&p, None, &out);
         let a = read_json(&out.join("artifact.json"));
         // B, C and Unknown against A: the family is fixed by the protocol's groups.
         assert_eq!(a["run"]["family_size"], 3);

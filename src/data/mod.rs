@@ -162,14 +162,9 @@ fn duplicated_columns(protocol: &Protocol, path: &Path, counts_file: bool) -> Ve
 /// (`name_duplicated_{k-1}`) is judged under its name; the column of that name it was picked over
 /// is judged as any other.
 fn declared(protocol: &Protocol, picks: &[(String, usize)], column: &str) -> bool {
-    let picked = picks.iter().find_map(|(n, k)| {
-        let polars = if *k == 0 {
-            n.clone()
-        } else {
-            format!("{n}_duplicated_{}", k - 1)
-        };
-        (polars == column).then_some(n.as_str())
-    });
+    let picked = picks
+        .iter()
+        .find_map(|(n, k)| (scan::polars_name(n, *k) == column).then_some(n.as_str()));
     let passed_over = picks.iter().any(|(n, k)| *k > 0 && n == column);
     let name = match (picked, passed_over) {
         (Some(n), _) => n,

@@ -158,7 +158,7 @@ fn frame(
         picks
             .iter()
             .find(|(n, k)| n == name && *k > 0)
-            .map(|(n, k)| format!("{n}_duplicated_{}", k - 1))
+            .map(|(n, k)| polars_name(n, *k))
     };
     match format {
         Format::Csv => {
@@ -198,6 +198,14 @@ fn frame(
                 })
         }
         Format::Parquet => LazyFrame::scan_parquet(p, ScanArgsParquet::default()),
+    }
+}
+
+/// The name polars gives the k-th repeat of a CSV column name (0: the first, its own name).
+pub fn polars_name(name: &str, k: usize) -> String {
+    match k {
+        0 => name.to_string(),
+        k => format!("{name}_duplicated_{}", k - 1),
     }
 }
 
